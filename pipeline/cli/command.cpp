@@ -1,0 +1,149 @@
+#include "pipeline/cli/command.h"
+
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/positional_options.hpp>
+#include <boost/program_options/variables_map.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "pipeline/util/error.h"
+
+namespace po = boost::program_options;
+
+namespace bertology {
+
+int cmd_tokenize(const std::vector<std::string>& args);
+int cmd_encode(const std::vector<std::string>& args);
+int cmd_config(const std::vector<std::string>& args);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"tokenize", "WordPiece-tokenize text exactly as Hugging Face BertTokenizer (JSON lines)", cmd_tokenize},
+      {"encode", "run the encoder on sentences; write hidden states and attention to HDF5", cmd_encode},
+      {"config", "list every config key (type, default, meaning) or validate and print CONFIG files", cmd_config},
+  };
+  return table;
+}
+
+namespace {
+void print_main_help() {
+  std::cout << "bertology " << BERTOLOGY_VERSION
+            << ": BERT interpretability studies at cluster scale\n\n"
+               "usage: bertology <command> [options]     (bertology <command> --help for details)\n\n"
+               "commands:\n";
+  for (const auto& c : commands()) {
+    std::string name = c.name;
+    name.resize(12, ' ');
+    std::cout << "  " << name << c.summary << "\n";
+  }
+  std::cout << "\nexit codes: 0 ok, 1 internal error, 2 bad input (config, data, checkpoint, usage)\n";
+}
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      print_main_help();
+      return args.empty() ? kExitInput : kExitOk;
+    }
+    if (args[0] == "--version") {
+      std::cout << "bertology " << BERTOLOGY_VERSION << "\n";
+      return kExitOk;
+    }
+    for (const auto& c : commands())
+      if (args[0] == c.name) return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
+    throw InputError(cat("unknown command '", args[0], "' (bertology --help lists them)"));
+  } catch (const InputError& e) {
+    std::cerr << "bertology: error: " << e.what() << std::endl;
+    return kExitInput;
+  } catch (const po::error& e) {
+    std::cerr << "bertology: error: " << e.what() << std::endl;
+    return kExitInput;
+  } catch (const std::exception& e) {
+    // LibTorch errors carry a multi-line backtrace; keep the first line.
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    std::cerr << "bertology: internal error: " << what << std::endl;
+    return kExitInternal;
+  }
+}
+
+void add_config_options(po::options_description& desc, ConfigArgs& args) {
+  desc.add_options()
+      ("set", po::value<std::vector<std::string>>(&args.sets)->composing(),
+       "override a config key: --set section.key=value (repeatable, applied after the files)")
+      ("dump-config", po::bool_switch(&args.dump), "print the effective merged config and exit");
+}
+
+bool parse_command_line(const std::string& command, const std::vector<std::string>& args,
+                        const po::options_description& desc, const char* positional_name, const char* usage,
+                        po::variables_map& vm) {
+  po::options_description all = desc;
+  bool help = false;
+  all.add_options()("help,h", po::bool_switch(&help), "show this help");
+  po::positional_options_description pos;
+  if (positional_name) pos.add(positional_name, -1);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(cat(command, ": ", e.what(), " (bertology ", command, " --help)"));
+  }
+  if (help) {
+    std::cout << "usage: bertology " << command << " " << usage << "\n\n" << all << "\n";
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> read_input_lines(const std::vector<std::string>& texts, const std::string& input_file,
+                                          std::vector<std::string>* origins) {
+  BTL_REQUIRE(texts.empty() != input_file.empty(), "give either --text (one or more) or --input FILE");
+  std::vector<std::string> lines;
+  if (!texts.empty()) {
+    for (size_t i = 0; i < texts.size(); ++i) {
+      lines.push_back(texts[i]);
+      if (origins) origins->push_back(cat("--text #", i + 1));
+    }
+    return lines;
+  }
+  std::ifstream in(input_file, std::ios::binary);
+  BTL_REQUIRE(in.good(), input_file, ": no such file");
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+    if (origins) origins->push_back(cat(input_file, ":", n));
+  }
+  BTL_REQUIRE(!lines.empty(), input_file, ": empty input (no lines)");
+  return lines;
+}
+
+std::string json_quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace bertology

@@ -1,0 +1,182 @@
+#include "pipeline/io/hdf5_file.h"
+
+#include "pipeline/util/error.h"
+
+namespace bertology {
+namespace {
+
+/// Fails with the file and object named; HDF5's own error stack is silenced (see constructor).
+void h5_check(bool ok, const std::string& path, const std::string& what) {
+  if (!ok) throw InternalError(cat(path, ": HDF5 error: ", what));
+}
+
+hid_t make_f16_type() {
+  hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+  H5Tset_fields(t, 15, 10, 5, 0, 10);  // sign bit, exponent pos/size, mantissa pos/size
+  H5Tset_precision(t, 16);
+  H5Tset_size(t, 2);
+  H5Tset_ebias(t, 15);
+  return t;
+}
+
+struct SilenceHdf5 {  // HDF5 prints its error stack to stderr by default; we report our own line.
+  SilenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const SilenceHdf5 silence_hdf5;
+
+}  // namespace
+
+H5Handle& H5Handle::operator=(H5Handle&& o) noexcept {
+  if (this != &o) {
+    if (id_ >= 0 && closer_) closer_(id_);
+    id_ = o.id_;
+    closer_ = o.closer_;
+    o.id_ = -1;
+  }
+  return *this;
+}
+
+H5Handle::~H5Handle() {
+  if (id_ >= 0 && closer_) closer_(id_);
+}
+
+hid_t h5_type(H5Kind kind) {
+  static const hid_t f16 = make_f16_type();
+  switch (kind) {
+    case H5Kind::F32: return H5T_IEEE_F32LE;
+    case H5Kind::F16: return f16;
+    case H5Kind::I32: return H5T_STD_I32LE;
+    case H5Kind::I64: return H5T_STD_I64LE;
+  }
+  return H5T_IEEE_F32LE;
+}
+
+H5File H5File::create(const std::string& path) {
+  H5File f;
+  f.path_ = path;
+  f.file_ = H5Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  h5_check(bool(f.file_), path, "cannot create file");
+  return f;
+}
+
+H5File H5File::open_read(const std::string& path) {
+  H5File f;
+  f.path_ = path;
+  f.file_ = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  BTL_REQUIRE(bool(f.file_), path, ": cannot open as HDF5 (missing or corrupt)");
+  return f;
+}
+
+void H5File::create_group(const std::string& name) {
+  H5Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  H5Handle g(H5Gcreate2(file_.get(), name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  h5_check(bool(g), path_, "cannot create group " + name);
+}
+
+void H5File::write(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims, const void* data,
+                   const H5DatasetOptions& options) {
+  H5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  h5_check(bool(space), path_, "cannot create dataspace for " + name);
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  bool empty = false;
+  for (auto d : dims) empty |= d == 0;
+  if (!options.chunk.empty() && !empty) {
+    H5Pset_chunk(dcpl.get(), static_cast<int>(options.chunk.size()), options.chunk.data());
+    if (options.deflate_level > 0) {
+      H5Pset_shuffle(dcpl.get());
+      H5Pset_deflate(dcpl.get(), options.deflate_level);
+    }
+  }
+  H5Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  const hid_t type = h5_type(kind);
+  H5Handle ds(H5Dcreate2(file_.get(), name.c_str(), type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
+              H5Dclose);
+  h5_check(bool(ds), path_, "cannot create dataset " + name);
+  if (!empty)  // memory type == file type: raw bytes, no conversion
+    h5_check(H5Dwrite(ds.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0, path_,
+             "cannot write dataset " + name + " (disk full?)");
+}
+
+void H5File::set_attribute(const std::string& object, const std::string& name, const std::string& value) {
+  H5Handle obj(H5Oopen(file_.get(), object.c_str(), H5P_DEFAULT), H5Oclose);
+  h5_check(bool(obj), path_, "no object " + object);
+  // Variable-length UTF-8: h5py returns it as `str` (fixed-length strings come back as bytes).
+  H5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  H5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
+  H5Handle attr(H5Acreate2(obj.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  h5_check(bool(attr), path_, "cannot create attribute " + name);
+  const char* p = value.c_str();
+  h5_check(H5Awrite(attr.get(), type.get(), &p) >= 0, path_, "cannot write attribute " + name);
+}
+
+void H5File::set_attribute(const std::string& object, const std::string& name, int64_t value) {
+  H5Handle obj(H5Oopen(file_.get(), object.c_str(), H5P_DEFAULT), H5Oclose);
+  h5_check(bool(obj), path_, "no object " + object);
+  H5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
+  H5Handle attr(H5Acreate2(obj.get(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  h5_check(bool(attr) && H5Awrite(attr.get(), H5T_NATIVE_INT64, &value) >= 0, path_, "cannot write attribute " + name);
+}
+
+std::string H5File::string_attribute(const std::string& object, const std::string& name) const {
+  H5Handle attr(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  BTL_REQUIRE(bool(attr), path_, ": no attribute '", name, "' on ", object);
+  H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+  BTL_REQUIRE(H5Tget_class(type.get()) == H5T_STRING, path_, ": attribute '", name, "' is not a string");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* p = nullptr;
+    h5_check(H5Aread(attr.get(), type.get(), &p) >= 0, path_, "cannot read attribute " + name);
+    std::string value = p ? p : "";
+    H5free_memory(p);
+    return value;
+  }
+  std::string value(H5Tget_size(type.get()), '\0');
+  h5_check(H5Aread(attr.get(), type.get(), value.data()) >= 0, path_, "cannot read attribute " + name);
+  while (!value.empty() && value.back() == '\0') value.pop_back();
+  return value;
+}
+
+std::vector<hsize_t> H5File::dims(const std::string& name) const {
+  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
+  H5Handle space(H5Dget_space(ds.get()), H5Sclose);
+  std::vector<hsize_t> d(H5Sget_simple_extent_ndims(space.get()));
+  H5Sget_simple_extent_dims(space.get(), d.data(), nullptr);
+  return d;
+}
+
+std::vector<float> H5File::read_f32(const std::string& name) const {
+  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
+  H5Handle space(H5Dget_space(ds.get()), H5Sclose);
+  std::vector<float> out(H5Sget_simple_extent_npoints(space.get()));
+  if (!out.empty())
+    h5_check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
+             "cannot read " + name);
+  return out;
+}
+
+std::vector<int64_t> H5File::read_i64(const std::string& name) const {
+  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
+  H5Handle space(H5Dget_space(ds.get()), H5Sclose);
+  std::vector<int64_t> out(H5Sget_simple_extent_npoints(space.get()));
+  if (!out.empty())
+    h5_check(H5Dread(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
+             "cannot read " + name);
+  return out;
+}
+
+void H5File::close() {
+  if (!file_) return;
+  h5_check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL) >= 0, path_, "flush failed (disk full?)");
+  const hid_t id = file_.release();
+  h5_check(H5Fclose(id) >= 0, path_, "close failed (disk full?)");
+}
+
+}  // namespace bertology

@@ -1,0 +1,83 @@
+// Small RAII layer over the HDF5 C API: files, groups, datasets of numbers, string attributes.
+//
+// fp16 is stored as a custom IEEE binary16 type that h5py reads as numpy float16. HDF5 1.10 has
+// no native half type and its float->half converter is wrong for some values, so callers convert
+// (with LibTorch) and hand raw 16-bit patterns; memory type == file type, no HDF5 conversion runs.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bertology {
+
+/// Element type of a stored dataset.
+enum class H5Kind { F32, F16, I32, I64 };
+
+/// Owns one hid_t and closes it with the right H5*close.
+class H5Handle {
+ public:
+  H5Handle() = default;
+  H5Handle(hid_t id, herr_t (*closer)(hid_t)) : id_(id), closer_(closer) {}
+  H5Handle(H5Handle&& o) noexcept : id_(o.id_), closer_(o.closer_) { o.id_ = -1; }
+  H5Handle& operator=(H5Handle&& o) noexcept;
+  H5Handle(const H5Handle&) = delete;
+  H5Handle& operator=(const H5Handle&) = delete;
+  ~H5Handle();
+  hid_t get() const { return id_; }
+  explicit operator bool() const { return id_ >= 0; }
+  /// Gives up ownership (the caller closes).
+  hid_t release() { hid_t id = id_; id_ = -1; return id; }
+
+ private:
+  hid_t id_ = -1;
+  herr_t (*closer_)(hid_t) = nullptr;
+};
+
+/// The HDF5 type for an H5Kind (F16: the custom binary16 type, built once).
+hid_t h5_type(H5Kind kind);
+
+/// Dataset creation choices.
+struct H5DatasetOptions {
+  std::vector<hsize_t> chunk;   ///< chunk dims (empty = contiguous)
+  int deflate_level = 0;        ///< gzip level 0-9 with shuffle; 0 = no filter
+};
+
+/// A writable or readable HDF5 file. Errors throw InternalError naming the file and object.
+class H5File {
+ public:
+  /// Creates (truncating) `path` for writing.
+  static H5File create(const std::string& path);
+  /// Opens an existing file read-only.
+  static H5File open_read(const std::string& path);
+
+  /// Creates group `name` (intermediate groups included).
+  void create_group(const std::string& name);
+  /// Writes a dataset of `dims` from `data` (row-major, element type `kind`).
+  void write(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims, const void* data,
+             const H5DatasetOptions& options = {});
+  /// Sets a string attribute on object `object` ("/" for the file).
+  void set_attribute(const std::string& object, const std::string& name, const std::string& value);
+  /// Sets an int64 attribute.
+  void set_attribute(const std::string& object, const std::string& name, int64_t value);
+  /// Reads a string attribute.
+  std::string string_attribute(const std::string& object, const std::string& name) const;
+  /// Dimensions of a dataset.
+  std::vector<hsize_t> dims(const std::string& name) const;
+  /// Reads a whole dataset as float32 (widening from f16 is exact).
+  std::vector<float> read_f32(const std::string& name) const;
+  /// Reads a whole integer dataset as int64.
+  std::vector<int64_t> read_i64(const std::string& name) const;
+  /// Flushes and closes; errors surface here rather than in a destructor.
+  void close();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  H5Handle file_;
+};
+
+}  // namespace bertology

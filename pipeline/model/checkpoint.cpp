@@ -1,0 +1,166 @@
+#include "pipeline/model/checkpoint.h"
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "pipeline/model/raw_tensor.h"
+#include "pipeline/model/safetensors.h"
+#include "pipeline/model/torch_bin.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+
+namespace bertology {
+namespace fs = std::filesystem;
+
+namespace {
+
+c10::ScalarType to_scalar_type(DType d) {
+  switch (d) {
+    case DType::F64: return torch::kDouble;
+    case DType::F32: return torch::kFloat;
+    case DType::F16: return torch::kHalf;
+    case DType::BF16: return torch::kBFloat16;
+    case DType::I64: return torch::kLong;
+    case DType::I32: return torch::kInt;
+    case DType::I16: return torch::kShort;
+    case DType::I8: return torch::kChar;
+    case DType::U8: return torch::kByte;
+    case DType::Bool: return torch::kBool;
+  }
+  return torch::kFloat;
+}
+
+std::string shape_str(c10::IntArrayRef s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+/// Strips the prefix of task models so names match BertModel's.
+std::string normalise_key(const std::string& key) {
+  static const char* prefixes[] = {"bert.", "model."};
+  for (const char* p : prefixes)
+    if (key.rfind(p, 0) == 0) return key.substr(std::string(p).size());
+  return key;
+}
+
+bool is_known_unused(const std::string& key) {
+  return key == "embeddings.position_ids" || key.rfind("cls.seq_relationship.", 0) == 0 ||
+         key == "cls.predictions.decoder.bias";  // tied to cls.predictions.bias in HF
+}
+
+}  // namespace
+
+torch::Tensor raw_to_tensor(const RawTensor& raw) {
+  return torch::from_blob(const_cast<uint8_t*>(raw.data.data()), raw.shape, to_scalar_type(raw.dtype)).clone();
+}
+
+void set_torch_threads(int threads) {
+  BTL_REQUIRE(threads >= 1, "threads must be >= 1, got ", threads);
+  at::set_num_threads(threads);
+}
+
+LoadedBert load_bert(const std::string& dir, const LoadOptions& options) {
+  BTL_REQUIRE(fs::is_directory(dir), dir, ": not a checkpoint folder (no such directory)");
+  LoadedBert out;
+  out.config = BertConfig::from_json_file((fs::path(dir) / "config.json").string());
+
+  // Weights: safetensors first (safe, fast), then the pickle-based torch.save zip.
+  const auto st = fs::path(dir) / "model.safetensors", bin = fs::path(dir) / "pytorch_model.bin";
+  StateDict raw;
+  if (fs::exists(st)) {
+    out.report.weights_file = st.string();
+    raw = read_safetensors(st.string());
+  } else if (fs::exists(bin)) {
+    out.report.weights_file = bin.string();
+    raw = read_torch_bin(bin.string());
+  } else {
+    throw InputError(cat(dir, ": no weights (expected model.safetensors or pytorch_model.bin)"));
+  }
+  const std::string& file = out.report.weights_file;
+  if (options.compute_digest) out.report.weights_sha256 = sha256_file(file);
+
+  // Normalise names; detect the heads.
+  std::map<std::string, const RawTensor*> by_name;
+  for (const auto& [key, tensor] : raw) {
+    const std::string name = normalise_key(key);
+    BTL_REQUIRE(!by_name.count(name), file, ": key '", key, "' appears twice (with and without prefix)");
+    by_name[name] = &tensor;
+  }
+  const bool has_pooler = by_name.count("pooler.dense.weight") > 0;
+  const bool has_mlm = by_name.count("cls.predictions.transform.dense.weight") > 0;
+
+  out.model = BertModel(out.config, has_pooler, has_mlm);
+  out.model->eval();
+
+  torch::NoGradGuard no_grad;
+  std::set<std::string> used;
+  std::vector<std::string> missing;
+  for (auto& [name, param] : out.model->hf_named_parameters()) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      missing.push_back(name);
+      continue;
+    }
+    const RawTensor& r = *it->second;
+    auto src = torch::from_blob(const_cast<uint8_t*>(r.data.data()), r.shape, to_scalar_type(r.dtype));
+    BTL_REQUIRE(src.sizes() == param.sizes(), file, ": tensor '", name, "' has shape ", shape_str(src.sizes()),
+                " but config.json implies ", shape_str(param.sizes()));
+    BTL_REQUIRE(at::isFloatingType(src.scalar_type()), file, ": tensor '", name, "' has non-float dtype ",
+                dtype_name(r.dtype));
+    param.copy_(src);
+    used.insert(name);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 5; ++i) list += (i ? ", " : "") + missing[i];
+    if (missing.size() > 5) list += cat(", ... (", missing.size(), " in all)");
+    throw InputError(cat(file, ": missing weights: ", list));
+  }
+
+  // The decoder of the MLM head is tied to the word embeddings; a checkpoint that stores an
+  // untied decoder is reported, and its own matrix is used.
+  if (has_mlm) {
+    auto it = by_name.find("cls.predictions.decoder.weight");
+    if (it != by_name.end()) {
+      used.insert(it->first);
+      const RawTensor& r = *it->second;
+      auto dec = torch::from_blob(const_cast<uint8_t*>(r.data.data()), r.shape, to_scalar_type(r.dtype)).to(torch::kFloat);
+      auto& emb = out.model->embeddings->word_embeddings->weight;
+      BTL_REQUIRE(dec.sizes() == emb.sizes(), file, ": cls.predictions.decoder.weight has shape ",
+                  shape_str(dec.sizes()), ", expected ", shape_str(emb.sizes()));
+      if (!torch::equal(dec, emb)) {
+        out.report.mlm_decoder_tied = false;
+        out.model->mlm_head->decoder_weight = dec.clone();
+      }
+    }
+  }
+  for (const auto& [name, tensor] : by_name) {
+    if (used.count(name)) continue;
+    (is_known_unused(name) ? out.report.ignored : out.report.unexpected).push_back(name);
+  }
+
+  // Device and dtype.
+  auto device = torch::Device(options.device);
+  BTL_REQUIRE(!device.is_cuda() || torch::cuda::is_available(), "model.device '", options.device,
+              "' asked for, but no CUDA device is available (or this LibTorch has no CUDA)");
+  torch::ScalarType dtype = torch::kFloat;
+  if (options.dtype == "float16") dtype = torch::kHalf;
+  else if (options.dtype == "bfloat16") dtype = torch::kBFloat16;
+  else BTL_REQUIRE(options.dtype == "float32", "model.dtype '", options.dtype, "' is not float32, float16 or bfloat16");
+  BTL_REQUIRE(dtype != torch::kHalf || device.is_cuda(),
+              "model.dtype float16 needs a CUDA device: LibTorch 1.13 has no fp16 CPU kernels");
+  out.model->to(device, dtype);
+  if (has_mlm && out.report.mlm_decoder_tied)  // .to() may have copied the embedding; re-tie
+    out.model->mlm_head->decoder_weight = out.model->embeddings->word_embeddings->weight;
+  else if (has_mlm)
+    out.model->mlm_head->decoder_weight = out.model->mlm_head->decoder_weight.to(device, dtype);
+  return out;
+}
+
+}  // namespace bertology

@@ -1,0 +1,51 @@
+// Loading a Hugging Face BERT checkpoint folder into a BertModel.
+//
+// A folder holds config.json, model.safetensors (preferred) or pytorch_model.bin, vocab.txt and
+// tokenizer_config.json. Keys may carry the "bert." prefix (BertForMaskedLM, BertForPreTraining,
+// fine-tuned task models) or not (BertModel). The MLM head (cls.predictions.*) and the pooler are
+// built when their weights are present.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/model/bert_config.h"
+#include "pipeline/model/bert_model.h"
+#include "pipeline/model/raw_tensor.h"
+
+namespace bertology {
+
+/// Where the model runs and in which precision.
+struct LoadOptions {
+  std::string device = "cpu";      ///< "cpu" or "cuda" / "cuda:N" (CUDA builds only)
+  std::string dtype = "float32";   ///< compute dtype: float32 (CPU and CUDA), float16/bfloat16 (CUDA; bfloat16 also CPU, slow)
+  bool compute_digest = true;      ///< sha256 of the weights file (cache keys and output attributes need it)
+};
+
+/// What was read and how the names matched.
+struct LoadReport {
+  std::string weights_file;                 ///< the file the weights came from
+  std::string weights_sha256;               ///< hex digest of that file ("" when not computed)
+  std::vector<std::string> ignored;         ///< keys known to be unused (NSP head, position_ids buffer)
+  std::vector<std::string> unexpected;      ///< keys that matched nothing (e.g. a task classifier)
+  bool mlm_decoder_tied = true;             ///< decoder weight absent or equal to the word embeddings
+};
+
+/// A loaded checkpoint.
+struct LoadedBert {
+  BertConfig config;
+  BertModel model{nullptr};
+  LoadReport report;
+};
+
+/// Loads `dir`; throws InputError naming the file and problem (missing config.json, no weights
+/// file, corrupt file, missing encoder keys, shape mismatches with config.json).
+LoadedBert load_bert(const std::string& dir, const LoadOptions& options = {});
+
+/// Copies a checkpoint record into a LibTorch tensor of the same dtype and shape.
+torch::Tensor raw_to_tensor(const RawTensor& raw);
+
+/// Applies `threads` to LibTorch's intra-op pool (default 2 on this machine).
+void set_torch_threads(int threads);
+
+}  // namespace bertology

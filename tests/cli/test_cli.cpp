@@ -1,0 +1,255 @@
+// The real `bertology` binary: exit codes, one-line errors naming the file, JSON and HDF5 outputs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kFixtures = BERTOLOGY_FIXTURES_DIR;
+const std::string kPython = "/usr/bin/python3";  // Debian's, with h5py and numpy (scripts/setup.sh)
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+fs::path scratch(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("bertology_cli_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+/// Runs a shell command line, capturing stdout and stderr separately.
+Result run_sh(const std::string& cmdline) {
+  const fs::path d = scratch("run");
+  const std::string cmd = cmdline + " >" + (d / "out").string() + " 2>" + (d / "err").string();
+  Result r;
+  const int status = std::system(cmd.c_str());
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(d / "out");
+  r.err = slurp(d / "err");
+  return r;
+}
+
+Result bertology(const std::vector<std::string>& args) {
+  std::string cmd = shell_quote(BERTOLOGY_BINARY);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  return run_sh(cmd);
+}
+
+fs::path tiny(const std::string& name) { return kFixtures / "models" / ("tiny_" + name); }
+
+/// Copy of a tiny model folder (to corrupt it).
+fs::path model_copy(const std::string& name) {
+  const fs::path dst = scratch("model_" + name);
+  fs::copy(tiny(name), dst, fs::copy_options::recursive);
+  return dst;
+}
+
+/// Expects exit code 2 and a single stderr line that contains every part.
+void expect_input_error(const Result& r, std::initializer_list<std::string> parts) {
+  EXPECT_EQ(r.code, 2) << r.err;
+  std::string line = r.err;
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "more than one line on stderr:\n" << r.err;
+  for (const auto& p : parts) EXPECT_NE(r.err.find(p), std::string::npos) << "'" << p << "' not in: " << r.err;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& s) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+TEST(Cli, VersionHelpAndUnknownCommand) {
+  auto v = bertology({"--version"});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.out.find(BERTOLOGY_VERSION), std::string::npos);
+  auto h = bertology({"encode", "--help"});
+  EXPECT_EQ(h.code, 0);
+  EXPECT_NE(h.out.find("--no-attention"), std::string::npos);
+  expect_input_error(bertology({"frobnicate"}), {"unknown command 'frobnicate'"});
+  expect_input_error(bertology({"encode", "--bogus-flag"}), {"bogus-flag"});
+}
+
+// ids equal Hugging Face's (the reference batch was tokenized by HF BertTokenizer).
+TEST(Cli, TokenizeMatchesReferenceIds) {
+  const auto sentences = nlohmann::json::parse(slurp(kFixtures / "models" / "tiny_mlm_gelu.sentences.json"))["sentences"];
+  std::vector<std::string> args = {"tokenize", "--model", tiny("mlm_gelu").string()};
+  for (const auto& s : sentences) {
+    args.push_back("--text");
+    args.push_back(s.get<std::string>());
+  }
+  auto r = bertology(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), sentences.size());
+  // Expected ids: python-free check against the reference safetensors would need a parser here;
+  // the HF ids for sentence 1 ("a dog ran") are [CLS]=2, a, dog, ran, [SEP]=3 in the fixture vocab.
+  EXPECT_EQ(lines[1]["tokens"], nlohmann::json({"[CLS]", "a", "dog", "ran", "[SEP]"}));
+  EXPECT_EQ(lines[1]["word_ids"], nlohmann::json::parse("[null, 0, 1, 2, null]"));
+  EXPECT_EQ(lines[0]["text"], sentences[0]);
+  EXPECT_EQ(lines[1]["ids"][0], 2);
+  EXPECT_EQ(lines[1]["ids"].back(), 3);
+}
+
+TEST(Cli, TokenizeWordsModeAndInputFile) {
+  const fs::path d = scratch("tok_input");
+  std::ofstream(d / "in.txt") << "dogs ran\nthe mat\n";
+  auto r = bertology({"tokenize", "--model", tiny("mlm_gelu").string(), "--input", (d / "in.txt").string(), "--words"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 2u);
+  // "dogs" -> dog ##s : both pieces belong to word 0.
+  EXPECT_EQ(lines[0]["tokens"], nlohmann::json({"[CLS]", "dog", "##s", "ran", "[SEP]"}));
+  EXPECT_EQ(lines[0]["word_ids"], nlohmann::json::parse("[null, 0, 0, 1, null]"));
+}
+
+void encode_and_check(const std::string& model, const std::string& dtype, double tolerance) {
+  const auto sentences = nlohmann::json::parse(slurp(kFixtures / "models" / ("tiny_" + model + ".sentences.json")));
+  const fs::path d = scratch("encode_" + model + dtype);
+  {
+    std::ofstream in(d / "in.txt");
+    for (const auto& s : sentences["sentences"]) in << s.get<std::string>() << "\n";
+  }
+  const fs::path out = d / "out.h5";
+  auto r = bertology({"encode", "--model", tiny(model).string(), "--input", (d / "in.txt").string(), "--out",
+                      out.string(), "--dtype", dtype, "--batch-size", "3"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("encoded 4 sentences"), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out.string() + ".tmp"));
+  auto check = run_sh(kPython + " " + shell_quote(std::string(BERTOLOGY_SOURCE_DIR) + "/tests/cli/check_encode.py") + " " +
+                      shell_quote(out.string()) + " " +
+                      shell_quote((kFixtures / "models" / ("tiny_" + model + ".reference.safetensors")).string()) + " " +
+                      shell_quote((kFixtures / "models" / ("tiny_" + model + ".sentences.json")).string()) + " " +
+                      std::to_string(tolerance));
+  EXPECT_EQ(check.code, 0) << check.out << check.err;
+}
+
+TEST(Cli, EncodeFloat32MatchesHuggingFaceInH5py) { encode_and_check("mlm_gelu", "float32", 1e-5); }
+TEST(Cli, EncodeFloat16ReadsAsFloat16InH5py) { encode_and_check("base_gelu_new", "float16", 1e-2); }
+
+TEST(Cli, DumpConfigShowsEffectiveValues) {
+  auto r = bertology({"encode", "--dump-config", "--set", "model.threads=3", "--model", tiny("base_relu").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("threads: 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tiny_base_relu"), std::string::npos) << r.out;
+}
+
+// ---- Bad input: one line naming the file and the problem, exit code 2, no output left. ----
+
+Result encode_with(const fs::path& model_dir, const fs::path& out) {
+  return bertology({"encode", "--model", model_dir.string(), "--text", "the cat", "--out", out.string()});
+}
+
+TEST(CliErrors, MissingConfigJson) {
+  const fs::path m = model_copy("base_relu");
+  fs::remove(m / "config.json");
+  const fs::path out = scratch("err1") / "o.h5";
+  expect_input_error(encode_with(m, out), {(m / "config.json").string(), "no such file"});
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out.string() + ".tmp"));
+}
+
+TEST(CliErrors, TruncatedSafetensors) {
+  const fs::path m = model_copy("base_relu");
+  fs::remove(m / "pytorch_model.bin");
+  fs::resize_file(m / "model.safetensors", fs::file_size(m / "model.safetensors") / 2);
+  expect_input_error(encode_with(m, scratch("err2") / "o.h5"), {(m / "model.safetensors").string()});
+}
+
+/// Rewrites the safetensors JSON header in place (same length, padded with spaces).
+void patch_header(const fs::path& file, const std::string& from, const std::string& to) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  uint64_t n = 0;
+  f.read(reinterpret_cast<char*>(&n), 8);
+  std::string header(n, ' ');
+  f.read(header.data(), n);
+  auto pos = header.find(from);
+  ASSERT_NE(pos, std::string::npos) << from;
+  std::string replacement = to;
+  ASSERT_LE(replacement.size(), from.size());
+  replacement.resize(from.size(), ' ');
+  header.replace(pos, from.size(), replacement);
+  f.seekp(8);
+  f.write(header.data(), n);
+}
+
+TEST(CliErrors, HeaderLiesAboutShape) {
+  const fs::path m = model_copy("base_relu");
+  fs::remove(m / "pytorch_model.bin");
+  // pooler.dense.bias is [16] F32 = 64 bytes; claim [17].
+  patch_header(m / "model.safetensors", "\"pooler.dense.bias\":{\"dtype\":\"F32\",\"shape\":[16]",
+               "\"pooler.dense.bias\":{\"dtype\":\"F32\",\"shape\":[17]");
+  expect_input_error(encode_with(m, scratch("err3") / "o.h5"), {(m / "model.safetensors").string(), "pooler.dense.bias"});
+}
+
+TEST(CliErrors, HeaderLiesAboutDtype) {
+  const fs::path m = model_copy("base_relu");
+  fs::remove(m / "pytorch_model.bin");
+  patch_header(m / "model.safetensors", "\"pooler.dense.bias\":{\"dtype\":\"F32\"",
+               "\"pooler.dense.bias\":{\"dtype\":\"F99\"");
+  expect_input_error(encode_with(m, scratch("err4") / "o.h5"), {(m / "model.safetensors").string(), "F99"});
+}
+
+TEST(CliErrors, ShapeMismatchWithConfig) {
+  const fs::path m = model_copy("base_relu");
+  std::string cfg = slurp(m / "config.json");
+  cfg.replace(cfg.find("\"intermediate_size\": 24"), 23, "\"intermediate_size\": 30");
+  std::ofstream(m / "config.json") << cfg;
+  expect_input_error(encode_with(m, scratch("err5") / "o.h5"), {"model.safetensors", "intermediate.dense", "[30, 16]"});
+}
+
+TEST(CliErrors, VocabWithoutSpecialTokens) {
+  const fs::path m = model_copy("base_relu");
+  std::string vocab = slurp(m / "vocab.txt");
+  vocab.replace(vocab.find("[CLS]"), 5, "[XLS]");
+  std::ofstream(m / "vocab.txt") << vocab;
+  expect_input_error(encode_with(m, scratch("err6") / "o.h5"), {(m / "vocab.txt").string(), "[CLS]"});
+}
+
+TEST(CliErrors, MalformedYamlConfig) {
+  const fs::path d = scratch("yaml");
+  std::ofstream(d / "bad.yaml") << "model:\n  threads: [1, 2\n";
+  auto r = bertology({"encode", (d / "bad.yaml").string(), "--text", "x", "--out", (d / "o.h5").string()});
+  expect_input_error(r, {(d / "bad.yaml").string() + ":", "YAML"});
+}
+
+TEST(CliErrors, UnknownConfigKey) {
+  const fs::path d = scratch("yaml2");
+  std::ofstream(d / "study.yaml") << "model:\n  threads: 2\n  treads: 3\n";
+  auto r = bertology({"encode", (d / "study.yaml").string(), "--text", "x", "--out", (d / "o.h5").string()});
+  expect_input_error(r, {(d / "study.yaml").string() + ":3:", "treads"});
+  expect_input_error(bertology({"tokenize", "--set", "model.bogus=1", "--text", "x"}), {"model.bogus"});
+}
+
+TEST(CliErrors, MissingInputFile) {
+  expect_input_error(bertology({"tokenize", "--model", tiny("base_relu").string(), "--input", "/nonexistent/in.txt"}),
+                     {"/nonexistent/in.txt", "no such file"});
+}
+
+}  // namespace
