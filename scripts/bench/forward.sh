@@ -22,7 +22,7 @@ r = {}
 for line in open(sys.argv[1]):
     d = json.loads(line); r[d["what"]] = d
 gemm = r["gemm_fp32_4096x768x3072"]["gflops"]
-print("\n| model (batch 8, seq 128) | bertology tok/s | HF tok/s | bertology / HF | bertology GFLOP/s | % of GEMM (%.0f GFLOP/s) |" % gemm)
+print("\n| model (batch 8, seq 128) | bertology tok/s | HF tok/s | bertology / HF | bertology GFLOP/s | %% of GEMM (%.0f GFLOP/s) |" % gemm)
 print("|---|---|---|---|---|---|")
 for ours, hf, name in [("bertology_default_model", "hf_default_model", "all-MiniLM-L6-v2"),
                        ("bertology_bert_base_random", "hf_bert_base_random", "BERT-base shape (random)")]:
