@@ -17,11 +17,17 @@ namespace bertology {
 int cmd_tokenize(const std::vector<std::string>& args);
 int cmd_encode(const std::vector<std::string>& args);
 int cmd_config(const std::vector<std::string>& args);
+int cmd_extract(const std::vector<std::string>& args);
+int cmd_run(const std::vector<std::string>& args);
+int cmd_cache(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"tokenize", "WordPiece-tokenize text exactly as Hugging Face BertTokenizer (JSON lines)", cmd_tokenize},
       {"encode", "run the encoder on sentences; write hidden states and attention to HDF5", cmd_encode},
+      {"extract", "extract hidden states / attention of a corpus into the activation cache (MPI, resumable)", cmd_extract},
+      {"run", "extract (or reuse the cache), then run the stages the config lists", cmd_run},
+      {"cache", "ls | verify | gc: list, check and clean the activation cache", cmd_cache},
       {"config", "list every config key (type, default, meaning) or validate and print CONFIG files", cmd_config},
   };
   return table;
@@ -38,7 +44,8 @@ void print_main_help() {
     name.resize(12, ' ');
     std::cout << "  " << name << c.summary << "\n";
   }
-  std::cout << "\nexit codes: 0 ok, 1 internal error, 2 bad input (config, data, checkpoint, usage)\n";
+  std::cout << "\nexit codes: 0 ok, 1 internal error, 2 bad input (config, data, checkpoint, usage),\n"
+               "            3 corrupt cache found by `cache verify`, 75 stopped by SIGTERM/SIGUSR1 (requeue and rerun)\n";
 }
 }  // namespace
 

@@ -33,6 +33,26 @@ Params params_from_config(const Config& cfg) {
   p.tokenizer.add_special_tokens = cfg.get_bool("tokenizer.add_special_tokens");
   p.tokenizer.max_length = to_int(cfg, "tokenizer.max_length");
 
+  p.corpus.path = cfg.get_string("corpus.path");
+  p.corpus.format = cfg.get_string("corpus.format");
+  p.corpus.max_sentences = cfg.get_int("corpus.max_sentences");
+
+  p.input.pairs = cfg.get_bool("input.pairs");
+  p.input.overlong = cfg.get_string("input.overlong");
+
+  p.extract.layers = cfg.get_ints("extract.layers");
+  p.extract.word_pooling = cfg.get_string("extract.word_pooling");
+  p.extract.attention = cfg.get_bool("extract.attention");
+  p.extract.attention_layers = cfg.get_ints("extract.attention_layers");
+  p.extract.attention_heads = cfg.get_ints("extract.attention_heads");
+  p.extract.dtype = cfg.get_string("extract.dtype");
+  p.extract.chunk_tokens = cfg.get_int("extract.chunk_tokens");
+  p.extract.batch_tokens = cfg.get_int("extract.batch_tokens");
+  p.extract.deflate = to_int(cfg, "extract.deflate");
+
+  p.cache.dir = cfg.get_string("cache.dir");
+  p.cache.verify_on_resume = cfg.get_bool("cache.verify_on_resume");
+
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");
 

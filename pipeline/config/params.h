@@ -34,6 +34,38 @@ struct TokenizerParams {
   int max_length = 512;            ///< longest input in tokens, special tokens included
 };
 
+/// Section `corpus`.
+struct CorpusParams {
+  std::string path;                ///< corpus file (absolute when filled from a Config)
+  std::string format = "conllu";   ///< conllu | conllx | open_sesame | text | jsonl
+  int64_t max_sentences = 0;       ///< first N sentences only; 0 = all
+};
+
+/// Section `input`: how sentences become model inputs (recorded in the cache key).
+struct InputParams {
+  bool pairs = false;                ///< consecutive sentences as [CLS] A [SEP] B [SEP]
+  std::string overlong = "skip";     ///< skip | truncate inputs over tokenizer.max_length
+};
+
+/// Section `extract`: what is stored per chunk.
+struct ExtractParams {
+  std::vector<int64_t> layers;             ///< hidden-state layers (0 = embeddings); empty = all
+  std::string word_pooling = "none";       ///< none | mean | first
+  bool attention = false;                  ///< store attention probabilities
+  std::vector<int64_t> attention_layers;   ///< empty = all
+  std::vector<int64_t> attention_heads;    ///< empty = all
+  std::string dtype = "float16";           ///< float16 | float32
+  int64_t chunk_tokens = 16384;            ///< wordpieces per chunk
+  int64_t batch_tokens = 4096;             ///< padded wordpieces per batch
+  int deflate = 0;                         ///< gzip level, 0 = none
+};
+
+/// Section `cache`.
+struct CacheParams {
+  std::string dir = "cache";       ///< cache root
+  bool verify_on_resume = true;    ///< re-hash finished chunks before skipping them
+};
+
 /// Section `runtime`.
 struct RuntimeParams {
   int64_t seed = 1234;             ///< seed of every random number generator, >= 0
@@ -45,6 +77,10 @@ struct Params {
   StudyParams study;                ///< section `study`
   ModelParams model;                ///< section `model`
   TokenizerParams tokenizer;        ///< section `tokenizer`
+  CorpusParams corpus;              ///< section `corpus`
+  InputParams input;                ///< section `input`
+  ExtractParams extract;            ///< section `extract`
+  CacheParams cache;                ///< section `cache`
   RuntimeParams runtime;            ///< section `runtime`
   std::vector<std::string> stages;  ///< pipeline stages to run, in order
 };

@@ -38,6 +38,32 @@ const Schema& default_schema() {
       int_key("tokenizer.max_length", 512, 2, 100000,
               "Longest input in tokens, special tokens included."),
 
+      file_key("corpus.path", "", "Corpus file to extract (required by extract and run)."),
+      enum_key("corpus.format", {"conllu", "conllx", "open_sesame", "text", "jsonl"}, "conllu",
+               "Corpus format: CoNLL-U, CoNLL-X, Open Sesame TSV, plain text (a line each), JSON lines."),
+      int_key("corpus.max_sentences", 0, 0, kUnbounded, "Use only the first N sentences (0 = all)."),
+
+      bool_key("input.pairs", false,
+               "Feed consecutive sentences as [CLS] A [SEP] B [SEP] (Clark et al.'s surface-pattern setup)."),
+      enum_key("input.overlong", {"skip", "truncate"}, "skip",
+               "Inputs over tokenizer.max_length: skip them (Clark) or truncate (longest first); counted."),
+
+      ints_key("extract.layers", {}, 0, kUnbounded,
+               "Hidden-state layers to store, 0 = embedding output (empty = all L+1)."),
+      enum_key("extract.word_pooling", {"none", "mean", "first"}, "none",
+               "Also store word-level hidden states: mean or first of each word's pieces."),
+      bool_key("extract.attention", false, "Store attention probabilities (T^2 per head: size first)."),
+      ints_key("extract.attention_layers", {}, 0, kUnbounded, "Layers (0-based) whose attention is stored (empty = all)."),
+      ints_key("extract.attention_heads", {}, 0, kUnbounded, "Heads (0-based) whose attention is stored (empty = all)."),
+      enum_key("extract.dtype", {"float16", "float32"}, "float16", "Stored precision of hidden states and attention."),
+      int_key("extract.chunk_tokens", 16384, 16, kUnbounded,
+              "Work unit: wordpieces per chunk file (chunks are cut in corpus order, independent of ranks)."),
+      int_key("extract.batch_tokens", 4096, 16, kUnbounded, "Padded wordpieces per forward batch (batch x longest)."),
+      int_key("extract.deflate", 0, 0, 9, "gzip level of the stored tensors (0 = none: fastest)."),
+
+      path_key("cache.dir", "cache", "Root of the activation cache (shared storage on clusters)."),
+      bool_key("cache.verify_on_resume", true, "Check the sha256 of finished chunks before skipping them."),
+
       int_key("runtime.seed", 1234, 0, kUnbounded, "Seed of every random number generator."),
       enum_key("runtime.log_level", {"debug", "info", "warn", "error"}, "info",
                "Least severe log message that is printed."),
@@ -277,7 +303,9 @@ std::string check_value(const KeySpec& spec, const Value& value) {
     case KeyType::Path:
     case KeyType::ExistingFile:
     case KeyType::ExistingDir:
-      return std::get<std::string>(value).empty() ? cat("expected ", type_description(spec), ", got an empty path") : "";
+      // An empty default means "unset" (e.g. corpus.path outside extract); commands that need the
+      // path say so. Empty values from files or --set are rejected when parsed.
+      return "";
     case KeyType::IntList: {
       const auto& v = std::get<std::vector<int64_t>>(value);
       for (size_t i = 0; i < v.size(); ++i) {
@@ -292,6 +320,7 @@ std::string check_value(const KeySpec& spec, const Value& value) {
 
 std::string resolve_path(const std::string& path, const std::string& base_dir) {
   namespace fs = std::filesystem;
+  if (path.empty()) return path;  // "" means "not set" (e.g. corpus.path outside extract)
   fs::path p(path);
   if (p.is_relative()) p = (base_dir.empty() ? fs::current_path() : fs::path(base_dir)) / p;
   std::string out = p.lexically_normal().string();

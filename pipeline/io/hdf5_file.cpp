@@ -1,5 +1,7 @@
 #include "pipeline/io/hdf5_file.h"
 
+#include <algorithm>
+
 #include "pipeline/util/error.h"
 
 namespace bertology {
@@ -54,7 +56,9 @@ hid_t h5_type(H5Kind kind) {
 H5File H5File::create(const std::string& path) {
   H5File f;
   f.path_ = path;
-  f.file_ = H5Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  H5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(fcpl.get(), 0);  // root group without timestamps
+  f.file_ = H5Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
   h5_check(bool(f.file_), path, "cannot create file");
   return f;
 }
@@ -70,33 +74,88 @@ H5File H5File::open_read(const std::string& path) {
 void H5File::create_group(const std::string& name) {
   H5Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  H5Handle g(H5Gcreate2(file_.get(), name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  H5Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(gcpl.get(), 0);
+  H5Handle g(H5Gcreate2(file_.get(), name.c_str(), lcpl.get(), gcpl.get(), H5P_DEFAULT), H5Gclose);
   h5_check(bool(g), path_, "cannot create group " + name);
 }
 
-void H5File::write(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims, const void* data,
-                   const H5DatasetOptions& options) {
+void H5File::create(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims,
+                    const H5DatasetOptions& options) {
   H5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
   h5_check(bool(space), path_, "cannot create dataspace for " + name);
   H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(dcpl.get(), 0);  // no timestamps: identical writes give identical bytes
   bool empty = false;
   for (auto d : dims) empty |= d == 0;
   if (!options.chunk.empty() && !empty) {
-    H5Pset_chunk(dcpl.get(), static_cast<int>(options.chunk.size()), options.chunk.data());
+    std::vector<hsize_t> chunk = options.chunk;
+    for (size_t i = 0; i < chunk.size() && i < dims.size(); ++i) chunk[i] = std::max<hsize_t>(1, std::min(chunk[i], dims[i]));
+    H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
     if (options.deflate_level > 0) {
       H5Pset_shuffle(dcpl.get());
       H5Pset_deflate(dcpl.get(), options.deflate_level);
     }
+    if (options.checksum) H5Pset_fletcher32(dcpl.get());
   }
   H5Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  const hid_t type = h5_type(kind);
-  H5Handle ds(H5Dcreate2(file_.get(), name.c_str(), type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
+  H5Handle ds(H5Dcreate2(file_.get(), name.c_str(), h5_type(kind), space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
               H5Dclose);
   h5_check(bool(ds), path_, "cannot create dataset " + name);
-  if (!empty)  // memory type == file type: raw bytes, no conversion
-    h5_check(H5Dwrite(ds.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0, path_,
-             "cannot write dataset " + name + " (disk full?)");
+}
+
+void H5File::write_rows(const std::string& name, H5Kind kind, hsize_t first_row, hsize_t rows, const void* data) {
+  if (rows == 0) return;
+  // Datasets stay open between calls: the cache writes one sequence at a time.
+  auto it = open_datasets_.find(name);
+  if (it == open_datasets_.end()) {
+    H5Handle opened(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+    h5_check(bool(opened), path_, "no dataset " + name);
+    it = open_datasets_.emplace(name, std::move(opened)).first;
+  }
+  const H5Handle& ds = it->second;
+  H5Handle fspace(H5Dget_space(ds.get()), H5Sclose);
+  std::vector<hsize_t> dims(H5Sget_simple_extent_ndims(fspace.get()));
+  H5Sget_simple_extent_dims(fspace.get(), dims.data(), nullptr);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = first_row;
+  count[0] = rows;
+  h5_check(first_row + rows <= dims[0], path_, "rows beyond the end of " + name);
+  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  H5Handle mspace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
+  // memory type == file type: raw bytes, no conversion
+  h5_check(H5Dwrite(ds.get(), h5_type(kind), mspace.get(), fspace.get(), H5P_DEFAULT, data) >= 0, path_,
+           "cannot write dataset " + name + " (disk full?)");
+}
+
+std::vector<float> H5File::read_rows_f32(const std::string& name, hsize_t first_row, hsize_t rows) const {
+  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
+  H5Handle fspace(H5Dget_space(ds.get()), H5Sclose);
+  std::vector<hsize_t> dims(H5Sget_simple_extent_ndims(fspace.get()));
+  H5Sget_simple_extent_dims(fspace.get(), dims.data(), nullptr);
+  BTL_REQUIRE(first_row + rows <= dims[0], path_, ": rows beyond the end of ", name);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = first_row;
+  count[0] = rows;
+  size_t n = 1;
+  for (auto c : count) n *= c;
+  std::vector<float> out(n);
+  if (n == 0) return out;
+  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  H5Handle mspace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
+  BTL_REQUIRE(H5Dread(ds.get(), H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT, out.data()) >= 0, path_,
+              ": cannot read ", name, " (corrupt file: checksum or format error)");
+  return out;
+}
+
+void H5File::write(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims, const void* data,
+                   const H5DatasetOptions& options) {
+  create(name, kind, dims, options);
+  bool empty = false;
+  for (auto d : dims) empty |= d == 0;
+  if (!empty) write_rows(name, kind, 0, dims[0], data);
 }
 
 void H5File::set_attribute(const std::string& object, const std::string& name, const std::string& value) {
@@ -156,8 +215,8 @@ std::vector<float> H5File::read_f32(const std::string& name) const {
   H5Handle space(H5Dget_space(ds.get()), H5Sclose);
   std::vector<float> out(H5Sget_simple_extent_npoints(space.get()));
   if (!out.empty())
-    h5_check(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
-             "cannot read " + name);
+    BTL_REQUIRE(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
+                ": cannot read ", name, " (corrupt file: checksum or format error)");
   return out;
 }
 
@@ -167,13 +226,14 @@ std::vector<int64_t> H5File::read_i64(const std::string& name) const {
   H5Handle space(H5Dget_space(ds.get()), H5Sclose);
   std::vector<int64_t> out(H5Sget_simple_extent_npoints(space.get()));
   if (!out.empty())
-    h5_check(H5Dread(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
-             "cannot read " + name);
+    BTL_REQUIRE(H5Dread(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
+                ": cannot read ", name, " (corrupt file: checksum or format error)");
   return out;
 }
 
 void H5File::close() {
   if (!file_) return;
+  open_datasets_.clear();
   h5_check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL) >= 0, path_, "flush failed (disk full?)");
   const hid_t id = file_.release();
   h5_check(H5Fclose(id) >= 0, path_, "close failed (disk full?)");

@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,18 +44,28 @@ hid_t h5_type(H5Kind kind);
 struct H5DatasetOptions {
   std::vector<hsize_t> chunk;   ///< chunk dims (empty = contiguous)
   int deflate_level = 0;        ///< gzip level 0-9 with shuffle; 0 = no filter
+  bool checksum = false;        ///< Fletcher-32 per HDF5 chunk: corrupt chunks fail on read (needs `chunk`)
 };
 
 /// A writable or readable HDF5 file. Errors throw InternalError naming the file and object.
 class H5File {
  public:
-  /// Creates (truncating) `path` for writing.
+  /// Creates (truncating) `path` for writing. Objects carry no timestamps, so the same writes in
+  /// the same order give byte-identical files (the cache relies on it).
   static H5File create(const std::string& path);
   /// Opens an existing file read-only.
   static H5File open_read(const std::string& path);
 
   /// Creates group `name` (intermediate groups included).
   void create_group(const std::string& name);
+  /// Creates a dataset of `dims` to be filled later with write_rows().
+  void create(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims,
+              const H5DatasetOptions& options = {});
+  /// Writes rows [first_row, first_row + rows) of dataset `name` (any rank; rows along dim 0)
+  /// from `data` (row-major, element type `kind`, rows x the other dims).
+  void write_rows(const std::string& name, H5Kind kind, hsize_t first_row, hsize_t rows, const void* data);
+  /// Reads rows [first_row, first_row + rows) as float32.
+  std::vector<float> read_rows_f32(const std::string& name, hsize_t first_row, hsize_t rows) const;
   /// Writes a dataset of `dims` from `data` (row-major, element type `kind`).
   void write(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims, const void* data,
              const H5DatasetOptions& options = {});
@@ -78,6 +89,7 @@ class H5File {
  private:
   std::string path_;
   H5Handle file_;
+  std::map<std::string, H5Handle> open_datasets_;  ///< kept open by write_rows; destroyed before file_
 };
 
 }  // namespace bertology

@@ -1,0 +1,159 @@
+#include "pipeline/cache/cache_dir.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+
+namespace bertology {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+std::string numbered(const std::string& dir, int64_t index, const char* suffix) {
+  char name[64];
+  std::snprintf(name, sizeof name, "/chunk_%05lld%s", static_cast<long long>(index), suffix);
+  return dir + name;
+}
+}  // namespace
+
+std::string CacheEntry::chunk_file(int64_t index) const { return numbered(dir, index, ".h5"); }
+std::string CacheEntry::done_file(int64_t index) const { return numbered(dir, index, ".done.json"); }
+
+CacheEntry cache_entry_for(const std::string& root, const std::string& key_digest) {
+  return CacheEntry{(fs::path(root) / key_digest.substr(0, 16)).string()};
+}
+
+std::string unique_temp_name(const std::string& path) {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return cat(path, ".tmp.", host, ".", getpid());
+}
+
+void write_text_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = unique_temp_name(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw InternalError(cat(tmp, ": cannot create (", std::strerror(errno), ")"));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw InternalError(cat(tmp, ": write failed (disk full?)"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  if (::close(fd) != 0 || !synced) {
+    ::unlink(tmp.c_str());
+    throw InternalError(cat(tmp, ": write failed (disk full?)"));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw InternalError(cat(path, ": cannot rename from ", tmp));
+  }
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  BTL_REQUIRE(in.good(), path, ": no such file");
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+void write_chunk_record(const CacheEntry& entry, const ChunkRecord& r) {
+  json j = {{"index", r.index}, {"num_sequences", r.num_sequences}, {"num_tokens", r.num_tokens},
+            {"bytes", r.bytes}, {"sha256", r.sha256}, {"seconds", r.seconds}};
+  write_text_atomic(entry.done_file(r.index), j.dump(1) + "\n");
+}
+
+std::optional<ChunkRecord> read_chunk_record(const CacheEntry& entry, int64_t index) {
+  std::ifstream in(entry.done_file(index));
+  if (!in.good()) return std::nullopt;
+  try {
+    const json j = json::parse(in);
+    ChunkRecord r;
+    r.index = j.at("index");
+    r.num_sequences = j.at("num_sequences");
+    r.num_tokens = j.at("num_tokens");
+    r.bytes = j.at("bytes");
+    r.sha256 = j.at("sha256");
+    r.seconds = j.value("seconds", 0.0);
+    if (r.index != index) return std::nullopt;
+    return r;
+  } catch (const json::exception&) {
+    return std::nullopt;  // a torn or foreign record means "not finished"
+  }
+}
+
+bool verify_chunk(const CacheEntry& entry, const ChunkRecord& record, bool hash, std::string* problem) {
+  const std::string file = entry.chunk_file(record.index);
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (ec) {
+    *problem = "missing";
+    return false;
+  }
+  if (size != record.bytes) {
+    *problem = cat("size ", size, " != recorded ", record.bytes);
+    return false;
+  }
+  if (hash) {
+    const std::string digest = sha256_file(file);
+    if (digest != record.sha256) {
+      *problem = cat("sha256 ", digest.substr(0, 12), "... != recorded ", record.sha256.substr(0, 12), "...");
+      return false;
+    }
+  }
+  return true;
+}
+
+void invalidate_chunk(const CacheEntry& entry, int64_t index) {
+  std::error_code ec;
+  fs::remove(entry.done_file(index), ec);
+  fs::remove(entry.chunk_file(index), ec);
+}
+
+std::vector<CacheEntrySummary> list_cache(const std::string& root) {
+  std::vector<CacheEntrySummary> out;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return out;
+  for (const auto& d : fs::directory_iterator(root, ec)) {
+    if (!d.is_directory() || !fs::exists(d.path() / "key.json")) continue;
+    CacheEntrySummary s;
+    s.entry.dir = d.path().string();
+    const std::string text = read_text(s.entry.key_file());
+    s.key = parse_key_json(text, s.entry.key_file());
+    s.key_digest = sha256_hex(text.data(), text.size());
+    if (fs::exists(s.entry.plan_file())) {
+      try {
+        const json plan = json::parse(read_text(s.entry.plan_file()));
+        s.chunks_total = plan.at("chunks").size();
+        s.tokens = plan.at("num_tokens");
+      } catch (const json::exception& e) {
+        throw InputError(cat(s.entry.plan_file(), ": malformed plan: ", e.what()));
+      }
+    }
+    for (int64_t i = 0; i < s.chunks_total; ++i) {
+      if (auto r = read_chunk_record(s.entry, i)) {
+        ++s.chunks_done;
+        s.bytes += r->bytes;
+      }
+    }
+    s.complete = fs::exists(s.entry.manifest_file());
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.entry.dir < b.entry.dir; });
+  return out;
+}
+
+}  // namespace bertology

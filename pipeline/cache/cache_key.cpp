@@ -1,0 +1,102 @@
+#include "pipeline/cache/cache_key.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+
+namespace bertology {
+
+using nlohmann::json;  // objects keep keys sorted: dump() is canonical
+
+namespace {
+bool includes(const std::vector<int64_t>& big, const std::vector<int64_t>& small) {
+  return std::includes(big.begin(), big.end(), small.begin(), small.end());
+}
+
+json base_json(const CacheKeyParts& p) {
+  json j;
+  j["format_version"] = kCacheFormatVersion;
+  j["model"] = {{"weights_sha256", p.model_sha256}, {"vocab_sha256", p.vocab_sha256},
+                {"config_sha256", p.model_config_sha256}, {"tokenizer_config_sha256", p.tokenizer_config_sha256},
+                {"compute_dtype", p.compute_dtype}};
+  j["input"] = {{"special_tokens", p.special_tokens}, {"pairs", p.pairs}, {"max_length", p.max_length},
+                {"overlong", p.overlong}};
+  j["corpus"] = {{"sha256", p.corpus_sha256}, {"format", p.corpus_format}, {"max_sentences", p.max_sentences}};
+  j["storage"] = {{"chunk_tokens", p.chunk_tokens}, {"batch_tokens", p.batch_tokens}, {"dtype", p.dtype},
+                  {"deflate", p.deflate}};
+  return j;
+}
+}  // namespace
+
+bool CacheSelection::covers(const CacheSelection& r) const {
+  if (!includes(layers, r.layers)) return false;
+  if (r.word_pooling != "none" && r.word_pooling != word_pooling) return false;
+  if (r.attention) {
+    if (!attention) return false;
+    if (!includes(attention_layers, r.attention_layers) || !includes(attention_heads, r.attention_heads)) return false;
+  }
+  return true;
+}
+
+std::string base_key_json(const CacheKeyParts& p) { return base_json(p).dump(); }
+
+std::string key_json(const CacheKeyParts& p) {
+  json j = base_json(p);
+  const auto& s = p.selection;
+  j["selection"] = {{"layers", s.layers}, {"word_pooling", s.word_pooling}, {"attention", s.attention},
+                    {"attention_layers", s.attention ? s.attention_layers : std::vector<int64_t>{}},
+                    {"attention_heads", s.attention ? s.attention_heads : std::vector<int64_t>{}}};
+  return j.dump();
+}
+
+std::string base_key_digest(const CacheKeyParts& p) {
+  const std::string s = base_key_json(p);
+  return sha256_hex(s.data(), s.size());
+}
+
+std::string key_digest(const CacheKeyParts& p) {
+  const std::string s = key_json(p);
+  return sha256_hex(s.data(), s.size());
+}
+
+CacheKeyParts parse_key_json(const std::string& text, const std::string& origin) {
+  try {
+    const json j = json::parse(text);
+    CacheKeyParts p;
+    BTL_REQUIRE(j.at("format_version").get<int>() == kCacheFormatVersion, origin, ": cache format version ",
+                j.at("format_version").get<int>(), " (this bertology reads ", kCacheFormatVersion, ")");
+    const auto& m = j.at("model");
+    p.model_sha256 = m.at("weights_sha256");
+    p.vocab_sha256 = m.at("vocab_sha256");
+    p.model_config_sha256 = m.at("config_sha256");
+    p.tokenizer_config_sha256 = m.at("tokenizer_config_sha256");
+    p.compute_dtype = m.at("compute_dtype");
+    const auto& in = j.at("input");
+    p.special_tokens = in.at("special_tokens");
+    p.pairs = in.at("pairs");
+    p.max_length = in.at("max_length");
+    p.overlong = in.at("overlong");
+    const auto& c = j.at("corpus");
+    p.corpus_sha256 = c.at("sha256");
+    p.corpus_format = c.at("format");
+    p.max_sentences = c.at("max_sentences");
+    const auto& st = j.at("storage");
+    p.chunk_tokens = st.at("chunk_tokens");
+    p.batch_tokens = st.at("batch_tokens");
+    p.dtype = st.at("dtype");
+    p.deflate = st.at("deflate");
+    const auto& s = j.at("selection");
+    p.selection.layers = s.at("layers").get<std::vector<int64_t>>();
+    p.selection.word_pooling = s.at("word_pooling");
+    p.selection.attention = s.at("attention");
+    p.selection.attention_layers = s.at("attention_layers").get<std::vector<int64_t>>();
+    p.selection.attention_heads = s.at("attention_heads").get<std::vector<int64_t>>();
+    return p;
+  } catch (const json::exception& e) {
+    throw InputError(cat(origin, ": malformed cache key: ", e.what()));
+  }
+}
+
+}  // namespace bertology

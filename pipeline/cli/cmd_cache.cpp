@@ -1,0 +1,137 @@
+// bertology cache ls | verify | gc: look after the activation cache.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <regex>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/cli/command.h"
+#include "pipeline/cli/command_config.h"
+#include "pipeline/util/error.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace bertology {
+
+namespace {
+
+constexpr int kExitCorrupt = 3;
+
+std::string human(double b) {
+  const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", b, unit[u]);
+  return buf;
+}
+
+int cache_ls(const std::string& root) {
+  const auto entries = list_cache(root);
+  if (entries.empty()) {
+    std::cout << "no cache entries under " << root << "\n";
+    return kExitOk;
+  }
+  std::printf("%-16s  %-8s  %-9s  %10s  %10s  %s\n", "entry", "status", "chunks", "wordpieces", "size", "what");
+  for (const auto& s : entries) {
+    const auto& k = s.key;
+    std::string what = cat("model ", k.model_sha256.substr(0, 8), ", corpus ", k.corpus_sha256.substr(0, 8), " (",
+                           k.corpus_format, "), layers ", k.selection.layers.size(), ", ", k.dtype);
+    if (k.selection.attention) what += cat(", attention ", k.selection.attention_layers.size(), "x", k.selection.attention_heads.size());
+    if (k.selection.word_pooling != "none") what += ", words " + k.selection.word_pooling;
+    if (k.pairs) what += ", pairs";
+    std::printf("%-16s  %-8s  %4lld/%-4lld  %10lld  %10s  %s\n", fs::path(s.entry.dir).filename().c_str(),
+                s.complete ? "complete" : "partial", static_cast<long long>(s.chunks_done),
+                static_cast<long long>(s.chunks_total), static_cast<long long>(s.tokens), human(s.bytes).c_str(),
+                what.c_str());
+  }
+  return kExitOk;
+}
+
+int cache_verify(const std::string& root) {
+  int64_t checked = 0, bad = 0;
+  for (const auto& s : list_cache(root)) {
+    for (int64_t i = 0; i < s.chunks_total; ++i) {
+      auto record = read_chunk_record(s.entry, i);
+      if (!record) continue;
+      ++checked;
+      std::string problem;
+      if (!verify_chunk(s.entry, *record, true, &problem)) {
+        ++bad;
+        std::cout << "CORRUPT " << s.entry.chunk_file(i) << ": " << problem << "\n";
+      }
+    }
+  }
+  std::cout << checked << " finished chunks checked, " << bad << " corrupt"
+            << (bad ? " (the next extract/run recomputes them)" : "") << "\n";
+  return bad ? kExitCorrupt : kExitOk;
+}
+
+int cache_gc(const std::string& root, bool dry_run) {
+  // Leftovers of killed runs: temporary files, chunk files without a record, records without a file.
+  static const std::regex chunk_re(R"(chunk_(\d+)\.h5)"), done_re(R"(chunk_(\d+)\.done\.json)");
+  uintmax_t freed = 0;
+  int64_t removed = 0;
+  auto remove = [&](const fs::path& p, const char* why) {
+    std::error_code ec;
+    const auto size = fs::is_regular_file(p) ? fs::file_size(p, ec) : 0;
+    std::cout << (dry_run ? "would remove " : "removed ") << p.string() << " (" << why << ")\n";
+    if (!dry_run) fs::remove(p, ec);
+    freed += size;
+    ++removed;
+  };
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    std::cout << "no cache under " << root << "\n";
+    return kExitOk;
+  }
+  for (const auto& d : fs::directory_iterator(root)) {
+    if (!d.is_directory()) continue;
+    for (const auto& f : fs::directory_iterator(d.path())) {
+      const std::string name = f.path().filename().string();
+      std::smatch m;
+      if (name.find(".tmp.") != std::string::npos) {
+        remove(f.path(), "temporary file of an interrupted run");
+      } else if (std::regex_match(name, m, chunk_re)) {
+        if (!fs::exists(d.path() / ("chunk_" + m[1].str() + ".done.json"))) remove(f.path(), "chunk without a finished record");
+      } else if (std::regex_match(name, m, done_re)) {
+        if (!fs::exists(d.path() / ("chunk_" + m[1].str() + ".h5"))) remove(f.path(), "record without its chunk");
+      }
+    }
+  }
+  std::cout << removed << " files, " << human(static_cast<double>(freed)) << (dry_run ? " would be freed" : " freed") << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int cmd_cache(const std::vector<std::string>& args) {
+  const char* usage = "ls|verify|gc [CONFIG...] [--set cache.dir=DIR] [--dry-run (gc)]";
+  if (args.empty() || (args[0] != "ls" && args[0] != "verify" && args[0] != "gc")) {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << "usage: bertology cache " << usage
+                << "\n\n  ls      list cache entries (status, chunks, size, what they hold)\n"
+                   "  verify  re-hash every finished chunk; exit 3 when any is corrupt\n"
+                   "  gc      remove leftovers of interrupted runs (temporary files, unrecorded chunks)\n";
+      return kExitOk;
+    }
+    throw InputError(cat("cache: expected ls, verify or gc (bertology cache --help)"));
+  }
+  ConfigArgs config_args;
+  bool dry_run = false;
+  po::options_description desc("cache options");
+  desc.add_options()("config", po::value<std::vector<std::string>>(&config_args.files), "YAML config files (positional)")
+      ("dry-run", po::bool_switch(&dry_run), "gc: only list what would be removed");
+  add_config_options(desc, config_args);
+  po::variables_map vm;
+  if (!parse_command_line("cache " + args[0], {args.begin() + 1, args.end()}, desc, "config", usage, vm)) return kExitOk;
+  const Params params = load_params(config_args, nullptr, {});
+  if (config_args.dump) return kExitOk;
+  if (args[0] == "ls") return cache_ls(params.cache.dir);
+  if (args[0] == "verify") return cache_verify(params.cache.dir);
+  return cache_gc(params.cache.dir, dry_run);
+}
+
+}  // namespace bertology

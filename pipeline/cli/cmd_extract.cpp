@@ -1,0 +1,82 @@
+// bertology extract / run: the activation cache, then (run) the stages a config lists.
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "pipeline/cache/extract.h"
+#include "pipeline/cli/command.h"
+#include "pipeline/cli/command_config.h"
+#include "pipeline/stage/stage_registry.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+
+namespace po = boost::program_options;
+
+namespace bertology {
+
+namespace {
+
+int extract_or_run(const std::string& command, const std::vector<std::string>& args, bool run_stages) {
+  ConfigArgs config_args;
+  bool dry_run = false;
+  po::options_description desc(command + " options");
+  desc.add_options()
+      ("config", po::value<std::vector<std::string>>(&config_args.files), "YAML config files (positional, merged in order)")
+      ("dry-run", po::bool_switch(&dry_run), "plan only: print chunks, wordpieces and the expected bytes of each dataset");
+  add_config_options(desc, config_args);
+  po::variables_map vm;
+  if (!parse_command_line(command, args, desc, "config", "CONFIG... [--set KEY=VALUE ...] [--dry-run] [--dump-config]", vm))
+    return kExitOk;
+
+  install_stop_handlers();
+  MpiContext mpi;
+  try {
+    std::string effective;
+    const Params params = load_params(config_args, &effective, {"model.path", "corpus.path"});
+    if (config_args.dump) return kExitOk;
+    // Stage names are checked before hours of extraction, not after.
+    if (run_stages)
+      for (const auto& name : params.stages)
+        if (!find_stage(name)) {
+          std::string known;
+          for (const auto& s : registered_stages()) known += (known.empty() ? "" : ", ") + s.name;
+          throw InputError(cat("stages: unknown stage '", name, "' (registered: ", known.empty() ? "none yet" : known, ")"));
+        }
+
+    std::ostream& out = std::cout;
+    const ExtractionOutcome outcome = run_extraction(params, mpi, dry_run, out);
+    if (dry_run) return kExitOk;
+    if (outcome.stopped) {
+      if (mpi.rank() == 0)
+        std::cerr << "bertology: stopped by signal " << stop_signal_number() << " after flushing finished chunks; "
+                  << "run the same command again to resume (exit code " << kExitRequeue << " = requeue)\n";
+      return kExitRequeue;
+    }
+    BTL_REQUIRE(outcome.complete, outcome.entry.dir, ": extraction ended with unfinished chunks (see logs/)");
+    if (mpi.rank() == 0)
+      out << "cache " << outcome.entry.dir << ": complete (" << outcome.chunks_total << " chunks; "
+          << outcome.chunks_done_before << " were already done, " << (outcome.reused_superset ? "reused as is" : "rest computed now")
+          << ")\n" << std::flush;
+    if (!run_stages) return kExitOk;
+    for (const auto& name : params.stages) {
+      StageContext context{params, outcome.entry, mpi, out};
+      const int rc = find_stage(name)->run(context);
+      if (rc != kExitOk) return rc;
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    if (mpi.size() <= 1) throw;
+    // One rank failing must not leave the others waiting in a collective.
+    const bool input = dynamic_cast<const InputError*>(&e) != nullptr;
+    std::string what = e.what();
+    std::cerr << "bertology: " << (input ? "error" : "internal error") << " (rank " << mpi.rank() << "): "
+              << what.substr(0, what.find('\n')) << std::endl;
+    mpi.abort(input ? kExitInput : kExitInternal);
+  }
+}
+
+}  // namespace
+
+int cmd_extract(const std::vector<std::string>& args) { return extract_or_run("extract", args, false); }
+int cmd_run(const std::vector<std::string>& args) { return extract_or_run("run", args, true); }
+
+}  // namespace bertology

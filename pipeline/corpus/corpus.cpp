@@ -1,0 +1,166 @@
+// Format names, read_corpus() dispatch, and the file and line helpers the readers share.
+#include "pipeline/corpus/corpus.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+
+#include "pipeline/corpus/readers.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+
+namespace bertology {
+
+namespace {
+
+struct FormatName {
+  CorpusFormat format;
+  const char* name;
+};
+
+// The spellings of config key `corpus.format` (pipeline/config/schema.cpp lists the same).
+constexpr FormatName kFormatNames[] = {
+    {CorpusFormat::Conllu, "conllu"},         {CorpusFormat::Conllx, "conllx"},
+    {CorpusFormat::OpenSesame, "open_sesame"}, {CorpusFormat::PlainText, "text"},
+    {CorpusFormat::JsonLines, "jsonl"},
+};
+
+}  // namespace
+
+CorpusFormat parse_corpus_format(const std::string& name) {
+  for (const auto& f : kFormatNames) {
+    if (name == f.name) return f.format;
+  }
+  throw InputError(cat("unknown corpus format '", name,
+                       "' (expected conllu, conllx, open_sesame, text or jsonl)"));
+}
+
+const char* corpus_format_name(CorpusFormat format) {
+  for (const auto& f : kFormatNames) {
+    if (format == f.format) return f.name;
+  }
+  throw InternalError(cat("corpus format ", static_cast<int>(format), " has no name"));
+}
+
+Corpus read_corpus(const std::string& path, CorpusFormat format, int64_t max_sentences) {
+  namespace ci = corpus_internal;
+  Corpus corpus;
+  corpus.path = path;
+  corpus.format = format;
+
+  // One read: the hash and the parse see the same bytes, even if the file changes meanwhile.
+  const std::string bytes = ci::read_file(path);
+  corpus.content_sha256 = sha256_hex(bytes.data(), bytes.size());
+
+  const ci::ReaderInput in{path, ci::skip_bom(bytes),
+                           max_sentences > 0 ? max_sentences : std::numeric_limits<int64_t>::max()};
+  switch (format) {
+    case CorpusFormat::Conllu: corpus.sentences = ci::read_conll(in, /*conllx=*/false); break;
+    case CorpusFormat::Conllx: corpus.sentences = ci::read_conll(in, /*conllx=*/true); break;
+    case CorpusFormat::OpenSesame: corpus.sentences = ci::read_open_sesame(in); break;
+    case CorpusFormat::PlainText: corpus.sentences = ci::read_plain_text(in); break;
+    case CorpusFormat::JsonLines: corpus.sentences = ci::read_jsonl(in); break;
+  }
+  BTL_REQUIRE(!corpus.sentences.empty(), path, ": empty corpus (no sentences)");
+  for (size_t i = 0; i < corpus.sentences.size(); ++i) {
+    corpus.sentences[i].index = static_cast<int64_t>(i);
+  }
+  return corpus;
+}
+
+namespace corpus_internal {
+
+std::string read_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (status.type() == fs::file_type::not_found) throw InputError(cat(path, ": no such file"));
+  if (status.type() == fs::file_type::directory) {
+    throw InputError(cat(path, ": is a directory, expected a corpus file"));
+  }
+
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  BTL_REQUIRE(f != nullptr, path, ": cannot open (", std::strerror(errno), ")");
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
+  std::string data;
+  const auto size = fs::file_size(path, ec);
+  if (!ec) data.reserve(size);
+  char buffer[1 << 16];
+  for (;;) {
+    const size_t got = std::fread(buffer, 1, sizeof(buffer), f);
+    data.append(buffer, got);
+    if (got < sizeof(buffer)) break;
+  }
+  if (std::ferror(f)) throw InternalError(cat(path, ": read error (", std::strerror(errno), ")"));
+  return data;
+}
+
+std::string_view skip_bom(std::string_view data) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (data.substr(0, kBom.size()) == kBom) data.remove_prefix(kBom.size());
+  return data;
+}
+
+bool LineSplitter::next(std::string_view* line) {
+  if (pos_ >= data_.size()) return false;
+  size_t end = data_.find('\n', pos_);
+  if (end == std::string_view::npos) end = data_.size();
+  std::string_view l = data_.substr(pos_, end - pos_);
+  if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+  pos_ = end + 1;
+  ++line_number_;
+  *line = l;
+  return true;
+}
+
+bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+std::string_view trim(std::string_view s) {
+  const size_t first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const size_t last = s.find_last_not_of(" \t");
+  return s.substr(first, last - first + 1);
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> pieces;
+  size_t start = 0;
+  for (;;) {
+    const size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) {
+      pieces.push_back(s.substr(start));
+      return pieces;
+    }
+    pieces.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+bool parse_index(std::string_view s, int64_t* value) {
+  // from_chars alone would accept a leading '-'; insist on digits only.
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  const auto result = std::from_chars(s.data(), s.data() + s.size(), *value);
+  return result.ec == std::errc() && result.ptr == s.data() + s.size();
+}
+
+std::string origin(const std::string& path, int64_t line) {
+  std::string out;
+  out.reserve(path.size() + 12);
+  out += path;
+  out += ':';
+  out += std::to_string(line);
+  return out;
+}
+
+void fail(const std::string& path, int64_t line, const std::string& what) {
+  throw InputError(cat(path, ":", line, ": ", what));
+}
+
+}  // namespace corpus_internal
+}  // namespace bertology

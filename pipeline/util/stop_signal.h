@@ -1,0 +1,19 @@
+// Cooperative stop on SIGTERM / SIGUSR1 (Slurm preemption, scancel, `kill`).
+//
+// Long commands install the handler, poll stop_requested() between batches, finish and flush what
+// they hold, record it, and exit with kExitRequeue so a batch script knows to requeue.
+#pragma once
+
+namespace bertology {
+
+/// Exit code of a run that stopped on a signal and should be resubmitted (EX_TEMPFAIL).
+constexpr int kExitRequeue = 75;
+
+/// Installs handlers for SIGTERM and SIGUSR1 (idempotent).
+void install_stop_handlers();
+/// True once a stop signal arrived.
+bool stop_requested();
+/// The signal number that arrived (0 if none).
+int stop_signal_number();
+
+}  // namespace bertology
