@@ -359,6 +359,7 @@ void Config::check_paths(const std::vector<std::string>& keys) const {
     bool want_dir = spec->type == KeyType::ExistingDir;
     if (!want_dir && spec->type != KeyType::ExistingFile) continue;  // plain paths may not exist yet
     const std::string& path = get_string(spec->key);
+    if (path.empty() && keys.empty()) continue;  // unset optional path; named keys must be set
     std::error_code ec;
     fs::file_status status = fs::status(path, ec);
     if (!fs::exists(status)) fail(spec->key, cat("no such ", want_dir ? "directory" : "file", " '", path, "'"));

@@ -429,7 +429,7 @@ Value parse_value(const KeySpec& spec, const YAML::Node& node, const std::string
     case KeyType::ExistingFile:
     case KeyType::ExistingDir: {
       if (!node.IsScalar()) reject_type(node, type_description(spec));
-      if (node.Scalar().empty()) reject(node, cat("expected ", type_description(spec), ", got an empty path"));
+      // An empty path means "unset" (commands that need the path say so).
       return resolve_path(node.Scalar(), base_dir);
     }
     case KeyType::Enum: {

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/process.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -18,46 +20,7 @@ namespace {
 const fs::path kFixtures = BERTOLOGY_FIXTURES_DIR;
 const std::string kPython = "/usr/bin/python3";  // Debian's, with h5py and numpy (scripts/setup.sh)
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-fs::path scratch(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("bertology_cli_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-/// Runs a shell command line, capturing stdout and stderr separately.
-Result run_sh(const std::string& cmdline) {
-  const fs::path d = scratch("run");
-  const std::string cmd = cmdline + " >" + (d / "out").string() + " 2>" + (d / "err").string();
-  Result r;
-  const int status = std::system(cmd.c_str());
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(d / "out");
-  r.err = slurp(d / "err");
-  return r;
-}
-
-Result bertology(const std::vector<std::string>& args) {
-  std::string cmd = shell_quote(BERTOLOGY_BINARY);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  return run_sh(cmd);
-}
+using namespace bertology::test;
 
 fs::path tiny(const std::string& name) { return kFixtures / "models" / ("tiny_" + name); }
 
@@ -85,14 +48,14 @@ std::vector<nlohmann::json> json_lines(const std::string& s) {
 }
 
 TEST(Cli, VersionHelpAndUnknownCommand) {
-  auto v = bertology({"--version"});
+  auto v = run_bertology({"--version"});
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find(BERTOLOGY_VERSION), std::string::npos);
-  auto h = bertology({"encode", "--help"});
+  auto h = run_bertology({"encode", "--help"});
   EXPECT_EQ(h.code, 0);
   EXPECT_NE(h.out.find("--no-attention"), std::string::npos);
-  expect_input_error(bertology({"frobnicate"}), {"unknown command 'frobnicate'"});
-  expect_input_error(bertology({"encode", "--bogus-flag"}), {"bogus-flag"});
+  expect_input_error(run_bertology({"frobnicate"}), {"unknown command 'frobnicate'"});
+  expect_input_error(run_bertology({"encode", "--bogus-flag"}), {"bogus-flag"});
 }
 
 // ids equal Hugging Face's (the reference batch was tokenized by HF BertTokenizer).
@@ -103,7 +66,7 @@ TEST(Cli, TokenizeMatchesReferenceIds) {
     args.push_back("--text");
     args.push_back(s.get<std::string>());
   }
-  auto r = bertology(args);
+  auto r = run_bertology(args);
   ASSERT_EQ(r.code, 0) << r.err;
   auto lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), sentences.size());
@@ -119,7 +82,7 @@ TEST(Cli, TokenizeMatchesReferenceIds) {
 TEST(Cli, TokenizeWordsModeAndInputFile) {
   const fs::path d = scratch("tok_input");
   std::ofstream(d / "in.txt") << "dogs ran\nthe mat\n";
-  auto r = bertology({"tokenize", "--model", tiny("mlm_gelu").string(), "--input", (d / "in.txt").string(), "--words"});
+  auto r = run_bertology({"tokenize", "--model", tiny("mlm_gelu").string(), "--input", (d / "in.txt").string(), "--words"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), 2u);
@@ -136,7 +99,7 @@ void encode_and_check(const std::string& model, const std::string& dtype, double
     for (const auto& s : sentences["sentences"]) in << s.get<std::string>() << "\n";
   }
   const fs::path out = d / "out.h5";
-  auto r = bertology({"encode", "--model", tiny(model).string(), "--input", (d / "in.txt").string(), "--out",
+  auto r = run_bertology({"encode", "--model", tiny(model).string(), "--input", (d / "in.txt").string(), "--out",
                       out.string(), "--dtype", dtype, "--batch-size", "3"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("encoded 4 sentences"), std::string::npos) << r.out;
@@ -154,7 +117,7 @@ TEST(Cli, EncodeFloat32MatchesHuggingFaceInH5py) { encode_and_check("mlm_gelu", 
 TEST(Cli, EncodeFloat16ReadsAsFloat16InH5py) { encode_and_check("base_gelu_new", "float16", 1e-2); }
 
 TEST(Cli, DumpConfigShowsEffectiveValues) {
-  auto r = bertology({"encode", "--dump-config", "--set", "model.threads=3", "--model", tiny("base_relu").string()});
+  auto r = run_bertology({"encode", "--dump-config", "--set", "model.threads=3", "--model", tiny("base_relu").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("threads: 3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tiny_base_relu"), std::string::npos) << r.out;
@@ -163,7 +126,7 @@ TEST(Cli, DumpConfigShowsEffectiveValues) {
 // ---- Bad input: one line naming the file and the problem, exit code 2, no output left. ----
 
 Result encode_with(const fs::path& model_dir, const fs::path& out) {
-  return bertology({"encode", "--model", model_dir.string(), "--text", "the cat", "--out", out.string()});
+  return run_bertology({"encode", "--model", model_dir.string(), "--text", "the cat", "--out", out.string()});
 }
 
 TEST(CliErrors, MissingConfigJson) {
@@ -235,20 +198,20 @@ TEST(CliErrors, VocabWithoutSpecialTokens) {
 TEST(CliErrors, MalformedYamlConfig) {
   const fs::path d = scratch("yaml");
   std::ofstream(d / "bad.yaml") << "model:\n  threads: [1, 2\n";
-  auto r = bertology({"encode", (d / "bad.yaml").string(), "--text", "x", "--out", (d / "o.h5").string()});
+  auto r = run_bertology({"encode", (d / "bad.yaml").string(), "--text", "x", "--out", (d / "o.h5").string()});
   expect_input_error(r, {(d / "bad.yaml").string() + ":", "YAML"});
 }
 
 TEST(CliErrors, UnknownConfigKey) {
   const fs::path d = scratch("yaml2");
   std::ofstream(d / "study.yaml") << "model:\n  threads: 2\n  treads: 3\n";
-  auto r = bertology({"encode", (d / "study.yaml").string(), "--text", "x", "--out", (d / "o.h5").string()});
+  auto r = run_bertology({"encode", (d / "study.yaml").string(), "--text", "x", "--out", (d / "o.h5").string()});
   expect_input_error(r, {(d / "study.yaml").string() + ":3:", "treads"});
-  expect_input_error(bertology({"tokenize", "--set", "model.bogus=1", "--text", "x"}), {"model.bogus"});
+  expect_input_error(run_bertology({"tokenize", "--set", "model.bogus=1", "--text", "x"}), {"model.bogus"});
 }
 
 TEST(CliErrors, MissingInputFile) {
-  expect_input_error(bertology({"tokenize", "--model", tiny("base_relu").string(), "--input", "/nonexistent/in.txt"}),
+  expect_input_error(run_bertology({"tokenize", "--model", tiny("base_relu").string(), "--input", "/nonexistent/in.txt"}),
                      {"/nonexistent/in.txt", "no such file"});
 }
 
