@@ -350,18 +350,25 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
     // Close, hash, rename, record, in the writer: only then does the chunk exist.
     const int64_t index = chunk.index, num_tokens = static_cast<int64_t>(N);
     m.writer.push([&m, file, tmp_path, final_path, entry, index, S, num_tokens, t_chunk] {
-      file->close();
       ChunkRecord record;
-      record.index = index;
-      record.num_sequences = S;
-      record.num_tokens = num_tokens;
-      record.bytes = fs::file_size(tmp_path);
-      record.sha256 = sha256_file(tmp_path);
-      std::error_code ec;
-      fs::rename(tmp_path, final_path, ec);
-      if (ec) throw InternalError(cat(final_path, ": cannot rename from ", tmp_path, ": ", ec.message()));
+      try {
+        file->close();  // flush errors (disk full) surface here
+        record.index = index;
+        record.num_sequences = S;
+        record.num_tokens = num_tokens;
+        record.bytes = fs::file_size(tmp_path);
+        record.sha256 = sha256_file(tmp_path);
+        std::error_code ec;
+        fs::rename(tmp_path, final_path, ec);
+        if (ec) throw InternalError(cat(final_path, ": cannot rename from ", tmp_path, ": ", ec.message()));
+      } catch (...) {
+        *file = H5File();
+        std::error_code ec;
+        fs::remove(tmp_path, ec);
+        throw;
+      }
       record.seconds = since(t_chunk);
-      write_chunk_record(entry, record);
+      write_chunk_record(entry, record);  // the record makes the chunk count; if this fails, it does not
       std::lock_guard<std::mutex> lock(m.finished_mu);
       m.finished.push_back(record);
     });

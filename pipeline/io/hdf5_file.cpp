@@ -21,10 +21,9 @@ hid_t make_f16_type() {
   return t;
 }
 
-struct SilenceHdf5 {  // HDF5 prints its error stack to stderr by default; we report our own line.
-  SilenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-};
-const SilenceHdf5 silence_hdf5;
+/// HDF5 prints its error stack to stderr by default; we report our own one line instead. Called
+/// before every open/create because library initialisation can restore the default printer.
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 }  // namespace
 
@@ -54,6 +53,7 @@ hid_t h5_type(H5Kind kind) {
 }
 
 H5File H5File::create(const std::string& path) {
+  silence_hdf5();
   H5File f;
   f.path_ = path;
   H5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
@@ -64,6 +64,7 @@ H5File H5File::create(const std::string& path) {
 }
 
 H5File H5File::open_read(const std::string& path) {
+  silence_hdf5();
   H5File f;
   f.path_ = path;
   f.file_ = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -282,6 +283,34 @@ TEST(CacheExtract, BadInputsAreOneLineErrors) {
   EXPECT_EQ(r3.code, 2);
   EXPECT_NE(r3.err.find("corpus.path"), std::string::npos) << r3.err;
   EXPECT_FALSE(fs::exists(d / "cache"));
+}
+
+}  // namespace
+
+namespace {
+
+// Disk full: a 192 KiB tmpfs (mounting needs root, as CI has) cannot hold the cache.
+TEST(CacheExtract, DiskFullFailsLoudlyAndMarksNothingComplete) {
+  const fs::path d = scratch("diskfull");
+  const fs::path mnt = d / "small";
+  fs::create_directories(mnt);
+  auto m = run_sh("mount -t tmpfs -o size=192k tmpfs " + shell_quote(mnt.string()));
+  ASSERT_EQ(m.code, 0) << "this test mounts a small tmpfs and needs root: " << m.err;
+  auto cfg = write_config(d, mnt / "cache");
+  auto r = run_bertology({"extract", cfg.string()});
+  EXPECT_EQ(r.code, 1) << r.err;  // an internal (environment) error, not a crash
+  EXPECT_NE(r.err.find("disk full"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line, no HDF5 error stack:\n" << r.err;
+  const fs::path entry = entry_of(mnt / "cache");
+  EXPECT_FALSE(fs::exists(entry / "manifest.json"));
+  // Whatever has a record is a complete, correct chunk; nothing else claims to be finished.
+  for (const auto& [name, digest] : chunk_digests(entry)) {
+    const std::string done = name.substr(0, name.size() - 3) + ".done.json";
+    if (fs::exists(entry / done)) EXPECT_EQ(digest, reference_digests().at(name)) << name;
+  }
+  auto v = run_bertology({"cache", "verify", cfg.string()});
+  EXPECT_EQ(v.code, 0) << v.out;
+  run_sh("umount " + shell_quote(mnt.string()));
 }
 
 }  // namespace
