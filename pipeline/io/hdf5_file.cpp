@@ -232,6 +232,32 @@ std::vector<int64_t> H5File::read_i64(const std::string& name) const {
   return out;
 }
 
+std::vector<int32_t> H5File::read_i32(const std::string& name) const {
+  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
+  H5Handle space(H5Dget_space(ds.get()), H5Sclose);
+  std::vector<int32_t> out(H5Sget_simple_extent_npoints(space.get()));
+  if (!out.empty())
+    BTL_REQUIRE(H5Dread(ds.get(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
+                ": cannot read ", name, " (corrupt file: checksum or format error)");
+  return out;
+}
+
+bool H5File::has_dataset(const std::string& name) const {
+  // H5Lexists needs every intermediate link to exist: walk the path one component at a time.
+  if (!file_ || name.empty()) return false;
+  size_t pos = name[0] == '/' ? 1 : 0;
+  while (true) {
+    const size_t slash = name.find('/', pos);
+    const std::string prefix = name.substr(0, slash);
+    if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) break;
+    pos = slash + 1;
+  }
+  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);  // fails quietly for groups
+  return bool(ds);
+}
+
 void H5File::close() {
   if (!file_) return;
   open_datasets_.clear();

@@ -1,0 +1,176 @@
+// Reading a finished cache entry: the API analysis stages use. Torch-free.
+//
+//   CacheReader r = CacheReader::open("cache/9c3b9213c4c4a575");
+//   FloatMatrix h = r.load_layer(3);                 // [all tokens in corpus order, d]
+//   for (int64_t i = 0; i < r.num_sequences(); ++i) {
+//     auto seq = r.sequence(i);                      // ids, word ids, corpus sentence index
+//     auto a = r.word_attention(i, 5);               // [H_sel, U, U], Clark et al.'s word level
+//   }
+//
+// Order. Sequences are numbered in corpus order (the order of plan.json; a sequence is one
+// sentence, or a pair A+B with input.pairs; overlong sentences skipped at extraction have no
+// sequence). Inside a chunk file sequences are stored in batch order (sorted by length); the
+// reader hides that: every row it returns is in corpus order. Token rows of load_layer() are the
+// sequences' tokens (specials included) one sequence after the other: sequence i owns rows
+// [token_offset(i), token_offset(i + 1)). Word rows of load_layer_words() likewise with
+// word_offset(i) (num_words rows per sequence, A's words then B's).
+//
+// I/O. open() reads only the JSON files, the corpus and each chunk's small index datasets
+// (/tokens, /sequences, /attention/offsets: 12 bytes per wordpiece are kept in memory).
+// load_layer(l) reads only /hidden/layer_LL of each chunk, one chunk at a time (peak memory: the
+// result plus one chunk's rows). sequence_hidden() and attention() read a row or element range
+// (HDF5 hyperslab) of one chunk, never a whole dataset. At most kOpenChunkFiles chunk files stay
+// open (least recently used closed first).
+//
+// Errors. Everything the user can fix is an InputError with one line naming the file: entry
+// incomplete (no manifest.json), corpus missing or changed since extraction (sha256), a layer or
+// attention layer/head that the entry does not store (the message lists what is stored), a chunk
+// file that fails to read (Fletcher-32 checksum, truncated file, inconsistent index): the message
+// names the chunk and suggests `bertology cache verify`. Nothing is returned silently wrong.
+//
+// Threads. HDF5 here is used from one thread at a time, and the reader keeps mutable state
+// (open-file cache) behind const methods: use one CacheReader from a single thread (or guard it
+// with a mutex). Results (FloatMatrix, vectors) are plain values and may be shared freely.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipeline/cache/cache_key.h"
+#include "pipeline/corpus/corpus.h"
+#include "pipeline/io/hdf5_file.h"
+
+namespace bertology {
+
+/// A dense row-major float matrix.
+struct FloatMatrix {
+  int64_t rows = 0, cols = 0;
+  std::vector<float> data;  ///< row-major, rows x cols
+  float* row(int64_t r) { return data.data() + r * cols; }
+  const float* row(int64_t r) const { return data.data() + r * cols; }
+  float at(int64_t r, int64_t c) const { return data[static_cast<size_t>(r * cols + c)]; }
+};
+
+/// Clark et al. (2019): attention FROM a word split into several pieces is the mean over its
+/// pieces' rows (the paper) or its first piece's row (their released code's default).
+enum class WordFrom { Mean, First };
+
+/// Read access to one complete cache entry (see the file comment for order, I/O and errors).
+class CacheReader {
+ public:
+  /// Chunk files kept open at once by sequence-level reads.
+  static constexpr size_t kOpenChunkFiles = 4;
+
+  /// Opens the COMPLETE entry `entry_dir` (<cache.dir>/<key16>, with manifest.json); re-reads the
+  /// corpus from plan.json's path and checks its sha256. InputError naming the entry/file otherwise.
+  static CacheReader open(const std::string& entry_dir);
+
+  CacheReader(CacheReader&&) = default;
+  CacheReader& operator=(CacheReader&&) = default;
+
+  // ---- what the entry holds -------------------------------------------------------------------
+  const std::string& entry_dir() const { return entry_dir_; }
+  const CacheKeyParts& key() const { return key_; }      ///< model, input policy, storage, selection
+  const Corpus& corpus() const { return corpus_; }       ///< sentences: words, annotations, fields
+  int num_layers() const { return num_layers_; }         ///< model L (hidden layers 0..L exist)
+  int hidden_size() const { return hidden_size_; }       ///< d
+  int num_heads() const { return num_heads_; }           ///< model heads per layer
+  const std::vector<int64_t>& layers() const { return key_.selection.layers; }  ///< stored hidden layers (0 = embeddings)
+  bool has_attention() const { return key_.selection.attention; }
+  const std::vector<int64_t>& attention_layers() const;  ///< stored attention layers, 0-based (empty without attention)
+  const std::vector<int64_t>& attention_heads() const;   ///< stored heads = the H_sel axis of attention(), 0-based
+  /// Position of model head `head` (0-based) on the H_sel axis; InputError when it is not stored.
+  int head_index(int head) const;
+  const std::string& word_pooling() const { return key_.selection.word_pooling; }  ///< none | mean | first
+  const std::string& dtype() const { return key_.dtype; }  ///< stored precision: float16 | float32 (reads give float)
+  int64_t num_chunks() const { return static_cast<int64_t>(chunks_.size()); }
+  /// Corpus sentences left out at extraction (overlong, input.overlong = skip), sorted.
+  const std::vector<int64_t>& skipped_sentences() const { return skipped_sentences_; }
+
+  // ---- sequences (corpus order) ---------------------------------------------------------------
+  int64_t num_sequences() const { return static_cast<int64_t>(seq_chunk_.size()); }
+  int64_t num_tokens() const { return token_offsets_.back(); }  ///< rows of load_layer()
+  int64_t num_words() const { return word_offsets_.back(); }    ///< rows of load_layer_words()
+  /// First row of sequence i in load_layer() (i == num_sequences() gives num_tokens()).
+  int64_t token_offset(int64_t i) const;
+  /// First row of sequence i in load_layer_words() (i == num_sequences() gives num_words()).
+  int64_t word_offset(int64_t i) const;
+  /// Wordpieces of sequence i (specials included).
+  int64_t sequence_length(int64_t i) const { return token_offset(i + 1) - token_offset(i); }
+  /// The sequence whose sentence A or B is corpus sentence `sentence`; -1 when it was skipped.
+  int64_t find_sequence(int64_t sentence) const;
+
+  struct Sequence {
+    int64_t sentence_a = -1, sentence_b = -1;  ///< corpus indices; sentence_b = -1 unless input.pairs
+    std::vector<int32_t> input_ids;            ///< wordpieces as fed, specials included
+    std::vector<int32_t> word_ids;             ///< word index in the sequence (B's follow A's), -1 = special
+    std::vector<int32_t> segment_ids;          ///< 0 = A, 1 = B
+    int32_t num_words = 0;                     ///< words of A (+ B), including words without pieces
+    bool truncated = false;                    ///< pieces were dropped to fit max_length
+  };
+  /// Sequence i (corpus order); from memory, no file access.
+  Sequence sequence(int64_t i) const;
+
+  // ---- tensors (float32; fp16 entries widen exactly) ------------------------------------------
+  /// Hidden layer `layer` (0 = embedding output .. L) of every token: [num_tokens(), d], corpus
+  /// order. Reads only /hidden/layer_LL of each chunk.
+  FloatMatrix load_layer(int layer) const;
+  /// Word-pooled layer (the entry's word_pooling: mean or first piece) of every word:
+  /// [num_words(), d], corpus order. A word without pieces is a zero row. Needs word_pooling != none.
+  FloatMatrix load_layer_words(int layer) const;
+  /// Hidden layer of one sequence: [T, d] (a row range of one chunk).
+  FloatMatrix sequence_hidden(int64_t i, int layer) const;
+  /// Attention probabilities of `layer` (0-based transformer layer) for sequence i, wordpiece
+  /// level: [H_sel, T, T] flat, [head][query][key]; heads = attention_heads(). Each row sums to 1.
+  std::vector<float> attention(int64_t i, int layer) const;
+  /// Clark et al.'s word-level attention of sequence i: units = the words (by word id, those with
+  /// at least one piece) and each special token as its own unit, in sequence order (first piece's
+  /// position). Attention TO a unit = sum over its pieces' columns; FROM a unit = mean over its
+  /// pieces' rows (WordFrom::Mean) or its first piece's row (First). Rows still sum to 1.
+  /// Returns [H_sel, U, U] flat; `unit_word_ids` (optional) gets each unit's word id (-1 = special).
+  std::vector<float> word_attention(int64_t i, int layer, WordFrom from = WordFrom::Mean,
+                                    std::vector<int32_t>* unit_word_ids = nullptr) const;
+
+ private:
+  CacheReader() = default;
+
+  /// What open() keeps of one chunk file.
+  struct Chunk {
+    std::string file;                  ///< absolute or entry-relative path of chunk_XXXXX.h5
+    int64_t first_sequence = 0;        ///< global index of its first sequence (corpus order)
+    int64_t num_sequences = 0, num_tokens = 0, num_words = 0;
+    std::vector<int64_t> stored;       ///< corpus-order k -> stored (batch-order) position
+    std::vector<int64_t> tok_off, word_off, att_off;  ///< per stored position (S + 1)
+  };
+
+  void load_chunk_index(int64_t c);
+  const H5File& file(int64_t c) const;                 ///< open chunk c (LRU)
+  [[noreturn]] void chunk_failure(int64_t c, const std::string& what) const;
+  void require_sequence(int64_t i) const;
+  void require_hidden_layer(int layer, const char* what) const;
+  void require_attention_layer(int layer) const;
+  /// Reads a whole row-major dataset of chunk c into corpus order (rows per stored sequence from `off`).
+  void read_permuted(int64_t c, const std::string& dataset, const std::vector<int64_t>& off, float* out) const;
+  std::string verify_hint() const;
+
+  std::string entry_dir_;
+  CacheKeyParts key_;
+  Corpus corpus_;
+  int num_layers_ = 0, hidden_size_ = 0, num_heads_ = 0;
+  std::vector<int64_t> skipped_sentences_;
+  std::vector<Chunk> chunks_;
+  // Per sequence, corpus order.
+  std::vector<int32_t> seq_chunk_;                 ///< chunk of each sequence
+  std::vector<int64_t> seq_sentence_a_, seq_sentence_b_;
+  std::vector<int64_t> token_offsets_{0}, word_offsets_{0};  ///< global rows (size S + 1)
+  std::vector<int32_t> num_words_;
+  std::vector<uint8_t> truncated_;
+  std::vector<int32_t> input_ids_, word_ids_, segment_ids_;  ///< every token, corpus order
+  // Open chunk files, most recently used first (HDF5 is single-threaded here: see file comment).
+  mutable std::list<std::pair<int64_t, H5File>> open_files_;
+};
+
+}  // namespace bertology
