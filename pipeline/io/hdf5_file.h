@@ -81,7 +81,7 @@ class H5File {
   std::vector<float> read_f32(const std::string& name) const;
   /// Reads a whole integer dataset as int64.
   std::vector<int64_t> read_i64(const std::string& name) const;
-  /// Reads a whole integer dataset as int32 (HDF5 converts; values out of range fail the read).
+  /// Reads a whole integer dataset as int32 (HDF5 converts other integer types, clipping).
   std::vector<int32_t> read_i32(const std::string& name) const;
   /// True when `name` is a dataset of this file (each group on its path must exist).
   bool has_dataset(const std::string& name) const;
