@@ -62,7 +62,11 @@ enum class WordFrom { Mean, First };
 class CacheReader {
  public:
   /// Chunk files kept open at once by sequence-level reads.
-  static constexpr size_t kOpenChunkFiles = 4;
+  static constexpr size_t kOpenChunkFiles = 2;
+  /// HDF5 chunk cache of each dataset that sequence_hidden()/attention() read: holds the one or two
+  /// HDF5 chunks (~1 MiB fp16, ~2 MiB fp32 each) a sequence spans, so a pass over the sequences of
+  /// a chunk file reads, checksums and decodes each HDF5 chunk once instead of once per sequence.
+  static constexpr size_t kChunkCacheBytes = size_t{4} << 20;
 
   /// Opens the COMPLETE entry `entry_dir` (<cache.dir>/<key16>, with manifest.json); re-reads the
   /// corpus from plan.json's path and checks its sha256. InputError naming the entry/file otherwise.
@@ -124,7 +128,8 @@ class CacheReader {
   /// Hidden layer of one sequence: [T, d] (a row range of one chunk).
   FloatMatrix sequence_hidden(int64_t i, int layer) const;
   /// Attention probabilities of `layer` (0-based transformer layer) for sequence i, wordpiece
-  /// level: [H_sel, T, T] flat, [head][query][key]; heads = attention_heads(). Each row sums to 1.
+  /// level: [H_sel, T, T] flat, [head][query][key]; heads = attention_heads(). Each row sums to 1
+  /// (up to the stored dtype: ~4e-4 for float16).
   std::vector<float> attention(int64_t i, int layer) const;
   /// Clark et al.'s word-level attention of sequence i: units = the words (by word id, those with
   /// at least one piece) and each special token as its own unit, in sequence order (first piece's
@@ -148,7 +153,10 @@ class CacheReader {
 
   void load_chunk_index(int64_t c);
   const H5File& file(int64_t c) const;                 ///< open chunk c (LRU)
+  /// InputError "<chunk file>: <what>; run `bertology cache verify ...`".
   [[noreturn]] void chunk_failure(int64_t c, const std::string& what) const;
+  /// Inside a catch block: rethrows the current InputError/InternalError as a chunk_failure of c.
+  [[noreturn]] void rethrow_in_chunk(int64_t c) const;
   void require_sequence(int64_t i) const;
   void require_hidden_layer(int layer, const char* what) const;
   void require_attention_layer(int layer) const;

@@ -54,7 +54,10 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
     BTL_REQUIRE(outcome.complete, outcome.entry.dir, ": extraction ended with unfinished chunks (see logs/)");
     if (mpi.rank() == 0)
       out << "cache " << outcome.entry.dir << ": complete (" << outcome.chunks_total << " chunks; "
-          << outcome.chunks_done_before << " were already done, " << (outcome.reused_superset ? "reused as is" : "rest computed now")
+          << (outcome.reused_superset ? "an existing entry covers this request"
+              : outcome.chunks_done_before == outcome.chunks_total
+                  ? "all were already done"
+                  : cat(outcome.chunks_done_before, " were already done, the rest computed now"))
           << ")\n" << std::flush;
     if (!run_stages) return kExitOk;
     for (const auto& name : params.stages) {

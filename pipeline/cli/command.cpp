@@ -20,6 +20,7 @@ int cmd_config(const std::vector<std::string>& args);
 int cmd_extract(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_cache(const std::vector<std::string>& args);
+int cmd_slurm(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -28,6 +29,7 @@ const std::vector<Command>& commands() {
       {"extract", "extract hidden states / attention of a corpus into the activation cache (MPI, resumable)", cmd_extract},
       {"run", "extract (or reuse the cache), then run the stages the config lists", cmd_run},
       {"cache", "ls | verify | gc: list, check and clean the activation cache", cmd_cache},
+      {"slurm", "render a study (or a sweep over models) into an sbatch job graph; --submit it", cmd_slurm},
       {"config", "list every config key (type, default, meaning) or validate and print CONFIG files", cmd_config},
   };
   return table;

@@ -165,6 +165,8 @@ void fill_defaults(const Schema& schema, Entries& entries) {
     }
     Value value = *spec.default_value;
     if (is_path_type(spec.type)) value = resolve_path(std::get<std::string>(value), "");
+    if (spec.type == KeyType::PathList)
+      for (auto& path : std::get<std::vector<std::string>>(value)) path = resolve_path(path, "");
     entries[spec.key] = ConfigEntry{std::move(value), Origin{}};
   }
   if (missing.empty()) return;

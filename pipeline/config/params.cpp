@@ -53,6 +53,25 @@ Params params_from_config(const Config& cfg) {
   p.cache.dir = cfg.get_string("cache.dir");
   p.cache.verify_on_resume = cfg.get_bool("cache.verify_on_resume");
 
+  p.slurm.partition = cfg.get_string("slurm.partition");
+  p.slurm.account = cfg.get_string("slurm.account");
+  p.slurm.qos = cfg.get_string("slurm.qos");
+  p.slurm.time_extract = cfg.get_string("slurm.time_extract");
+  p.slurm.time_stages = cfg.get_string("slurm.time_stages");
+  p.slurm.nodes = to_int(cfg, "slurm.nodes");
+  p.slurm.ntasks = to_int(cfg, "slurm.ntasks");
+  p.slurm.cpus_per_task = to_int(cfg, "slurm.cpus_per_task");
+  p.slurm.gpus_per_task = to_int(cfg, "slurm.gpus_per_task");
+  p.slurm.mem = cfg.get_string("slurm.mem");
+  p.slurm.modules = cfg.get_strings("slurm.modules");
+  p.slurm.env = cfg.get_strings("slurm.env");
+  p.slurm.source = cfg.get_strings("slurm.source");
+  p.slurm.extra_sbatch = cfg.get_strings("slurm.extra_sbatch");
+  p.slurm.signal_seconds = to_int(cfg, "slurm.signal_seconds");
+  p.slurm.requeue = cfg.get_bool("slurm.requeue");
+  p.slurm.binary = cfg.get_string("slurm.binary");
+  p.sweep_models = cfg.get_strings("sweep.models");
+
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");
 

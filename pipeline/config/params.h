@@ -66,6 +66,25 @@ struct CacheParams {
   bool verify_on_resume = true;    ///< re-hash finished chunks before skipping them
 };
 
+/// Section `slurm`: site settings for `bertology slurm` (validated again when rendered).
+struct SlurmParams {
+  std::string partition, account, qos;      ///< sbatch --partition/--account/--qos ("" = site default)
+  std::string time_extract = "04:00:00";    ///< time limit of each extraction task
+  std::string time_stages = "02:00:00";     ///< time limit of each analysis-stage task
+  int nodes = 1;                            ///< nodes per job
+  int ntasks = 1;                           ///< MPI ranks per job
+  int cpus_per_task = 2;                    ///< threads per rank
+  int gpus_per_task = 0;                    ///< GPUs per rank
+  std::string mem;                          ///< memory per node ("" = site default)
+  std::vector<std::string> modules;         ///< module load NAME
+  std::vector<std::string> env;             ///< NAME=VALUE exported
+  std::vector<std::string> source;          ///< files sourced first
+  std::vector<std::string> extra_sbatch;    ///< extra --option=value lines
+  int signal_seconds = 300;                 ///< USR1 this long before the time limit
+  bool requeue = true;                      ///< requeue preempted / timed-out jobs
+  std::string binary;                       ///< bertology executable ("" = this one)
+};
+
 /// Section `runtime`.
 struct RuntimeParams {
   int64_t seed = 1234;             ///< seed of every random number generator, >= 0
@@ -81,6 +100,8 @@ struct Params {
   InputParams input;                ///< section `input`
   ExtractParams extract;            ///< section `extract`
   CacheParams cache;                ///< section `cache`
+  SlurmParams slurm;                ///< section `slurm`
+  std::vector<std::string> sweep_models;  ///< section `sweep`: models of a sweep ("" = model.path)
   RuntimeParams runtime;            ///< section `runtime`
   std::vector<std::string> stages;  ///< pipeline stages to run, in order
 };

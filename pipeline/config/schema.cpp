@@ -64,6 +64,26 @@ const Schema& default_schema() {
       path_key("cache.dir", "cache", "Root of the activation cache (shared storage on clusters)."),
       bool_key("cache.verify_on_resume", true, "Check the sha256 of finished chunks before skipping them."),
 
+      string_key("slurm.partition", "", "Partition(s) to submit to (sbatch --partition); empty = the site default."),
+      string_key("slurm.account", "", "Account to charge (sbatch --account)."),
+      string_key("slurm.qos", "", "Quality of service (sbatch --qos)."),
+      string_key("slurm.time_extract", "04:00:00", "Time limit of each extraction task, [D-]HH:MM:SS."),
+      string_key("slurm.time_stages", "02:00:00", "Time limit of each analysis-stage task, [D-]HH:MM:SS."),
+      int_key("slurm.nodes", 1, 1, kUnbounded, "Nodes per job."),
+      int_key("slurm.ntasks", 1, 1, kUnbounded, "MPI ranks per job, launched with srun --mpi=pmix."),
+      int_key("slurm.cpus_per_task", 2, 1, kUnbounded, "CPU threads per rank (sets model.threads)."),
+      int_key("slurm.gpus_per_task", 0, 0, kUnbounded, "GPUs per rank; > 0 also sets model.device: cuda."),
+      string_key("slurm.mem", "", "Memory per node, e.g. 32G (sbatch --mem); empty = site default."),
+      strings_key("slurm.modules", {}, "Environment modules loaded in every job (module load NAME)."),
+      strings_key("slurm.env", {}, "NAME=VALUE variables exported in every job (values are quoted, never run)."),
+      paths_key("slurm.source", {}, "Files sourced in every job before running (e.g. a site's conda/venv activation)."),
+      strings_key("slurm.extra_sbatch", {}, "Extra sbatch options, one --option=value each (e.g. --constraint=a100)."),
+      int_key("slurm.signal_seconds", 300, 10, kUnbounded,
+              "Preemption: USR1 this many seconds before the time limit; the job flushes, requeues, resumes."),
+      bool_key("slurm.requeue", true, "Requeue a job that was preempted or ran out of time (it resumes from the cache)."),
+      path_key("slurm.binary", "", "bertology executable the jobs run (empty = the one rendering the jobs)."),
+      paths_key("sweep.models", {}, "Model folders to run the study on, one array task each (empty = model.path)."),
+
       int_key("runtime.seed", 1234, 0, kUnbounded, "Seed of every random number generator."),
       enum_key("runtime.log_level", {"debug", "info", "warn", "error"}, "info",
                "Least severe log message that is printed."),
@@ -144,6 +164,10 @@ KeySpec strings_key(std::string key, Default<std::vector<std::string>> def, std:
   return make_key(std::move(key), KeyType::StringList, to_default(def), std::move(doc));
 }
 
+KeySpec paths_key(std::string key, Default<std::vector<std::string>> def, std::string doc) {
+  return make_key(std::move(key), KeyType::PathList, to_default(def), std::move(doc));
+}
+
 KeySpec ints_key(std::string key, Default<std::vector<int64_t>> def, std::optional<double> min,
                  std::optional<double> max, std::string doc) {
   KeySpec spec = make_key(std::move(key), KeyType::IntList, to_default(def), std::move(doc));
@@ -209,6 +233,7 @@ std::string type_description(const KeySpec& spec) {
     case KeyType::ExistingDir: return "path to an existing directory";
     case KeyType::Enum: return "one of " + join(spec.choices, "|");
     case KeyType::StringList: return "list of strings";
+    case KeyType::PathList: return "list of paths";
     case KeyType::IntList: {
       std::string range = range_description(spec);
       return range.empty() ? "list of ints" : "list of ints, each" + range;
@@ -267,7 +292,8 @@ size_t alternative_of(KeyType type) {
     case KeyType::Int: return 1;
     case KeyType::Float: return 2;
     case KeyType::Bool: return 3;
-    case KeyType::StringList: return 4;
+    case KeyType::StringList:
+    case KeyType::PathList: return 4;
     case KeyType::IntList: return 5;
     default: return 0;
   }
@@ -445,6 +471,16 @@ Value parse_value(const KeySpec& spec, const YAML::Node& node, const std::string
       }
       std::vector<std::string> out;
       for (size_t i = 0; i < node.size(); ++i) out.push_back(parse_string(node[i], cat("[", i, "]")));
+      return out;
+    }
+    case KeyType::PathList: {
+      if (!node.IsSequence()) {
+        std::string hint = node.IsScalar() ? cat(" (write [", node.Scalar(), "] for a list of one)") : "";
+        reject(node, cat("expected list of paths, got ", describe_node(node), hint));
+      }
+      std::vector<std::string> out;
+      for (size_t i = 0; i < node.size(); ++i)
+        out.push_back(resolve_path(parse_string(node[i], cat("[", i, "]")), base_dir));
       return out;
     }
     case KeyType::IntList: {

@@ -40,6 +40,7 @@ enum class KeyType {
   ExistingDir,   ///< path that must name an existing directory (see Config::check_paths)
   Enum,          ///< one of a fixed set of strings
   StringList,    ///< sequence of scalars, kept as text
+  PathList,      ///< sequence of paths, each resolved like a Path (relative to the file's folder)
   IntList,       ///< sequence of plain decimal integers
 };
 
@@ -102,6 +103,7 @@ KeySpec file_key(std::string key, Default<std::string> def, std::string doc);
 KeySpec dir_key(std::string key, Default<std::string> def, std::string doc);
 KeySpec enum_key(std::string key, std::vector<std::string> choices, Default<std::string> def,
                  std::string doc);
+KeySpec paths_key(std::string key, Default<std::vector<std::string>> def, std::string doc);
 KeySpec strings_key(std::string key, Default<std::vector<std::string>> def, std::string doc);
 KeySpec ints_key(std::string key, Default<std::vector<int64_t>> def, std::optional<double> min,
                  std::optional<double> max, std::string doc);

@@ -1,6 +1,7 @@
 #include "pipeline/io/hdf5_file.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "pipeline/util/error.h"
 
@@ -258,9 +259,84 @@ bool H5File::has_dataset(const std::string& name) const {
   return bool(ds);
 }
 
+namespace {
+
+/// IEEE binary16 bit pattern -> float (exact: every half is a float).
+inline float half_bits_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);  // inf, NaN (payload kept)
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;  // +-0
+  } else {        // subnormal: normalize
+    uint32_t e = 113;
+    while (!(mant & 0x400u)) mant <<= 1, --e;
+    bits = sign | (e << 23) | ((mant & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+}  // namespace
+
+void H5File::read_rows_f32_into(const std::string& name, hsize_t first_row, hsize_t rows, float* out,
+                                size_t keep_open_cache_bytes) const {
+  H5Handle local;
+  hid_t ds = -1;
+  if (keep_open_cache_bytes > 0) {
+    auto it = read_datasets_.find(name);
+    if (it == read_datasets_.end()) {
+      H5Handle dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+      H5Pset_chunk_cache(dapl.get(), 521, keep_open_cache_bytes, 1.0);  // HDF5's default slot count
+      H5Handle opened(H5Dopen2(file_.get(), name.c_str(), dapl.get()), H5Dclose);
+      BTL_REQUIRE(bool(opened), path_, ": no dataset ", name);
+      it = read_datasets_.emplace(name, std::move(opened)).first;
+    }
+    ds = it->second.get();
+  } else {
+    local = H5Handle(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+    BTL_REQUIRE(bool(local), path_, ": no dataset ", name);
+    ds = local.get();
+  }
+  H5Handle fspace(H5Dget_space(ds), H5Sclose);
+  std::vector<hsize_t> dims(H5Sget_simple_extent_ndims(fspace.get()));
+  H5Sget_simple_extent_dims(fspace.get(), dims.data(), nullptr);
+  BTL_REQUIRE(!dims.empty() && first_row + rows <= dims[0], path_, ": rows beyond the end of ", name);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = first_row;
+  count[0] = rows;
+  size_t n = 1;
+  for (auto c : count) n *= c;
+  if (n == 0) return;
+  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  H5Handle mspace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
+  H5Handle ftype(H5Dget_type(ds), H5Tclose);
+  const bool half = H5Tget_class(ftype.get()) == H5T_FLOAT && H5Tget_size(ftype.get()) == 2;
+  herr_t status;
+  if (half) {
+    // Memory type == file type: HDF5 copies the raw bit patterns; widening here is exact and far
+    // faster than HDF5's soft conversion of a custom float type.
+    std::vector<uint16_t> raw(n);
+    status = H5Dread(ds, ftype.get(), mspace.get(), fspace.get(), H5P_DEFAULT, raw.data());
+    if (status >= 0) {
+      const bool swap = H5Tget_order(ftype.get()) != H5Tget_order(H5T_NATIVE_USHORT);
+      for (size_t i = 0; i < n; ++i)
+        out[i] = half_bits_to_float(swap ? static_cast<uint16_t>((raw[i] >> 8) | (raw[i] << 8)) : raw[i]);
+    }
+  } else {
+    status = H5Dread(ds, H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT, out);
+  }
+  BTL_REQUIRE(status >= 0, path_, ": cannot read ", name, " (corrupt file: checksum or format error)");
+}
+
 void H5File::close() {
   if (!file_) return;
   open_datasets_.clear();
+  read_datasets_.clear();
   h5_check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL) >= 0, path_, "flush failed (disk full?)");
   const hid_t id = file_.release();
   h5_check(H5Fclose(id) >= 0, path_, "close failed (disk full?)");

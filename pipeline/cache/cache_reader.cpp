@@ -1,0 +1,482 @@
+#include "pipeline/cache/cache_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/cache/chunk_format.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+
+namespace bertology {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string join(const std::vector<int64_t>& v) {
+  if (v.empty()) return "none";
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s;
+}
+
+bool contains(const std::vector<int64_t>& sorted, int64_t x) { return std::binary_search(sorted.begin(), sorted.end(), x); }
+
+/// Offsets: size n + 1, start at 0, never decrease, end at `total`.
+bool valid_offsets(const std::vector<int64_t>& off, size_t n, int64_t total) {
+  if (off.size() != n + 1 || off[0] != 0 || off.back() != total) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (off[i + 1] < off[i]) return false;
+  return true;
+}
+
+const std::vector<int64_t> kNone;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// open
+
+CacheReader CacheReader::open(const std::string& entry_dir_arg) {
+  CacheReader r;
+  std::string dir = entry_dir_arg;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  r.entry_dir_ = dir;
+  const CacheEntry entry{dir};
+  std::error_code ec;
+  BTL_REQUIRE(fs::is_directory(dir, ec), dir, ": no such cache entry (expected a directory <cache.dir>/<key16>; "
+              "`bertology cache ls` lists them)");
+  BTL_REQUIRE(fs::exists(entry.key_file(), ec), dir, ": not a cache entry (no key.json)");
+
+  // Incomplete entries (killed or still running extraction) are never read.
+  if (!fs::exists(entry.manifest_file(), ec)) {
+    int64_t total = -1, done = 0;
+    try {
+      const json plan = json::parse(read_text(entry.plan_file()));
+      total = static_cast<int64_t>(plan.at("chunks").size());
+      for (int64_t i = 0; i < total; ++i) done += read_chunk_record(entry, i).has_value();
+    } catch (const std::exception&) {
+      // no or unreadable plan: say so without the count
+    }
+    throw InputError(cat(entry.manifest_file(), ": cache entry is incomplete (no manifest.json",
+                         total >= 0 ? cat("; ", done, " of ", total, " chunks finished") : std::string(),
+                         "): run `bertology extract` (or `run`) with its config again to finish it"));
+  }
+
+  const std::string key_text = read_text(entry.key_file());
+  r.key_ = parse_key_json(key_text, entry.key_file());
+
+  // plan.json: chunks in corpus order, corpus identity, model sizes.
+  json plan, manifest;
+  try {
+    plan = json::parse(read_text(entry.plan_file()));
+  } catch (const json::exception& e) {
+    throw InputError(cat(entry.plan_file(), ": malformed plan: ", e.what()));
+  }
+  try {
+    manifest = json::parse(read_text(entry.manifest_file()));
+  } catch (const json::exception& e) {
+    throw InputError(cat(entry.manifest_file(), ": malformed manifest: ", e.what()));
+  }
+  std::string corpus_path, corpus_format, corpus_sha;
+  int64_t corpus_sentences = 0, plan_sequences = 0, plan_tokens = 0;
+  try {
+    const json& c = plan.at("corpus");
+    corpus_path = c.at("path").get<std::string>();
+    corpus_format = c.at("format").get<std::string>();
+    corpus_sha = c.at("sha256").get<std::string>();
+    corpus_sentences = c.at("num_sentences").get<int64_t>();
+    const json& m = plan.at("model");
+    r.num_layers_ = m.at("num_layers").get<int>();
+    r.hidden_size_ = m.at("hidden_size").get<int>();
+    r.num_heads_ = m.at("num_heads").get<int>();
+    plan_sequences = plan.at("num_sequences").get<int64_t>();
+    plan_tokens = plan.at("num_tokens").get<int64_t>();
+    r.skipped_sentences_ = plan.value("skipped_sentences", std::vector<int64_t>{});
+    std::sort(r.skipped_sentences_.begin(), r.skipped_sentences_.end());
+    int64_t next = 0;
+    for (const json& jc : plan.at("chunks")) {
+      Chunk ch;
+      const int64_t index = jc.at("index").get<int64_t>();
+      BTL_REQUIRE(index == static_cast<int64_t>(r.chunks_.size()), entry.plan_file(), ": chunk ", index,
+                  " listed out of order");
+      ch.file = entry.chunk_file(index);
+      ch.first_sequence = jc.at("first_sequence").get<int64_t>();
+      ch.num_sequences = jc.at("num_sequences").get<int64_t>();
+      ch.num_tokens = jc.at("num_tokens").get<int64_t>();
+      ch.num_words = jc.at("num_words").get<int64_t>();
+      BTL_REQUIRE(ch.first_sequence == next && ch.num_sequences > 0, entry.plan_file(), ": chunk ", index,
+                  " does not continue the previous one (first_sequence ", ch.first_sequence, ", expected ", next, ")");
+      next += ch.num_sequences;
+      r.chunks_.push_back(std::move(ch));
+    }
+    BTL_REQUIRE(next == plan_sequences && !r.chunks_.empty(), entry.plan_file(), ": chunks hold ", next,
+                " sequences, plan says ", plan_sequences);
+    // The manifest lists every chunk with its size: a cheap check that the files are the finished ones.
+    const json& mc = manifest.at("chunks");
+    BTL_REQUIRE(mc.size() == r.chunks_.size(), entry.manifest_file(), ": lists ", mc.size(), " chunks, plan.json ",
+                r.chunks_.size());
+    for (const json& m : mc) {
+      const int64_t index = m.at("index").get<int64_t>();
+      BTL_REQUIRE(index >= 0 && index < static_cast<int64_t>(r.chunks_.size()), entry.manifest_file(),
+                  ": unknown chunk ", index);
+      const uint64_t bytes = m.at("bytes").get<uint64_t>();
+      const auto size = fs::file_size(r.chunks_[index].file, ec);
+      if (ec) r.chunk_failure(index, "missing (listed in manifest.json)");
+      if (size != bytes)
+        r.chunk_failure(index, cat("size ", size, " bytes != ", bytes, " recorded in manifest.json"));
+    }
+  } catch (const json::exception& e) {
+    throw InputError(cat(entry.plan_file(), ": malformed plan or manifest: ", e.what()));
+  }
+  BTL_REQUIRE(r.num_layers_ > 0 && r.hidden_size_ > 0 && r.num_heads_ > 0, entry.plan_file(),
+              ": model sizes missing or not positive");
+
+  // The corpus: re-read from where extraction read it, and only if it is byte-identical.
+  BTL_REQUIRE(fs::is_regular_file(corpus_path, ec), corpus_path, ": corpus of cache entry ", dir,
+              " is missing (its path is recorded in plan.json); restore it or re-extract");
+  const std::string now_sha = sha256_file(corpus_path);
+  BTL_REQUIRE(now_sha == corpus_sha, corpus_path, ": corpus changed since cache entry ", dir,
+              " was extracted (sha256 ", now_sha.substr(0, 12), "... != ", corpus_sha.substr(0, 12),
+              "... recorded in plan.json); restore the original file or re-run `bertology extract`");
+  r.corpus_ = read_corpus(corpus_path, parse_corpus_format(corpus_format), r.key_.max_sentences);
+  BTL_REQUIRE(r.corpus_.content_sha256 == corpus_sha, corpus_path, ": corpus changed while being read (sha256)");
+  BTL_REQUIRE(static_cast<int64_t>(r.corpus_.sentences.size()) == corpus_sentences, corpus_path, ": ",
+              r.corpus_.sentences.size(), " sentences read, plan.json of ", dir, " records ", corpus_sentences);
+
+  // Each chunk's index datasets, in corpus order.
+  r.seq_chunk_.reserve(plan_sequences);
+  r.token_offsets_.reserve(plan_sequences + 1);
+  r.input_ids_.reserve(plan_tokens);
+  for (int64_t c = 0; c < static_cast<int64_t>(r.chunks_.size()); ++c) r.load_chunk_index(c);
+  BTL_REQUIRE(r.num_tokens() == plan_tokens, entry.plan_file(), ": chunks hold ", r.num_tokens(),
+              " wordpieces, plan says ", plan_tokens);
+  r.open_files_.clear();
+  return r;
+}
+
+void CacheReader::load_chunk_index(int64_t c) {
+  Chunk& ch = chunks_[c];
+  const int64_t S = ch.num_sequences;
+  std::vector<int64_t> sent_a, sent_b;
+  std::vector<int32_t> nwords, trunc, ids, wids, segs;
+  try {
+    const H5File& f = file(c);
+    const std::string chunk_key = f.string_attribute("/", "key_json");
+    ids = f.read_i32("/tokens/input_ids");
+    wids = f.read_i32("/tokens/word_ids");
+    segs = f.read_i32("/tokens/segment_ids");
+    ch.tok_off = f.read_i64("/sequences/offsets");
+    sent_a = f.read_i64("/sequences/sentence_a");
+    sent_b = f.read_i64("/sequences/sentence_b");
+    nwords = f.read_i32("/sequences/num_words");
+    ch.word_off = f.read_i64("/sequences/word_offsets");
+    trunc = f.read_i32("/sequences/truncated");
+    if (key_.selection.attention) ch.att_off = f.read_i64("/attention/offsets");
+    if (key_json(parse_key_json(chunk_key, ch.file)) != key_json(key_))
+      chunk_failure(c, "belongs to another cache key (root attribute key_json differs from key.json)");
+  } catch (const std::runtime_error&) {
+    rethrow_in_chunk(c);
+  }
+  const int64_t N = ch.num_tokens;
+  auto bad = [&](const std::string& what) { chunk_failure(c, cat("inconsistent index: ", what)); };
+  if (static_cast<int64_t>(sent_a.size()) != S || sent_b.size() != sent_a.size() || nwords.size() != sent_a.size() ||
+      trunc.size() != sent_a.size())
+    bad(cat("/sequences has ", sent_a.size(), " sequences, plan.json ", S));
+  if (static_cast<int64_t>(ids.size()) != N || wids.size() != ids.size() || segs.size() != ids.size())
+    bad(cat("/tokens has ", ids.size(), " wordpieces, plan.json ", N));
+  if (!valid_offsets(ch.tok_off, S, N)) bad("/sequences/offsets");
+  if (!valid_offsets(ch.word_off, S, ch.num_words)) bad("/sequences/word_offsets");
+  const int64_t H_sel = static_cast<int64_t>(attention_heads().size());
+  if (key_.selection.attention) {
+    if (ch.att_off.size() != static_cast<size_t>(S + 1) || ch.att_off[0] != 0) bad("/attention/offsets");
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t T = ch.tok_off[s + 1] - ch.tok_off[s];
+      if (ch.att_off[s + 1] - ch.att_off[s] != H_sel * T * T) bad("/attention/offsets");
+    }
+  }
+  // Batch order -> corpus order: sequences of a chunk are consecutive in the plan, which is in
+  // corpus order, so sorting by sentence_a restores it.
+  ch.stored.resize(S);
+  std::iota(ch.stored.begin(), ch.stored.end(), int64_t{0});
+  std::sort(ch.stored.begin(), ch.stored.end(), [&](int64_t x, int64_t y) { return sent_a[x] < sent_a[y]; });
+  const int64_t n_sent = static_cast<int64_t>(corpus_.sentences.size());
+  for (int64_t k = 0; k < S; ++k) {
+    const int64_t p = ch.stored[k];
+    const int64_t prev = seq_sentence_a_.empty() ? -1 : seq_sentence_a_.back();
+    if (sent_a[p] <= prev || sent_a[p] >= n_sent) bad(cat("sentence_a ", sent_a[p], " out of order or range"));
+    if (sent_b[p] != -1 && (sent_b[p] <= sent_a[p] || sent_b[p] >= n_sent)) bad(cat("sentence_b ", sent_b[p]));
+    if (ch.word_off[p + 1] - ch.word_off[p] != nwords[p]) bad("/sequences/word_offsets vs num_words");
+    for (int64_t t = ch.tok_off[p]; t < ch.tok_off[p + 1]; ++t) {
+      if (wids[t] < -1 || wids[t] >= nwords[p]) bad(cat("word id ", wids[t], " of a sequence with ", nwords[p], " words"));
+      input_ids_.push_back(ids[t]);
+      word_ids_.push_back(wids[t]);
+      segment_ids_.push_back(segs[t]);
+    }
+    seq_chunk_.push_back(static_cast<int32_t>(c));
+    seq_sentence_a_.push_back(sent_a[p]);
+    seq_sentence_b_.push_back(sent_b[p]);
+    num_words_.push_back(nwords[p]);
+    truncated_.push_back(trunc[p] != 0);
+    token_offsets_.push_back(token_offsets_.back() + ch.tok_off[p + 1] - ch.tok_off[p]);
+    word_offsets_.push_back(word_offsets_.back() + nwords[p]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// files and errors
+
+const H5File& CacheReader::file(int64_t c) const {
+  for (auto it = open_files_.begin(); it != open_files_.end(); ++it) {
+    if (it->first != c) continue;
+    if (it != open_files_.begin()) open_files_.splice(open_files_.begin(), open_files_, it);
+    return open_files_.front().second;
+  }
+  H5File f;
+  try {
+    f = H5File::open_read(chunks_[c].file);
+  } catch (const InputError& e) {
+    chunk_failure(c, e.what());
+  }
+  open_files_.emplace_front(c, std::move(f));
+  while (open_files_.size() > kOpenChunkFiles) open_files_.pop_back();
+  return open_files_.front().second;
+}
+
+std::string CacheReader::verify_hint() const {
+  const std::string root = fs::path(entry_dir_).parent_path().string();
+  return cat("run `bertology cache verify --set cache.dir=", root.empty() ? "." : root,
+             "` (corrupt chunks are recomputed by the next extract)");
+}
+
+void CacheReader::chunk_failure(int64_t c, const std::string& what) const {
+  const std::string& f = chunks_[c].file;
+  std::string msg = what.rfind(f, 0) == 0 ? what : cat(f, ": ", what);
+  for (char& ch : msg)
+    if (ch == '\n') ch = ' ';  // one line
+  throw InputError(cat(msg, "; ", verify_hint()));
+}
+
+void CacheReader::rethrow_in_chunk(int64_t c) const {
+  try {
+    throw;
+  } catch (const InputError& e) {
+    if (std::string(e.what()).find(verify_hint()) != std::string::npos) throw;  // already names the chunk
+    chunk_failure(c, e.what());
+  } catch (const InternalError& e) {
+    chunk_failure(c, e.what());
+  }
+}
+
+void CacheReader::require_sequence(int64_t i) const {
+  BTL_REQUIRE(i >= 0 && i < num_sequences(), entry_dir_, ": sequence ", i, " out of range [0, ", num_sequences(), ")");
+}
+
+void CacheReader::require_hidden_layer(int layer, const char* what) const {
+  BTL_REQUIRE(layer >= 0 && layer <= num_layers_, entry_dir_, ": ", what, " layer ", layer,
+              " does not exist (the model has hidden layers 0..", num_layers_, ", 0 = embeddings)");
+  BTL_REQUIRE(contains(layers(), layer), entry_dir_, ": ", what, " layer ", layer, " is not stored (stored layers: ",
+              join(layers()), "); extract with extract.layers including it");
+}
+
+void CacheReader::require_attention_layer(int layer) const {
+  BTL_REQUIRE(has_attention(), entry_dir_, ": attention layer ", layer,
+              " asked for, but this entry stores no attention (extract.attention: false)");
+  BTL_REQUIRE(contains(attention_layers(), layer), entry_dir_, ": attention layer ", layer,
+              " is not stored (stored attention layers, 0-based: ", join(attention_layers()),
+              "); extract with extract.attention_layers including it");
+}
+
+const std::vector<int64_t>& CacheReader::attention_layers() const {
+  return has_attention() ? key_.selection.attention_layers : kNone;
+}
+
+const std::vector<int64_t>& CacheReader::attention_heads() const {
+  return has_attention() ? key_.selection.attention_heads : kNone;
+}
+
+int CacheReader::head_index(int head) const {
+  BTL_REQUIRE(has_attention(), entry_dir_, ": attention head ", head,
+              " asked for, but this entry stores no attention (extract.attention: false)");
+  const auto& h = attention_heads();
+  const auto it = std::lower_bound(h.begin(), h.end(), head);
+  BTL_REQUIRE(it != h.end() && *it == head, entry_dir_, ": attention head ", head,
+              " is not stored (stored heads, 0-based: ", join(h), "); extract with extract.attention_heads including it");
+  return static_cast<int>(it - h.begin());
+}
+
+// ---------------------------------------------------------------------------------------------
+// sequences
+
+int64_t CacheReader::token_offset(int64_t i) const {
+  BTL_REQUIRE(i >= 0 && i <= num_sequences(), entry_dir_, ": sequence ", i, " out of range [0, ", num_sequences(), "]");
+  return token_offsets_[i];
+}
+
+int64_t CacheReader::word_offset(int64_t i) const {
+  BTL_REQUIRE(i >= 0 && i <= num_sequences(), entry_dir_, ": sequence ", i, " out of range [0, ", num_sequences(), "]");
+  return word_offsets_[i];
+}
+
+int64_t CacheReader::find_sequence(int64_t sentence) const {
+  auto it = std::upper_bound(seq_sentence_a_.begin(), seq_sentence_a_.end(), sentence);
+  if (it == seq_sentence_a_.begin()) return -1;
+  const int64_t i = (it - seq_sentence_a_.begin()) - 1;
+  return seq_sentence_a_[i] == sentence || seq_sentence_b_[i] == sentence ? i : -1;
+}
+
+CacheReader::Sequence CacheReader::sequence(int64_t i) const {
+  require_sequence(i);
+  Sequence s;
+  s.sentence_a = seq_sentence_a_[i];
+  s.sentence_b = seq_sentence_b_[i];
+  const auto b = token_offsets_[i], e = token_offsets_[i + 1];
+  s.input_ids.assign(input_ids_.begin() + b, input_ids_.begin() + e);
+  s.word_ids.assign(word_ids_.begin() + b, word_ids_.begin() + e);
+  s.segment_ids.assign(segment_ids_.begin() + b, segment_ids_.begin() + e);
+  s.num_words = num_words_[i];
+  s.truncated = truncated_[i] != 0;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// tensors
+
+void CacheReader::read_permuted(int64_t c, const std::string& dataset, const std::vector<int64_t>& off,
+                                float* out) const {
+  const Chunk& ch = chunks_[c];
+  const int64_t d = hidden_size_;
+  std::vector<float> buf;
+  try {
+    const H5File& f = file(c);
+    const auto dims = f.dims(dataset);
+    if (dims.size() != 2 || static_cast<int64_t>(dims[0]) != off.back() || static_cast<int64_t>(dims[1]) != d)
+      chunk_failure(c, cat(dataset, " has the wrong shape (expected [", off.back(), ", ", d, "])"));
+    buf.resize(static_cast<size_t>(off.back() * d));
+    f.read_rows_f32_into(dataset, 0, static_cast<hsize_t>(off.back()), buf.data());
+  } catch (const std::runtime_error&) {
+    rethrow_in_chunk(c);
+  }
+  for (int64_t k = 0; k < ch.num_sequences; ++k) {
+    const int64_t p = ch.stored[k], rows = off[p + 1] - off[p];
+    std::memcpy(out, buf.data() + off[p] * d, sizeof(float) * rows * d);
+    out += rows * d;
+  }
+}
+
+FloatMatrix CacheReader::load_layer(int layer) const {
+  require_hidden_layer(layer, "hidden");
+  FloatMatrix m;
+  m.rows = num_tokens();
+  m.cols = hidden_size_;
+  m.data.resize(static_cast<size_t>(m.rows * m.cols));
+  for (int64_t c = 0; c < num_chunks(); ++c)
+    read_permuted(c, hidden_dataset(layer), chunks_[c].tok_off, m.row(token_offsets_[chunks_[c].first_sequence]));
+  return m;
+}
+
+FloatMatrix CacheReader::load_layer_words(int layer) const {
+  BTL_REQUIRE(word_pooling() != "none", entry_dir_, ": word-level hidden states of layer ", layer,
+              " asked for, but this entry stores none (extract.word_pooling: none)");
+  require_hidden_layer(layer, "word-level hidden");
+  FloatMatrix m;
+  m.rows = num_words();
+  m.cols = hidden_size_;
+  m.data.resize(static_cast<size_t>(m.rows * m.cols));
+  for (int64_t c = 0; c < num_chunks(); ++c)
+    read_permuted(c, hidden_words_dataset(layer), chunks_[c].word_off, m.row(word_offsets_[chunks_[c].first_sequence]));
+  return m;
+}
+
+FloatMatrix CacheReader::sequence_hidden(int64_t i, int layer) const {
+  require_sequence(i);
+  require_hidden_layer(layer, "hidden");
+  const int64_t c = seq_chunk_[i];
+  const Chunk& ch = chunks_[c];
+  const int64_t p = ch.stored[i - ch.first_sequence];
+  FloatMatrix m;
+  m.rows = ch.tok_off[p + 1] - ch.tok_off[p];
+  m.cols = hidden_size_;
+  m.data.resize(static_cast<size_t>(m.rows * m.cols));
+  try {
+    const H5File& f = file(c);
+    const auto dims = f.dims(hidden_dataset(layer));
+    if (dims.size() != 2 || static_cast<int64_t>(dims[1]) != m.cols)
+      chunk_failure(c, cat(hidden_dataset(layer), " has the wrong shape (expected [", ch.num_tokens, ", ", m.cols, "])"));
+    f.read_rows_f32_into(hidden_dataset(layer), ch.tok_off[p], m.rows, m.data.data(), kChunkCacheBytes);
+  } catch (const std::runtime_error&) {
+    rethrow_in_chunk(c);
+  }
+  return m;
+}
+
+std::vector<float> CacheReader::attention(int64_t i, int layer) const {
+  require_sequence(i);
+  require_attention_layer(layer);
+  const int64_t c = seq_chunk_[i];
+  const Chunk& ch = chunks_[c];
+  const int64_t p = ch.stored[i - ch.first_sequence];
+  std::vector<float> a(static_cast<size_t>(ch.att_off[p + 1] - ch.att_off[p]));
+  try {
+    const H5File& f = file(c);
+    const auto dims = f.dims(attention_dataset(layer));
+    if (dims.size() != 1 || static_cast<int64_t>(dims[0]) != ch.att_off.back())
+      chunk_failure(c, cat(attention_dataset(layer), " has the wrong shape (expected [", ch.att_off.back(), "])"));
+    f.read_rows_f32_into(attention_dataset(layer), ch.att_off[p], a.size(), a.data(), kChunkCacheBytes);
+  } catch (const std::runtime_error&) {
+    rethrow_in_chunk(c);
+  }
+  return a;
+}
+
+std::vector<float> CacheReader::word_attention(int64_t i, int layer, WordFrom from,
+                                               std::vector<int32_t>* unit_word_ids) const {
+  const std::vector<float> a = attention(i, layer);  // checks i and layer
+  const int64_t b = token_offsets_[i], T = token_offsets_[i + 1] - b;
+  const int64_t H = static_cast<int64_t>(attention_heads().size());
+  // Units in sequence order: each special token alone, each word at its first piece.
+  std::vector<int64_t> unit_of(T);
+  std::vector<int32_t> unit_word;
+  std::vector<int64_t> word_unit(num_words_[i], -1), unit_first, unit_pieces;
+  for (int64_t t = 0; t < T; ++t) {
+    const int32_t w = word_ids_[b + t];
+    int64_t u = w >= 0 ? word_unit[w] : -1;
+    if (u < 0) {
+      u = static_cast<int64_t>(unit_word.size());
+      unit_word.push_back(w);
+      unit_first.push_back(t);
+      unit_pieces.push_back(0);
+      if (w >= 0) word_unit[w] = u;
+    }
+    unit_of[t] = u;
+    ++unit_pieces[u];
+  }
+  const int64_t U = static_cast<int64_t>(unit_word.size());
+  std::vector<float> out(static_cast<size_t>(H * U * U), 0.0f);
+  std::vector<double> cols(static_cast<size_t>(U));
+  for (int64_t h = 0; h < H; ++h) {
+    const float* ah = a.data() + h * T * T;
+    float* oh = out.data() + h * U * U;
+    std::vector<double> acc(static_cast<size_t>(U * U), 0.0);
+    for (int64_t q = 0; q < T; ++q) {
+      const int64_t uq = unit_of[q];
+      if (from == WordFrom::First && unit_first[uq] != q) continue;
+      std::fill(cols.begin(), cols.end(), 0.0);
+      for (int64_t k = 0; k < T; ++k) cols[unit_of[k]] += ah[q * T + k];  // TO a unit: sum over its pieces
+      double* row = acc.data() + uq * U;
+      for (int64_t v = 0; v < U; ++v) row[v] += cols[v];
+    }
+    for (int64_t u = 0; u < U; ++u) {
+      const double n = from == WordFrom::Mean ? static_cast<double>(unit_pieces[u]) : 1.0;  // FROM: mean or first
+      for (int64_t v = 0; v < U; ++v) oh[u * U + v] = static_cast<float>(acc[u * U + v] / n);
+    }
+  }
+  if (unit_word_ids) *unit_word_ids = std::move(unit_word);
+  return out;
+}
+
+}  // namespace bertology

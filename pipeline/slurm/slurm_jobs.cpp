@@ -1,0 +1,264 @@
+#include "pipeline/slurm/slurm_jobs.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/cache/extract.h"
+#include "pipeline/dist/mpi_context.h"
+#include "pipeline/util/error.h"
+#include "slurm_template.h"  // generated from slurm/job.sbatch.in
+
+namespace bertology {
+namespace fs = std::filesystem;
+
+namespace {
+
+void require_match(const Config& config, const std::string& key, const std::string& value, const std::regex& re,
+                   const std::string& what) {
+  if (!value.empty() && !std::regex_match(value, re)) config.fail(key, cat("'", value, "' is not ", what));
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
+/// A YAML double-quoted scalar (for --set values that are paths).
+std::string yaml_quote(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+/// A safe job-name fragment from the study name.
+std::string job_name(const std::string& study) {
+  std::string out;
+  for (char c : study) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+  return out.empty() ? "study" : out;
+}
+
+struct ScriptSpec {
+  std::string kind;       // "extract" | "stages"
+  std::string command;    // bertology sub-command
+  std::string time;
+  std::vector<std::string> unit_files;
+};
+
+std::string render_script(const Params& p, const ScriptSpec& spec, const std::string& out_dir,
+                          const std::string& binary) {
+  const auto& s = p.slurm;
+  std::vector<std::string> sbatch = {
+      "--job-name=bertology-" + job_name(p.study.name) + "-" + spec.kind,
+      cat("--array=0-", spec.unit_files.size() - 1),
+      cat("--nodes=", s.nodes),
+      cat("--ntasks=", s.ntasks),
+      cat("--cpus-per-task=", s.cpus_per_task),
+      "--time=" + spec.time,
+      cat("--signal=B:USR1@", s.signal_seconds),
+      s.requeue ? "--requeue" : "--no-requeue",
+      "--open-mode=append",
+  };
+  if (!s.partition.empty()) sbatch.push_back("--partition=" + s.partition);
+  if (!s.account.empty()) sbatch.push_back("--account=" + s.account);
+  if (!s.qos.empty()) sbatch.push_back("--qos=" + s.qos);
+  if (!s.mem.empty()) sbatch.push_back("--mem=" + s.mem);
+  if (s.gpus_per_task > 0) sbatch.push_back(cat("--gpus-per-task=", s.gpus_per_task));
+  for (const auto& extra : s.extra_sbatch) sbatch.push_back(extra);
+  // The log path may hold spaces: sbatch reads double-quoted #SBATCH values (validated: no quote).
+  const std::string log = (fs::path(out_dir) / "logs" / (spec.kind + "_%A_%a.out")).string();
+  BTL_REQUIRE(log.find('"') == std::string::npos && log.find('\n') == std::string::npos, out_dir,
+              ": the job folder path must not contain '\"' or a newline");
+  sbatch.push_back("--output=\"" + log + "\"");
+
+  std::string sbatch_lines;
+  for (const auto& line : sbatch) sbatch_lines += "#SBATCH " + line + "\n";
+  sbatch_lines.pop_back();
+
+  std::string setup;
+  for (const auto& m : s.modules) setup += "module load " + shell_single_quote(m, "slurm.modules") + "\n";
+  for (const auto& f : s.source) setup += "source " + shell_single_quote(f, "slurm.source") + "\n";
+  for (const auto& e : s.env) {
+    const auto eq = e.find('=');
+    setup += "export " + e.substr(0, eq) + "=" + shell_single_quote(e.substr(eq + 1), "slurm.env") + "\n";
+  }
+  if (!setup.empty()) setup.pop_back();
+
+  std::string units;
+  for (const auto& u : spec.unit_files) units += (units.empty() ? "" : " ") + shell_single_quote(u, "unit config path");
+
+  std::string text = kSlurmJobTemplate;
+  text = replace_all(text, "{{KIND}}", spec.kind);
+  text = replace_all(text, "{{STUDY}}", job_name(p.study.name));
+  text = replace_all(text, "{{SBATCH}}", sbatch_lines);
+  text = replace_all(text, "{{SETUP}}", setup.empty() ? "# (no site setup)" : setup);
+  text = replace_all(text, "{{UNITS}}", units);
+  text = replace_all(text, "{{BINARY}}", shell_single_quote(binary, "slurm.binary"));
+  text = replace_all(text, "{{COMMAND}}", spec.command);
+  text = replace_all(text, "{{EXTRA_SETS}}", s.gpus_per_task > 0 ? " --set model.device=cuda" : "");
+  text = replace_all(text, "{{REQUEUE}}", s.requeue ? "1" : "0");
+  return text;
+}
+
+void write_file(const fs::path& path, const std::string& text, bool executable) {
+  write_text_atomic(path.string(), text);
+  if (executable) fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
+}
+
+/// Runs sbatch (no shell involved: arguments go straight to execvp); returns the job id.
+std::string sbatch(const std::vector<std::string>& args) {
+  int pipefd[2];
+  BTL_REQUIRE(pipe(pipefd) == 0, "sbatch: cannot create a pipe");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[1], 1);
+    dup2(pipefd[1], 2);
+    close(pipefd[0]);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(pipefd[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+  close(pipefd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (rc == 127) throw InputError("sbatch: not found (is Slurm installed and SLURM_CONF set?)");
+  if (rc != 0) throw InputError(cat("sbatch failed (exit ", rc, "): ", out.substr(0, out.find('\n'))));
+  return out.substr(0, out.find(';'));  // --parsable prints "id[;cluster]"
+}
+
+}  // namespace
+
+std::string shell_single_quote(const std::string& s, const std::string& what) {
+  BTL_REQUIRE(s.find('\n') == std::string::npos && s.find('\r') == std::string::npos &&
+                  s.find('\0') == std::string::npos,
+              what, ": value must not contain a newline");
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+void validate_slurm(const Config& config, const Params& p) {
+  static const std::regex name(R"([A-Za-z0-9_.+-]+(,[A-Za-z0-9_.+-]+)*)");
+  static const std::regex time(R"((\d+-)?\d{1,4}(:\d{2}){0,2})");
+  static const std::regex mem(R"(\d+[KMGT]?)");
+  static const std::regex module(R"([A-Za-z0-9_.+/-]+)");
+  static const std::regex env(R"([A-Za-z_][A-Za-z0-9_]*=[^\n\r]*)");
+  static const std::regex option(R"(--[A-Za-z][A-Za-z0-9-]*(=[A-Za-z0-9_.,:/@%+=-]*)?)");
+  require_match(config, "slurm.partition", p.slurm.partition, name, "a partition name (letters, digits, _.+-, commas)");
+  require_match(config, "slurm.account", p.slurm.account, name, "an account name");
+  require_match(config, "slurm.qos", p.slurm.qos, name, "a QOS name");
+  require_match(config, "slurm.time_extract", p.slurm.time_extract, time, "a Slurm time ([D-]HH:MM:SS)");
+  require_match(config, "slurm.time_stages", p.slurm.time_stages, time, "a Slurm time ([D-]HH:MM:SS)");
+  require_match(config, "slurm.mem", p.slurm.mem, mem, "a memory size such as 32G");
+  if (p.slurm.time_extract.empty()) config.fail("slurm.time_extract", "must not be empty");
+  if (p.slurm.time_stages.empty()) config.fail("slurm.time_stages", "must not be empty");
+  auto each = [&](const char* key, const std::vector<std::string>& items, const std::regex& re, const char* what) {
+    for (size_t i = 0; i < items.size(); ++i)
+      if (!std::regex_match(items[i], re)) config.fail(key, cat("item ", i, " '", items[i], "' is not ", what));
+  };
+  each("slurm.modules", p.slurm.modules, module, "a module name (letters, digits, _.+/-)");
+  each("slurm.env", p.slurm.env, env, "NAME=VALUE (NAME: letters, digits, _)");
+  each("slurm.extra_sbatch", p.slurm.extra_sbatch, option,
+       "a single --option or --option=value without spaces, quotes or shell characters");
+  for (size_t i = 0; i < p.slurm.source.size(); ++i)
+    if (p.slurm.source[i].find('\n') != std::string::npos) config.fail("slurm.source", cat("item ", i, " contains a newline"));
+}
+
+SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::vector<std::string>& sets,
+                              const std::vector<std::string>& models_arg, const std::string& out_dir,
+                              const std::string& binary) {
+  const Config base = Config::load(files, sets);
+  const Params params = params_from_config(base);
+  validate_slurm(base, params);
+  if (base.get_string("corpus.path").empty())
+    base.fail("corpus.path", "is required by `bertology slurm` (the study's corpus)");
+
+  std::vector<std::string> models = models_arg;
+  if (models.empty()) models = params.sweep_models;
+  if (models.empty()) models.push_back(params.model.path);
+
+  SlurmGraph graph;
+  graph.out_dir = fs::absolute(out_dir).lexically_normal().string();
+  fs::create_directories(fs::path(graph.out_dir) / "units");
+  fs::create_directories(fs::path(graph.out_dir) / "logs");
+
+  const MpiContext single_rank;  // not launched by mpirun: status checks run here, alone
+  std::vector<std::string> pending, all;
+  for (size_t i = 0; i < models.size(); ++i) {
+    const std::string model = fs::absolute(models[i]).lexically_normal().string();
+    BTL_REQUIRE(fs::is_directory(model), "--model / sweep.models: '", models[i], "' is not a checkpoint folder");
+    std::vector<std::string> unit_sets = sets;
+    unit_sets.push_back("model.path=" + yaml_quote(model));
+    if (params.slurm.gpus_per_task > 0) unit_sets.push_back("model.device=cuda");
+    const Config unit_config = Config::load(files, unit_sets);
+    Params unit = params_from_config(unit_config);
+    unit.cache.verify_on_resume = false;  // a status check; the job itself verifies
+    std::ostringstream discard;
+    const ExtractionOutcome status = run_extraction(unit, single_rank, /*dry_run=*/true, discard);
+
+    char name[32];
+    std::snprintf(name, sizeof name, "unit_%03zu.yaml", i);
+    SlurmUnit u;
+    u.model_path = model;
+    u.config_file = (fs::path(graph.out_dir) / "units" / name).string();
+    u.cache_entry = status.entry.dir;
+    u.complete = status.complete;
+    write_file(u.config_file,
+               "# bertology slurm unit " + std::to_string(i) + ": model " + model + "\n" + unit_config.dump(), false);
+    all.push_back(u.config_file);
+    if (!u.complete) pending.push_back(u.config_file);
+    graph.units.push_back(u);
+  }
+
+  const std::string bin = fs::absolute(binary).string();
+  std::error_code ec;
+  fs::remove(fs::path(graph.out_dir) / "extract.sbatch", ec);  // a stale one from an earlier render
+  if (!pending.empty()) {
+    graph.extract_script = (fs::path(graph.out_dir) / "extract.sbatch").string();
+    write_file(graph.extract_script,
+               render_script(params, {"extract", "extract", params.slurm.time_extract, pending}, graph.out_dir, bin), true);
+  }
+  graph.stages_script = (fs::path(graph.out_dir) / "stages.sbatch").string();
+  write_file(graph.stages_script, render_script(params, {"stages", "run", params.slurm.time_stages, all}, graph.out_dir, bin),
+             true);
+  return graph;
+}
+
+SubmittedGraph submit_slurm_graph(const SlurmGraph& graph) {
+  SubmittedGraph ids;
+  if (!graph.extract_script.empty()) ids.extract_job = sbatch({"sbatch", "--parsable", graph.extract_script});
+  std::vector<std::string> args = {"sbatch", "--parsable"};
+  if (!ids.extract_job.empty()) {
+    // afterok on the whole array; if extraction fails, the stages are cancelled rather than left
+    // pending forever (independently of the site's DependencyParameters).
+    args.push_back("--dependency=afterok:" + ids.extract_job);
+    args.push_back("--kill-on-invalid-dep=yes");
+  }
+  args.push_back(graph.stages_script);
+  ids.stages_job = sbatch(args);
+  nlohmann::json j = {{"extract_job", ids.extract_job}, {"stages_job", ids.stages_job},
+                      {"extract_script", graph.extract_script}, {"stages_script", graph.stages_script}};
+  write_text_atomic((fs::path(graph.out_dir) / "submitted.json").string(), j.dump(1) + "\n");
+  return ids;
+}
+
+}  // namespace bertology

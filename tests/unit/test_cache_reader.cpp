@@ -1,0 +1,533 @@
+// CacheReader: corpus order, equality with `bertology encode`, Clark et al.'s word-level attention,
+// word pooling, and the one-line errors (selection, incomplete entry, changed corpus, corrupt chunk).
+// Caches are made by the real binary on the tiny fixture model (2 layers, d = 32, 4 heads).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipeline/cache/cache_reader.h"
+#include "pipeline/io/hdf5_file.h"
+#include "pipeline/util/error.h"
+#include "tests/support/process.h"
+
+namespace fs = std::filesystem;
+using namespace bertology;
+using bertology::test::run_bertology;
+using bertology::test::scratch;
+using bertology::test::slurp;
+
+namespace {
+
+const fs::path kTinyModel = fs::path(BERTOLOGY_FIXTURES_DIR) / "models" / "tiny_mlm_gelu";
+
+// Words from the tiny vocabulary. "dogs" -> dog ##s, "cats" -> cat ##s, "xyz" -> x ##y ##z,
+// "abc" -> a ##b ##c. With chunk_tokens 20 the six sentences make four chunks; chunk 2 holds
+// sentences 2, 3, 4, stored in batch order 2, 4, 3 (sorted by length), so corpus order must be
+// restored. The last sentence (40 words + 2 specials > max_position_embeddings 40) is skipped.
+const std::vector<std::string> kSentences = {
+    "the cat sat on the mat .",
+    "the dog ran and the cats sat on a mat , xyz .",
+    "hello world !",
+    "dogs and cats are friends",
+    "abc",
+    "the cats and dogs are mostly friends !",
+};
+const std::string kTooLong = "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n";
+
+std::string config_text(const fs::path& corpus, const fs::path& cache, const std::string& extract_extra,
+                        const std::string& dtype) {
+  return "model:\n  path: " + kTinyModel.string() + "\n  threads: 1\n" +
+         "corpus:\n  path: " + corpus.string() + "\n  format: text\n" +
+         "extract:\n  dtype: " + dtype + "\n  chunk_tokens: 20\n" + extract_extra +
+         "cache:\n  dir: " + cache.string() + "\n";
+}
+
+/// The single entry directory under a cache root.
+fs::path entry_of(const fs::path& cache) {
+  std::vector<fs::path> entries;
+  for (const auto& d : fs::directory_iterator(cache))
+    if (d.is_directory()) entries.push_back(d.path());
+  EXPECT_EQ(entries.size(), 1u) << cache;
+  return entries.empty() ? fs::path() : entries[0];
+}
+
+/// Writes a config and runs `bertology extract` on it; returns the entry directory.
+fs::path extract(const fs::path& dir, const fs::path& corpus, const std::string& extract_extra,
+                 const std::string& dtype = "float32") {
+  fs::create_directories(dir);
+  std::ofstream(dir / "study.yaml") << config_text(corpus, dir / "cache", extract_extra, dtype);
+  auto r = run_bertology({"extract", (dir / "study.yaml").string()});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  return entry_of(dir / "cache");
+}
+
+struct Fixture {
+  fs::path dir, corpus;
+  fs::path full;      ///< all layers, all attention, word_pooling mean, float32
+  fs::path selected;  ///< layers [0, 2], attention layer 1 heads [1, 3], no word pooling, float16
+  fs::path plain;     ///< layers [0, 2], no attention, no word pooling
+  fs::path encoded;   ///< `bertology encode` of the same six sentences, float32
+};
+
+const Fixture& fixture() {
+  static const Fixture f = [] {
+    Fixture x;
+    x.dir = scratch("cache_reader");
+    x.corpus = x.dir / "sentences.txt";
+    {
+      std::ofstream out(x.corpus);
+      for (const auto& s : kSentences) out << s << "\n";
+      out << kTooLong << "\n";
+    }
+    x.full = extract(x.dir / "full", x.corpus, "  attention: true\n  word_pooling: mean\n");
+    x.selected = extract(x.dir / "selected", x.corpus,
+                         "  layers: [0, 2]\n  attention: true\n  attention_layers: [1]\n  attention_heads: [1, 3]\n",
+                         "float16");
+    x.plain = extract(x.dir / "plain", x.corpus, "  layers: [0, 2]\n");
+    const fs::path input = x.dir / "encode_input.txt";
+    {
+      std::ofstream out(input);
+      for (const auto& s : kSentences) out << s << "\n";
+    }
+    x.encoded = x.dir / "encoded.h5";
+    auto r = run_bertology({"encode", "--model", kTinyModel.string(), "--input", input.string(), "--dtype", "float32",
+                            "--threads", "1", "--out", x.encoded.string()});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    return x;
+  }();
+  return f;
+}
+
+class RemoveScratch : public ::testing::Environment {
+ public:
+  void TearDown() override {  // after every test of the executable: also run_sh's folder, and the parent when empty
+    const fs::path mine = fs::temp_directory_path() / ("bertology_test_" + std::to_string(::getpid()));
+    std::error_code ec;
+    fs::remove_all(mine / "cache_reader", ec);
+    fs::remove_all(mine / "run", ec);
+    fs::remove(mine, ec);  // fails (harmlessly) when other tests left files there
+  }
+};
+[[maybe_unused]] ::testing::Environment* const remove_scratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
+
+/// The InputError message of `f`, or "" (and a failure) when it throws none.
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "not one line: " << what;
+    return what;
+  }
+  ADD_FAILURE() << "no InputError";
+  return "";
+}
+
+#define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
+
+float max_abs_diff(const float* a, const float* b, size_t n) {
+  float worst = 0;
+  for (size_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
+  return worst;
+}
+
+/// Copies an entry directory to <dir>/cache/<same name>; returns the copy.
+fs::path copy_entry(const fs::path& entry, const fs::path& dir) {
+  const fs::path to = dir / "cache" / entry.filename();
+  fs::create_directories(to.parent_path());
+  fs::copy(entry, to, fs::copy_options::recursive);
+  return to;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(CacheReader, SequencesInCorpusOrderWithSkippedSentence) {
+  const auto& fx = fixture();
+  const CacheReader r = CacheReader::open(fx.full.string());
+  EXPECT_EQ(r.corpus().sentences.size(), kSentences.size() + 1);
+  EXPECT_EQ(r.num_layers(), 2);
+  EXPECT_EQ(r.hidden_size(), 32);
+  EXPECT_EQ(r.num_heads(), 4);
+  EXPECT_EQ(r.layers(), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(r.attention_layers(), (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(r.attention_heads(), (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(r.word_pooling(), "mean");
+  EXPECT_EQ(r.dtype(), "float32");
+  EXPECT_EQ(r.num_chunks(), 4);
+  ASSERT_EQ(r.num_sequences(), static_cast<int64_t>(kSentences.size()));
+  EXPECT_EQ(r.skipped_sentences(), (std::vector<int64_t>{6}));
+  EXPECT_EQ(r.find_sequence(6), -1);
+
+  // The test is only meaningful if some chunk stores its sequences out of corpus order.
+  bool reordered = false;
+  for (int64_t c = 0; c < r.num_chunks(); ++c) {
+    char name[32];
+    std::snprintf(name, sizeof name, "chunk_%05lld.h5", static_cast<long long>(c));
+    const auto a = H5File::open_read((fx.full / name).string()).read_i64("/sequences/sentence_a");
+    reordered |= !std::is_sorted(a.begin(), a.end());
+  }
+  EXPECT_TRUE(reordered);
+
+  const H5File enc = H5File::open_read(fx.encoded.string());
+  int64_t rows = 0;
+  for (int64_t i = 0; i < r.num_sequences(); ++i) {
+    const auto s = r.sequence(i);
+    EXPECT_EQ(s.sentence_a, i);
+    EXPECT_EQ(s.sentence_b, -1);
+    EXPECT_FALSE(s.truncated);
+    EXPECT_EQ(r.find_sequence(i), i);
+    EXPECT_EQ(r.token_offset(i), rows);
+    rows += static_cast<int64_t>(s.input_ids.size());
+    const auto ids = enc.read_i64("/sentences/" + std::to_string(i) + "/input_ids");
+    const auto wids = enc.read_i64("/sentences/" + std::to_string(i) + "/word_ids");
+    EXPECT_EQ(std::vector<int64_t>(s.input_ids.begin(), s.input_ids.end()), ids) << i;
+    EXPECT_EQ(std::vector<int64_t>(s.word_ids.begin(), s.word_ids.end()), wids) << i;
+    EXPECT_EQ(s.segment_ids, std::vector<int32_t>(s.input_ids.size(), 0));
+    EXPECT_EQ(s.num_words, *std::max_element(s.word_ids.begin(), s.word_ids.end()) + 1);
+  }
+  EXPECT_EQ(r.num_tokens(), rows);
+}
+
+// Test 1: load_layer and attention equal what `bertology encode` computes for the same sentences.
+TEST(CacheReader, LoadLayerAndAttentionEqualEncode) {
+  const auto& fx = fixture();
+  const CacheReader r = CacheReader::open(fx.full.string());
+  const H5File enc = H5File::open_read(fx.encoded.string());
+  const int64_t d = r.hidden_size();
+  for (int layer : {1, 2}) {
+    const FloatMatrix m = r.load_layer(layer);
+    ASSERT_EQ(m.rows, r.num_tokens());
+    ASSERT_EQ(m.cols, d);
+    for (int64_t i = 0; i < r.num_sequences(); ++i) {
+      const std::string g = "/sentences/" + std::to_string(r.sequence(i).sentence_a);
+      const auto dims = enc.dims(g + "/hidden");  // [L + 1, T, d]
+      const int64_t T = r.sequence_length(i);
+      ASSERT_EQ(dims, (std::vector<hsize_t>{3, hsize_t(T), hsize_t(d)}));
+      const auto h = enc.read_f32(g + "/hidden");
+      for (int64_t t = 0; t < T; ++t)
+        EXPECT_LE(max_abs_diff(m.row(r.token_offset(i) + t), h.data() + (layer * T + t) * d, d), 1e-5)
+            << "layer " << layer << " sequence " << i << " token " << t;
+      // One sequence's rows read on their own are the same bytes.
+      const FloatMatrix one = r.sequence_hidden(i, layer);
+      ASSERT_EQ(one.rows, T);
+      EXPECT_EQ(0, std::memcmp(one.data.data(), m.row(r.token_offset(i)), sizeof(float) * T * d));
+    }
+  }
+  for (int layer : {0, 1}) {
+    for (int64_t i = 0; i < r.num_sequences(); ++i) {
+      const int64_t T = r.sequence_length(i), H = 4;
+      const auto a = r.attention(i, layer);
+      ASSERT_EQ(static_cast<int64_t>(a.size()), H * T * T);
+      const auto e = enc.read_f32("/sentences/" + std::to_string(i) + "/attention");  // [L, H, T, T]
+      EXPECT_LE(max_abs_diff(a.data(), e.data() + layer * H * T * T, a.size()), 1e-5) << "layer " << layer << " seq " << i;
+    }
+  }
+}
+
+// The float16 selection entry: only the stored heads, and float16 widened exactly (within fp16 rounding of encode).
+TEST(CacheReader, SelectedHeadsInFloat16MatchEncode) {
+  const auto& fx = fixture();
+  const CacheReader r = CacheReader::open(fx.selected.string());
+  EXPECT_EQ(r.attention_heads(), (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(r.head_index(3), 1);
+  const H5File enc = H5File::open_read(fx.encoded.string());
+  const FloatMatrix m = r.load_layer(2);
+  for (int64_t i = 0; i < r.num_sequences(); ++i) {
+    const int64_t T = r.sequence_length(i), d = r.hidden_size();
+    const auto a = r.attention(i, 1);
+    ASSERT_EQ(static_cast<int64_t>(a.size()), 2 * T * T);
+    const auto e = enc.read_f32("/sentences/" + std::to_string(i) + "/attention");  // [2, 4, T, T]
+    const auto h = enc.read_f32("/sentences/" + std::to_string(i) + "/hidden");     // [3, T, d]
+    for (int k = 0; k < 2; ++k) {
+      const int head = k == 0 ? 1 : 3;
+      for (int64_t x = 0; x < T * T; ++x) {
+        const float want = e[((1 * 4 + head) * T * T) + x];
+        EXPECT_NEAR(a[k * T * T + x], want, 1e-3f * std::max(1.0f, std::fabs(want)));
+      }
+    }
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < d; ++j) {
+        const float want = h[(2 * T + t) * d + j];
+        EXPECT_NEAR(m.at(r.token_offset(i) + t, j), want, 1e-3f * std::max(1.0f, std::fabs(want)));
+      }
+  }
+}
+
+// Test 2: Clark et al.'s word-level attention, by hand from the wordpiece attention.
+TEST(CacheReader, WordAttentionByHand) {
+  const auto& fx = fixture();
+  const CacheReader r = CacheReader::open(fx.full.string());
+  struct Case {
+    int64_t sequence;
+    std::vector<int32_t> word_ids;           // as tokenized (checked, so that the groups are right)
+    std::vector<std::vector<int>> units;     // pieces of each unit, in order
+    std::vector<int32_t> unit_words;
+  };
+  const std::vector<Case> cases = {
+      // [CLS] dog ##s and cat ##s are friends [SEP]
+      {3, {-1, 0, 0, 1, 2, 2, 3, 4, -1}, {{0}, {1, 2}, {3}, {4, 5}, {6}, {7}, {8}}, {-1, 0, 1, 2, 3, 4, -1}},
+      // [CLS] a ##b ##c [SEP]
+      {4, {-1, 0, 0, 0, -1}, {{0}, {1, 2, 3}, {4}}, {-1, 0, -1}},
+  };
+  for (const auto& c : cases) {
+    const auto s = r.sequence(c.sequence);
+    ASSERT_EQ(s.word_ids, c.word_ids) << c.sequence;
+    const int T = static_cast<int>(c.word_ids.size()), U = static_cast<int>(c.units.size()), H = 4;
+    for (int layer : {0, 1}) {
+      const auto a = r.attention(c.sequence, layer);
+      for (WordFrom from : {WordFrom::Mean, WordFrom::First}) {
+        std::vector<int32_t> unit_words;
+        const auto w = r.word_attention(c.sequence, layer, from, &unit_words);
+        EXPECT_EQ(unit_words, c.unit_words);
+        ASSERT_EQ(static_cast<int>(w.size()), H * U * U);
+        for (int h = 0; h < H; ++h) {
+          for (int u = 0; u < U; ++u) {
+            double row_sum = 0;
+            for (int v = 0; v < U; ++v) {
+              // FROM u: mean over its pieces (or its first piece); TO v: sum over its pieces.
+              const auto& sources = c.units[u];
+              const int n_src = from == WordFrom::Mean ? static_cast<int>(sources.size()) : 1;
+              double want = 0;
+              for (int qi = 0; qi < n_src; ++qi)
+                for (int k : c.units[v]) want += a[(h * T + sources[qi]) * T + k];
+              want /= n_src;
+              const float got = w[(h * U + u) * U + v];
+              EXPECT_NEAR(got, want, 1e-6) << "seq " << c.sequence << " layer " << layer << " head " << h << " " << u
+                                           << "->" << v;
+              row_sum += got;
+            }
+            EXPECT_NEAR(row_sum, 1.0, 1e-5);
+          }
+        }
+      }
+      // Mean and First differ where a word has several pieces (and agree on single-piece units).
+      const auto mean = r.word_attention(c.sequence, layer, WordFrom::Mean);
+      const auto first = r.word_attention(c.sequence, layer, WordFrom::First);
+      EXPECT_NE(mean, first);
+      EXPECT_EQ(mean[0], first[0]);  // [CLS] row, head 0
+    }
+  }
+}
+
+// Test 3: word-pooled rows are the mean of their pieces' rows.
+TEST(CacheReader, LoadLayerWordsIsMeanOfPieces) {
+  const auto& fx = fixture();
+  const CacheReader r = CacheReader::open(fx.full.string());
+  for (int layer : {0, 2}) {
+    const FloatMatrix tokens = r.load_layer(layer);
+    const FloatMatrix words = r.load_layer_words(layer);
+    ASSERT_EQ(words.rows, r.num_words());
+    ASSERT_EQ(words.cols, r.hidden_size());
+    for (int64_t i = 0; i < r.num_sequences(); ++i) {
+      const auto s = r.sequence(i);
+      ASSERT_EQ(r.word_offset(i + 1) - r.word_offset(i), s.num_words);
+      for (int w = 0; w < s.num_words; ++w) {
+        std::vector<double> mean(r.hidden_size(), 0.0);
+        int pieces = 0;
+        for (size_t t = 0; t < s.word_ids.size(); ++t) {
+          if (s.word_ids[t] != w) continue;
+          ++pieces;
+          for (int j = 0; j < r.hidden_size(); ++j) mean[j] += tokens.at(r.token_offset(i) + t, j);
+        }
+        ASSERT_GT(pieces, 0);
+        for (int j = 0; j < r.hidden_size(); ++j)
+          EXPECT_NEAR(words.at(r.word_offset(i) + w, j), mean[j] / pieces, 1e-5)
+              << "layer " << layer << " seq " << i << " word " << w;
+      }
+    }
+  }
+}
+
+// input.pairs: [CLS] A [SEP] B [SEP]; B's words follow A's; units keep sequence order.
+TEST(CacheReader, PairsKeepSentenceBSegmentsAndUnitOrder) {
+  const auto& fx = fixture();
+  const fs::path dir = scratch("cache_reader/pairs");
+  std::ofstream(dir / "pairs.yaml") << "input:\n  pairs: true\n";
+  fs::create_directories(dir / "run");
+  std::ofstream(dir / "run" / "study.yaml")
+      << config_text(fx.corpus, dir / "run" / "cache", "  attention: true\n  word_pooling: first\n", "float32");
+  auto res = run_bertology({"extract", (dir / "run" / "study.yaml").string(), (dir / "pairs.yaml").string()});
+  ASSERT_EQ(res.code, 0) << res.out << res.err;
+  const CacheReader r = CacheReader::open(entry_of(dir / "run" / "cache").string());
+  EXPECT_TRUE(r.key().pairs);
+  ASSERT_EQ(r.num_sequences(), 3);
+  EXPECT_EQ(r.skipped_sentences(), (std::vector<int64_t>{6}));
+  for (int64_t i = 0; i < 3; ++i) {
+    const auto s = r.sequence(i);
+    EXPECT_EQ(s.sentence_a, 2 * i);
+    EXPECT_EQ(s.sentence_b, 2 * i + 1);
+    EXPECT_EQ(r.find_sequence(2 * i), i);
+    EXPECT_EQ(r.find_sequence(2 * i + 1), i);
+    // [CLS] A... [SEP] (segment 0), B... [SEP] (segment 1)
+    const auto first_sep = std::find(s.word_ids.begin() + 1, s.word_ids.end(), -1) - s.word_ids.begin();
+    for (size_t t = 0; t < s.segment_ids.size(); ++t)
+      EXPECT_EQ(s.segment_ids[t], static_cast<int64_t>(t) <= first_sep ? 0 : 1) << i << " " << t;
+    std::vector<int32_t> units;
+    const auto w = r.word_attention(i, 1, WordFrom::Mean, &units);
+    int32_t words_a = 0;  // A's words: those in segment 0
+    for (size_t t = 0; t < s.word_ids.size(); ++t)
+      if (s.segment_ids[t] == 0) words_a = std::max(words_a, s.word_ids[t] + 1);
+    std::vector<int32_t> want = {-1};  // [CLS], A's words, [SEP], B's words, [SEP]
+    for (int32_t k = 0; k < words_a; ++k) want.push_back(k);
+    want.push_back(-1);
+    for (int32_t k = words_a; k < s.num_words; ++k) want.push_back(k);
+    want.push_back(-1);
+    EXPECT_EQ(units, want) << i;
+    EXPECT_EQ(w.size(), 4 * units.size() * units.size());
+  }
+  // word_pooling first: each word row is its first piece's row.
+  const FloatMatrix tokens = r.load_layer(2), words = r.load_layer_words(2);
+  for (int64_t i = 0; i < r.num_sequences(); ++i) {
+    const auto s = r.sequence(i);
+    for (int32_t k = 0; k < s.num_words; ++k) {
+      const int64_t t = std::find(s.word_ids.begin(), s.word_ids.end(), k) - s.word_ids.begin();
+      EXPECT_EQ(0, std::memcmp(words.row(r.word_offset(i) + k), tokens.row(r.token_offset(i) + t), 4 * 32));
+    }
+  }
+}
+
+// Test 4: errors name what was asked, what is stored, and the file.
+TEST(CacheReader, SelectionErrorsNameWhatIsStored) {
+  const auto& fx = fixture();
+  const CacheReader sel = CacheReader::open(fx.selected.string());
+  std::string e = error_of([&] { sel.load_layer(1); });
+  EXPECT_CONTAINS(e, fx.selected.string());
+  EXPECT_CONTAINS(e, "hidden layer 1 is not stored");
+  EXPECT_CONTAINS(e, "stored layers: 0, 2");
+  e = error_of([&] { sel.sequence_hidden(0, 1); });
+  EXPECT_CONTAINS(e, "hidden layer 1 is not stored");
+  e = error_of([&] { sel.load_layer(3); });
+  EXPECT_CONTAINS(e, "layer 3 does not exist");
+  EXPECT_CONTAINS(e, "0..2");
+  e = error_of([&] { sel.attention(0, 0); });
+  EXPECT_CONTAINS(e, "attention layer 0 is not stored");
+  EXPECT_CONTAINS(e, "stored attention layers, 0-based: 1");
+  e = error_of([&] { sel.word_attention(0, 0); });
+  EXPECT_CONTAINS(e, "attention layer 0 is not stored");
+  e = error_of([&] { sel.head_index(2); });
+  EXPECT_CONTAINS(e, "attention head 2 is not stored");
+  EXPECT_CONTAINS(e, "1, 3");
+  e = error_of([&] { sel.load_layer_words(0); });
+  EXPECT_CONTAINS(e, "word_pooling: none");
+  e = error_of([&] { sel.sequence(99); });
+  EXPECT_CONTAINS(e, "sequence 99 out of range");
+
+  const CacheReader plain = CacheReader::open(fx.plain.string());
+  e = error_of([&] { plain.attention(0, 1); });
+  EXPECT_CONTAINS(e, fx.plain.string());
+  EXPECT_CONTAINS(e, "stores no attention");
+  EXPECT_CONTAINS(e, "attention layer 1");
+  EXPECT_TRUE(plain.attention_layers().empty());
+}
+
+TEST(CacheReader, IncompleteEntryIsRefused) {
+  const auto& fx = fixture();
+  const fs::path copy = copy_entry(fx.full, scratch("cache_reader/incomplete"));
+  fs::remove(copy / "manifest.json");
+  const std::string e = error_of([&] { CacheReader::open(copy.string()); });
+  EXPECT_CONTAINS(e, (copy / "manifest.json").string());
+  EXPECT_CONTAINS(e, "incomplete");
+  EXPECT_CONTAINS(e, "4 of 4 chunks finished");
+  EXPECT_CONTAINS(error_of([&] { CacheReader::open((copy / "nope").string()); }), "no such cache entry");
+}
+
+TEST(CacheReader, ChangedOrMissingCorpusIsRefused) {
+  const auto& fx = fixture();
+  const fs::path dir = scratch("cache_reader/changed");
+  const fs::path corpus = dir / "corpus.txt";
+  fs::copy_file(fx.corpus, corpus);
+  const fs::path entry = extract(dir, corpus, "  layers: [0]\n");
+  EXPECT_NO_THROW(CacheReader::open(entry.string()));
+  std::ofstream(corpus, std::ios::app) << "the cat sat .\n";
+  std::string e = error_of([&] { CacheReader::open(entry.string()); });
+  EXPECT_CONTAINS(e, corpus.string());
+  EXPECT_CONTAINS(e, "changed");
+  EXPECT_CONTAINS(e, "sha256");
+  fs::remove(corpus);
+  e = error_of([&] { CacheReader::open(entry.string()); });
+  EXPECT_CONTAINS(e, corpus.string());
+  EXPECT_CONTAINS(e, "missing");
+}
+
+TEST(CacheReader, CorruptChunkFailsTheReadNamingTheFile) {
+  const auto& fx = fixture();
+  const fs::path root = scratch("cache_reader/corrupt");
+  const fs::path copy = copy_entry(fx.full, root);
+  const fs::path chunk = copy / "chunk_00002.h5";
+  // Flip one byte in the middle of the stored rows of /hidden/layer_01 (found by their bytes).
+  const std::vector<float> rows = H5File::open_read(chunk.string()).read_f32("/hidden/layer_01");
+  std::string bytes = slurp(chunk);
+  const std::string needle(reinterpret_cast<const char*>(rows.data()), 4 * 32);  // the first row
+  const size_t at = bytes.find(needle);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(bytes.find(needle, at + 1), std::string::npos);
+  bytes[at + 4 * 32 + 50] ^= 0x5A;  // inside the second row
+  std::ofstream(chunk, std::ios::binary | std::ios::trunc) << bytes;
+
+  const CacheReader r = CacheReader::open(copy.string());  // index datasets and file size are intact
+  std::string e = error_of([&] { r.load_layer(1); });
+  EXPECT_CONTAINS(e, chunk.string());
+  EXPECT_CONTAINS(e, "/hidden/layer_01");
+  EXPECT_CONTAINS(e, "bertology cache verify --set cache.dir=" + (root / "cache").string());
+  // The sequences of chunk 2 (corpus sentences 2..4) fail too; other datasets still read.
+  e = error_of([&] { r.sequence_hidden(3, 1); });
+  EXPECT_CONTAINS(e, chunk.string());
+  EXPECT_NO_THROW(r.load_layer(2));
+  EXPECT_NO_THROW(r.attention(3, 0));
+  // And `cache verify`, as suggested, finds it.
+  auto v = run_bertology({"cache", "verify", "--set", "cache.dir=" + (root / "cache").string()});
+  EXPECT_EQ(v.code, 3) << v.out << v.err;
+  EXPECT_CONTAINS(v.out, "CORRUPT " + chunk.string());
+}
+
+TEST(CacheReader, TruncatedChunkIsRefusedAtOpen) {
+  const auto& fx = fixture();
+  const fs::path copy = copy_entry(fx.full, scratch("cache_reader/truncated"));
+  const fs::path chunk = copy / "chunk_00001.h5";
+  fs::resize_file(chunk, fs::file_size(chunk) / 2);
+  const std::string e = error_of([&] { CacheReader::open(copy.string()); });
+  EXPECT_CONTAINS(e, chunk.string());
+  EXPECT_CONTAINS(e, "manifest.json");
+  EXPECT_CONTAINS(e, "bertology cache verify");
+}
+
+// The fast fp16 path of H5File::read_rows_f32_into agrees with HDF5's own conversion on every
+// binary16 pattern (NaNs: both NaN).
+TEST(CacheReader, Float16FastReadMatchesHdf5Conversion) {
+  const fs::path p = scratch("cache_reader/f16") / "all.h5";
+  std::vector<uint16_t> bits(65536);
+  for (size_t i = 0; i < bits.size(); ++i) bits[i] = static_cast<uint16_t>(i);
+  {
+    H5File f = H5File::create(p.string());
+    H5DatasetOptions o;
+    o.chunk = {4096, 2};
+    o.checksum = true;
+    f.write("/x", H5Kind::F16, {32768, 2}, bits.data(), o);
+    f.close();
+  }
+  const H5File f = H5File::open_read(p.string());
+  const auto slow = f.read_f32("/x");
+  std::vector<float> fast(65536);
+  f.read_rows_f32_into("/x", 0, 32768, fast.data());
+  for (size_t i = 0; i < bits.size(); ++i) {
+    if (std::isnan(slow[i])) {
+      EXPECT_TRUE(std::isnan(fast[i])) << std::hex << i;
+    } else {
+      EXPECT_EQ(std::memcmp(&slow[i], &fast[i], 4), 0) << std::hex << i << ": " << slow[i] << " vs " << fast[i];
+    }
+  }
+  // A row range, through a dataset kept open with a chunk cache.
+  std::vector<float> part(2 * 100);
+  f.read_rows_f32_into("/x", 5000, 100, part.data(), 1 << 20);
+  f.read_rows_f32_into("/x", 5000, 100, part.data(), 1 << 20);
+  EXPECT_EQ(0, std::memcmp(part.data(), fast.data() + 10000, part.size() * 4));
+}
