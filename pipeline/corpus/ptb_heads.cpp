@@ -1,0 +1,456 @@
+// Head rules for the PTB conversion: the tree in index form and two head-rule tables.
+//
+// A table maps a category to rules tried in order. Each rule names a direction and categories:
+//  - Left / Right: for each category in list order, scan the children from the left / right;
+//  - LeftDis / RightDis: scan the children once from the left / right and take the first child
+//    whose category is any of the list.
+// When no rule matches, the last rule's direction picks the first / last child that is not
+// punctuation. Then Collins' coordination rule: a head right after a CC (or CONJP) moves to the
+// conjunct before it, so the first conjunct heads "X and Y".
+//
+// Stanford style: Collins' table as modified by Stanford's ModCollins and "semantic" head finders
+// (nouns rather than the possessive clitic head NPs; the main verb heads S, SQ and SBAR; the last
+// number of a QP), plus the special cases for VP / SQ / SINV:
+//  - a VP with an auxiliary (MD, TO, or a verb form of have/do/will/get/...; be followed by a
+//    participle VP) is headed by its VP (or ADJP) complement;
+//  - a VP with a form of "be" and an NP / ADJP / ... predicate is headed by the predicate
+//    (the copula becomes a dependent), except in existentials ("there is ...") and wh-questions.
+// Malt style: Collins' (1999) table as used by Penn2Malt-style conversions, no special cases.
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "pipeline/corpus/ptb_internal.h"
+#include "pipeline/util/error.h"
+
+namespace bertology {
+namespace ptb_internal {
+
+namespace {
+
+enum class Dir { Left, Right, LeftDis, RightDis };
+
+struct Rule {
+  Dir dir;
+  std::vector<std::string> cats;
+};
+using Rules = std::vector<Rule>;
+using Table = std::unordered_map<std::string, Rules>;
+
+const Rules kSemanticNp = {
+    {Dir::RightDis, {"NN", "NNP", "NNPS", "NNS", "NX", "NML", "JJR", "WP"}},
+    {Dir::Left, {"NP", "PRP"}},
+    {Dir::RightDis, {"$", "ADJP", "FW"}},
+    {Dir::Right, {"CD"}},
+    {Dir::RightDis, {"JJ", "JJS", "QP", "DT", "WDT", "NML", "PRN", "RB", "RBR", "ADVP"}},
+    {Dir::RightDis, {"VP"}},
+    {Dir::Left, {"POS"}},
+};
+
+const Table& semantic_table() {
+  static const Table table = {
+      {"ADJP", {{Dir::Left, {"$"}},
+                {Dir::RightDis, {"NNS", "NN", "JJ", "QP", "VBN", "VBG"}},
+                {Dir::Left, {"ADJP"}},
+                {Dir::RightDis, {"JJP", "JJR", "JJS", "DT", "RB", "RBR", "CD", "IN", "VBD"}},
+                {Dir::Left, {"ADVP", "NP"}}}},
+      {"JJP", {{Dir::Left, {"NNS", "NN", "$", "QP", "JJ", "VBN", "VBG", "ADJP", "JJP", "JJR", "NP", "JJS", "DT",
+                            "FW", "RBR", "RBS", "SBAR", "RB"}}}},
+      {"ADVP", {{Dir::Left, {"ADVP", "IN"}},
+                {Dir::RightDis, {"RB", "RBR", "RBS", "JJ", "JJR", "JJS"}},
+                {Dir::RightDis, {"RP", "DT", "NN", "CD", "NP", "VBN", "NNP", "CC", "FW", "NNS", "ADJP", "NML"}}}},
+      {"CONJP", {{Dir::Right, {"CC", "VB", "JJ", "RB", "IN"}}}},
+      {"FRAG", {{Dir::Left, {"IN"}},
+                {Dir::Right, {"RB"}},
+                {Dir::Left, {"NP"}},
+                {Dir::Left, {"ADJP", "ADVP", "FRAG", "S", "SBAR", "VP"}}}},
+      {"INTJ", {{Dir::Left, {}}}},
+      {"LST", {{Dir::Right, {"LS", ":"}}}},
+      {"NAC", {{Dir::Left, {"NN", "NNS", "NML", "NNP", "NNPS", "NP", "NAC", "EX", "$", "CD", "QP", "PRP", "VBG",
+                            "JJ", "JJS", "JJR", "ADJP", "JJP", "FW"}}}},
+      {"NP", kSemanticNp},
+      {"NML", kSemanticNp},
+      {"NX", kSemanticNp},
+      {"PP", {{Dir::Right, {"IN", "TO", "VBG", "VBN", "RP", "FW", "JJ", "SYM"}}, {Dir::Left, {"PP"}}}},
+      {"PRN", {{Dir::Left, {"VP", "SQ", "S", "SINV", "SBAR", "NP", "ADJP", "JJP", "PP", "ADVP", "INTJ", "WHNP",
+                            "NAC", "VBP", "JJ", "NN", "NNP"}}}},
+      {"PRT", {{Dir::Right, {"RP"}}}},
+      {"QP", {{Dir::Right, {"$", "NNS", "NN", "CD", "JJ", "PDT", "DT", "IN", "RB", "NCD", "QP", "JJR", "JJS"}}}},
+      {"RRC", {{Dir::Left, {"RRC"}}, {Dir::Right, {"VP", "ADJP", "JJP", "NP", "PP", "ADVP"}}}},
+      {"S", {{Dir::Left, {"VP", "S", "FRAG", "SBAR", "ADJP", "JJP", "UCP", "TO"}}, {Dir::Right, {"NP"}}}},
+      {"SBAR", {{Dir::Left, {"S", "SQ", "SINV", "SBAR", "FRAG", "VP", "WHNP", "WHPP", "WHADVP", "WHADJP", "IN",
+                             "DT"}}}},
+      {"SBARQ", {{Dir::Left, {"SQ", "S", "SINV", "SBARQ", "FRAG", "SBAR"}}}},
+      {"SINV", {{Dir::Left, {"VBZ", "VBD", "VBP", "VB", "MD", "VBN", "VP", "S", "SINV", "ADJP", "JJP", "NP"}}}},
+      {"SQ", {{Dir::Left, {"VP", "SQ", "ADJP", "JJP", "VB", "VBZ", "VBD", "VBP", "MD"}}}},
+      {"UCP", {{Dir::Left, {}}}},
+      {"VP", {{Dir::Left, {"TO", "VBD", "VBN", "MD", "VBZ", "VB", "VBG", "VBP", "VP", "ADJP", "JJP", "NN", "NNS",
+                           "JJ", "NP", "NNP"}}}},
+      {"WHADJP", {{Dir::Left, {"ADJP", "JJ", "JJR", "WP"}}, {Dir::Right, {"RB"}}, {Dir::Right, {}}}},
+      {"WHADVP", {{Dir::RightDis, {"WRB", "WHADVP", "RB", "JJ"}}}},
+      {"WHNP", {{Dir::RightDis, {"NN", "NNP", "NNPS", "NNS", "NX", "NML", "JJR", "WP"}},
+                {Dir::Left, {"WHNP", "NP"}},
+                {Dir::RightDis, {"$", "ADJP", "PRN", "FW"}},
+                {Dir::Right, {"CD"}},
+                {Dir::RightDis, {"JJ", "JJS", "RB", "QP"}},
+                {Dir::Left, {"WHPP", "WHADJP", "WP$", "WDT"}}}},
+      {"WHPP", {{Dir::Right, {"IN", "TO", "FW"}}}},
+      {"X", {{Dir::Right, {"S", "VP", "ADJP", "JJP", "NP", "SBAR", "PP", "X"}}}},
+      {"POSSP", {{Dir::Right, {"POS"}}}},
+      {"ROOT", {{Dir::Left, {"S", "SQ", "SINV", "SBARQ", "FRAG"}}}},
+  };
+  return table;
+}
+
+const Table& collins_table() {
+  static const Table table = {
+      {"ADJP", {{Dir::Left, {"NNS", "QP", "NN", "$", "ADVP", "JJ", "VBN", "VBG", "ADJP", "JJR", "NP", "JJS", "DT",
+                             "FW", "RBR", "RBS", "SBAR", "RB"}}}},
+      {"ADVP", {{Dir::Right, {"RB", "RBR", "RBS", "FW", "ADVP", "TO", "CD", "JJR", "JJ", "IN", "NP", "JJS", "NN"}}}},
+      {"CONJP", {{Dir::Right, {"CC", "RB", "IN"}}}},
+      {"FRAG", {{Dir::Right, {}}}},
+      {"INTJ", {{Dir::Left, {}}}},
+      {"LST", {{Dir::Right, {"LS", ":"}}}},
+      {"NAC", {{Dir::Left, {"NN", "NNS", "NNP", "NNPS", "NP", "NAC", "EX", "$", "CD", "QP", "PRP", "VBG", "JJ",
+                            "JJS", "JJR", "ADJP", "FW"}}}},
+      {"PP", {{Dir::Right, {"IN", "TO", "VBG", "VBN", "RP", "FW"}}}},
+      {"PRN", {{Dir::Left, {}}}},
+      {"PRT", {{Dir::Right, {"RP"}}}},
+      {"QP", {{Dir::Left, {"$", "IN", "NNS", "NN", "JJ", "RB", "DT", "CD", "NCD", "QP", "JJR", "JJS"}}}},
+      {"RRC", {{Dir::Right, {"VP", "NP", "ADVP", "ADJP", "PP"}}}},
+      {"S", {{Dir::Left, {"TO", "IN", "VP", "S", "SBAR", "ADJP", "UCP", "NP"}}}},
+      {"SBAR", {{Dir::Left, {"WHNP", "WHPP", "WHADVP", "WHADJP", "IN", "DT", "S", "SQ", "SINV", "SBAR", "FRAG"}}}},
+      {"SBARQ", {{Dir::Left, {"SQ", "S", "SINV", "SBARQ", "FRAG"}}}},
+      {"SINV", {{Dir::Left, {"VBZ", "VBD", "VBP", "VB", "MD", "VP", "S", "SINV", "ADJP", "NP"}}}},
+      {"SQ", {{Dir::Left, {"VBZ", "VBD", "VBP", "VB", "MD", "VP", "SQ"}}}},
+      {"UCP", {{Dir::Right, {}}}},
+      {"VP", {{Dir::Left, {"TO", "VBD", "VBN", "MD", "VBZ", "VB", "VBG", "VBP", "VP", "ADJP", "NN", "NNS", "NP"}}}},
+      {"WHADJP", {{Dir::Left, {"CC", "WRB", "JJ", "ADJP"}}}},
+      {"WHADVP", {{Dir::Right, {"CC", "WRB"}}}},
+      {"WHNP", {{Dir::Left, {"WDT", "WP", "WP$", "WHADJP", "WHPP", "WHNP"}}}},
+      {"WHPP", {{Dir::Right, {"IN", "TO", "FW"}}}},
+      {"X", {{Dir::Right, {}}}},
+      {"NX", {{Dir::Left, {}}}},
+      {"ROOT", {{Dir::Left, {"S", "SQ", "SINV", "SBARQ", "FRAG"}}}},
+      // NP: Collins' special rule, see collins_np_head().
+  };
+  return table;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+class HeadFinder {
+ public:
+  HeadFinder(IndexedTree* tree, DepStyle style) : t_(*tree), style_(style) {}
+
+  void run(int id) {
+    Node& n = t_.at(id);
+    if (n.leaf()) {
+      n.head = n.token;
+      return;
+    }
+    for (int kid : n.kids) run(kid);
+    n.head_pos = style_ == DepStyle::Stanford ? semantic_head(id) : collins_head(id);
+    n.head = t_.at(n.kids[static_cast<size_t>(n.head_pos)]).head;
+  }
+
+ private:
+  const std::string& cat(int id) const { return t_.at(id).cat; }
+  bool punct(int id) const { return t_.at(id).leaf() && is_punctuation_tag(t_.at(id).cat); }
+  const std::vector<int>& kids(int id) const { return t_.at(id).kids; }
+
+  /// Position of the child `rule` picks, or -1.
+  int locate(int id, const Rule& rule) const {
+    const auto& k = kids(id);
+    const int n = static_cast<int>(k.size());
+    switch (rule.dir) {
+      case Dir::Left:
+        for (const auto& c : rule.cats)
+          for (int i = 0; i < n; ++i)
+            if (cat(k[i]) == c) return i;
+        break;
+      case Dir::Right:
+        for (const auto& c : rule.cats)
+          for (int i = n - 1; i >= 0; --i)
+            if (cat(k[i]) == c) return i;
+        break;
+      case Dir::LeftDis:
+        for (int i = 0; i < n; ++i)
+          if (contains(rule.cats, cat(k[i]))) return i;
+        break;
+      case Dir::RightDis:
+        for (int i = n - 1; i >= 0; --i)
+          if (contains(rule.cats, cat(k[i]))) return i;
+        break;
+    }
+    return -1;
+  }
+
+  /// First (from the left or the right) child that is not punctuation; the end child if all are.
+  int first_non_punct(int id, bool from_left) const {
+    const auto& k = kids(id);
+    const int n = static_cast<int>(k.size());
+    for (int j = 0; j < n; ++j) {
+      const int i = from_left ? j : n - 1 - j;
+      if (!punct(k[i])) return i;
+    }
+    return from_left ? 0 : n - 1;
+  }
+
+  /// Applies `rules`, the default and Collins' coordination rule.
+  int apply(int id, const Rules& rules) const {
+    int pos = -1;
+    for (const Rule& r : rules) {
+      pos = locate(id, r);
+      if (pos >= 0) break;
+    }
+    if (pos < 0) {
+      const Dir last = rules.empty() ? Dir::Left : rules.back().dir;
+      pos = first_non_punct(id, last == Dir::Left || last == Dir::LeftDis);
+    }
+    return fix_punct_and_coordination(id, pos);
+  }
+
+  int fix_punct_and_coordination(int id, int pos) const {
+    const auto& k = kids(id);
+    if (punct(k[pos])) {
+      // A punctuation head (a rule listed ':' or nothing else matched): nearest word to the
+      // left, else to the right.
+      for (int i = pos - 1; i >= 0; --i)
+        if (!punct(k[i])) return i;
+      for (int i = pos + 1; i < static_cast<int>(k.size()); ++i)
+        if (!punct(k[i])) return i;
+      return pos;
+    }
+    if (pos >= 2 && (cat(k[pos - 1]) == "CC" || cat(k[pos - 1]) == "CONJP")) {
+      int i = pos - 2;
+      while (i >= 0 && punct(k[i])) --i;
+      if (i >= 0) return i;
+    }
+    return pos;
+  }
+
+  // ---- Collins / Penn2Malt ----------------------------------------------------------------------
+
+  int collins_head(int id) const {
+    const std::string& c = cat(id);
+    if (c == "NP" || c == "NML") return collins_np_head(id);
+    const auto& table = collins_table();
+    auto it = table.find(c);
+    if (it == table.end()) it = table.find("ROOT");
+    if (c.empty() || c == "TOP") it = table.find("ROOT");
+    return apply(id, it->second);
+  }
+
+  /// Collins (1999): the last word if it is POS; else from the right the first noun / POS / JJR;
+  /// else from the left the first NP; else from the right $ / ADJP / PRN, then CD, then
+  /// JJ / JJS / RB / QP; else the last word.
+  int collins_np_head(int id) const {
+    const auto& k = kids(id);
+    const int n = static_cast<int>(k.size());
+    int last = n - 1;
+    while (last > 0 && punct(k[last])) --last;
+    if (cat(k[last]) == "POS") return last;
+    static const Rules rules = {
+        {Dir::RightDis, {"NN", "NNP", "NNPS", "NNS", "NX", "POS", "JJR"}},
+        {Dir::Left, {"NP"}},
+        {Dir::RightDis, {"$", "ADJP", "PRN"}},
+        {Dir::RightDis, {"CD"}},
+        {Dir::RightDis, {"JJ", "JJS", "RB", "QP"}},
+    };
+    for (const Rule& r : rules) {
+      const int pos = locate(id, r);
+      if (pos >= 0) return fix_punct_and_coordination(id, pos);
+    }
+    return last;
+  }
+
+  // ---- Stanford semantic heads --------------------------------------------------------------
+
+  int semantic_head(int id) const {
+    const std::string& c = cat(id);
+    if (c == "VP" || c == "SQ" || c == "SINV") {
+      const int pos = verbal_head(id);
+      if (pos >= 0) return pos;
+    }
+    const auto& table = semantic_table();
+    auto it = table.find(c);
+    if (it == table.end() || c.empty() || c == "TOP") it = table.find("ROOT");
+    return apply(id, it->second);
+  }
+
+  /// An auxiliary child: MD / TO (when `tag_only`), or a verb tag with a word from `is_word`.
+  bool has_aux(int id, bool tag_only, bool (*is_word)(const std::string&)) const {
+    for (int kid : kids(id)) {
+      const Node& n = t_.at(kid);
+      if (!n.leaf()) continue;
+      if (tag_only && (n.cat == "TO" || n.cat == "MD")) return true;
+      if (is_verb_tag(n.cat) && is_word(n.lower)) return true;
+    }
+    return false;
+  }
+
+  /// A VP child directly holding a participle (or a coordination of such VPs).
+  bool participle_vp(int vp) const {
+    for (int kid : kids(vp)) {
+      const Node& n = t_.at(kid);
+      if (n.leaf() && (n.cat == "VBN" || n.cat == "VBG" || n.cat == "VBD")) return true;
+      if (!n.leaf() && n.cat == "VP" && participle_vp(kid)) return true;
+    }
+    return false;
+  }
+
+  bool has_passive_progressive_aux(int id) const {
+    if (!has_aux(id, false, [](const std::string& w) { return is_be_word(w) || is_get_word(w); })) return false;
+    for (int kid : kids(id))
+      if (cat(kid) == "VP" && participle_vp(kid)) return true;
+    return false;
+  }
+
+  /// "there is ...": an EX among the parent's children before this VP (for SQ: its own).
+  bool existential(int id) const {
+    const Node& n = t_.at(id);
+    const std::vector<int>* scan = nullptr;
+    if (n.cat == "VP" && n.parent >= 0) scan = &kids(n.parent);
+    if (n.cat == "SQ") scan = &n.kids;
+    if (!scan) return false;
+    for (int kid : *scan) {
+      if (n.cat == "VP" && cat(kid) == "VP") break;
+      if (has_ex(kid)) return true;
+    }
+    return false;
+  }
+
+  bool has_ex(int id) const {
+    const Node& n = t_.at(id);
+    if (n.leaf()) return n.cat == "EX";
+    for (int kid : n.kids)
+      if (has_ex(kid)) return true;
+    return false;
+  }
+
+  /// SQ of a wh-question: its SBARQ parent has a WH* child.
+  bool wh_question(int id) const {
+    const Node& n = t_.at(id);
+    if (n.cat != "SQ" || n.parent < 0 || cat(n.parent) != "SBARQ") return false;
+    for (int kid : kids(n.parent))
+      if (cat(kid).compare(0, 2, "WH") == 0) return true;
+    return false;
+  }
+
+  /// The VP / SQ / SINV special cases (file comment); -1 when neither applies.
+  int verbal_head(int id) const {
+    if (has_aux(id, true, is_aux_word) || has_passive_progressive_aux(id)) {
+      const int pos = locate(id, {Dir::Left, {"VP", "ADJP"}});
+      if (pos >= 0) return pos;
+    }
+    if (has_aux(id, false, is_be_word) && !existential(id) && !wh_question(id)) {
+      const bool sq = cat(id) == "SQ";
+      int pos = locate(id, {sq ? Dir::Right : Dir::Left, {"VP", "ADJP", "NP", "WHADJP", "WHNP", "UCP"}});
+      if (pos >= 0) {
+        const Node& pred = t_.at(kids(id)[pos]);
+        if (pred.tmp) pos = -1;  // "was (NP-TMP yesterday)": a temporal is no predicate
+        // In a question only an NP after another NP is predicative ("is he a doctor").
+        if (pos >= 0 && sq && pred.cat == "NP") {
+          bool np_before = false;
+          for (int i = 0; i < pos; ++i) np_before = np_before || cat(kids(id)[i]) == "NP";
+          if (!np_before) pos = -1;
+        }
+      }
+      if (pos >= 0) return pos;
+    }
+    return -1;
+  }
+
+  IndexedTree& t_;
+  DepStyle style_;
+};
+
+std::string ascii_lower(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void copy_node(const PtbNode& in, int parent, IndexedTree* out) {
+  // X over X: (NP (NP ...)) is one NP; keep the outer node's function tags too.
+  const PtbNode* src = &in;
+  bool tmp = false, adv = false;
+  for (;;) {
+    for (const auto& f : src->function_tags) {
+      tmp = tmp || f == "TMP";
+      adv = adv || f == "ADV";
+    }
+    if (src->children.size() == 1 && !src->children[0].is_leaf() && src->children[0].label == src->label &&
+        parent >= 0) {
+      src = &src->children[0];
+      continue;
+    }
+    break;
+  }
+  const int id = static_cast<int>(out->nodes.size());
+  out->nodes.emplace_back();
+  {
+    Node& n = out->nodes.back();
+    n.cat = src->label;
+    n.tmp = tmp;
+    n.adv = adv;
+    n.parent = parent;
+    if (src->is_leaf()) {
+      n.word = src->word;
+      n.lower = ascii_lower(src->word);
+      n.token = static_cast<int>(out->leaves.size());
+      out->leaves.push_back(id);
+    }
+  }
+  if (parent >= 0) out->nodes[static_cast<size_t>(parent)].kids.push_back(id);
+  for (const PtbNode& child : src->children) {
+    if (child.is_leaf() && child.label == "-NONE-") continue;
+    if (!child.is_leaf() && ptb_leaves(child).empty()) continue;
+    copy_node(child, id, out);
+  }
+}
+
+bool in(const std::string& w, std::initializer_list<const char*> list) {
+  for (const char* x : list)
+    if (w == x) return true;
+  return false;
+}
+
+}  // namespace
+
+IndexedTree index_tree(const PtbNode& root) {
+  IndexedTree tree;
+  copy_node(root, -1, &tree);
+  return tree;
+}
+
+void find_heads(IndexedTree* tree, DepStyle style) {
+  HeadFinder(tree, style).run(0);
+}
+
+bool is_be_word(const std::string& w) {
+  return in(w, {"be", "being", "been", "am", "are", "r", "is", "ai", "was", "were", "'m", "m", "'re", "'s", "s",
+                "art", "ar"});
+}
+
+bool is_get_word(const std::string& w) { return in(w, {"get", "gets", "getting", "got", "gotten"}); }
+
+bool is_aux_word(const std::string& w) {
+  return in(w, {"will", "wo", "shall", "sha", "may", "might", "should", "would", "can", "could", "ca", "must",
+                "'ll", "ll", "has", "have", "had", "having", "'ve", "ve", "v", "'d", "d", "do", "does", "did",
+                "to", "na", "get", "gets", "getting", "got", "gotten"});
+}
+
+bool is_verb_tag(const std::string& tag) {
+  return tag == "TO" || tag == "MD" || (tag.size() >= 2 && tag[0] == 'V' && tag[1] == 'B');
+}
+
+}  // namespace ptb_internal
+}  // namespace bertology
