@@ -20,6 +20,7 @@
 #include "pipeline/model/bert_config.h"
 #include "pipeline/tokenizer/bert_tokenizer.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/human_bytes.h"
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
 
@@ -54,14 +55,6 @@ std::vector<int64_t> resolve_list(std::vector<int64_t> v, int64_t lo, int64_t hi
   return v;
 }
 
-std::string human_bytes(double b) {
-  const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) b /= 1024, ++u;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", b, unit[u]);
-  return buf;
-}
 
 std::string now_iso() {
   std::time_t t = std::time(nullptr);

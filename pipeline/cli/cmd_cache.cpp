@@ -9,6 +9,7 @@
 #include "pipeline/cli/command.h"
 #include "pipeline/cli/command_config.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/human_bytes.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -19,14 +20,6 @@ namespace {
 
 constexpr int kExitCorrupt = 3;
 
-std::string human(double b) {
-  const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) b /= 1024, ++u;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", b, unit[u]);
-  return buf;
-}
 
 int cache_ls(const std::string& root) {
   const auto entries = list_cache(root);
@@ -44,7 +37,7 @@ int cache_ls(const std::string& root) {
     if (k.pairs) what += ", pairs";
     std::printf("%-16s  %-8s  %4lld/%-4lld  %10lld  %10s  %s\n", fs::path(s.entry.dir).filename().c_str(),
                 s.complete ? "complete" : "partial", static_cast<long long>(s.chunks_done),
-                static_cast<long long>(s.chunks_total), static_cast<long long>(s.tokens), human(s.bytes).c_str(),
+                static_cast<long long>(s.chunks_total), static_cast<long long>(s.tokens), human_bytes(s.bytes).c_str(),
                 what.c_str());
   }
   return kExitOk;
@@ -101,7 +94,7 @@ int cache_gc(const std::string& root, bool dry_run) {
       }
     }
   }
-  std::cout << removed << " files, " << human(static_cast<double>(freed)) << (dry_run ? " would be freed" : " freed") << "\n";
+  std::cout << removed << " files, " << human_bytes(static_cast<double>(freed)) << (dry_run ? " would be freed" : " freed") << "\n";
   return kExitOk;
 }
 

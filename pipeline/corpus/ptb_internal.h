@@ -48,6 +48,20 @@ IndexedTree index_tree(const PtbNode& root);
 /// Sets `head_pos` and `head` of every node, bottom-up, with the style's head rules.
 void find_heads(IndexedTree* tree, DepStyle style);
 
+/// Where a word attaches: its governor (0-based word position) and the relation.
+struct Attachment {
+  int governor = -1;
+  std::string label;
+};
+
+/// The Stanford relation (and governor: usually the head of `parent`, another word for the
+/// "number" of a compound number) of the head word of child `pos` of `parent`, which is not
+/// the head child. `so_far` holds the attachments of the words below `parent` already made
+/// (their governors as 1-based heads, 0 = none yet): the labeler asks whether the clause's
+/// head verb has an auxpass to choose nsubjpass.
+Attachment sd_attachment(const IndexedTree& tree, int parent, int pos, const std::vector<DepToken>& so_far,
+                         const DepOptions& options);
+
 /// Word lists shared by the head rules and the labeler (arguments are lower case).
 bool is_be_word(const std::string& w);    ///< be, is, 's, were, ... (copula and passive aux)
 bool is_get_word(const std::string& w);   ///< get, got, gotten, ... (passive aux)

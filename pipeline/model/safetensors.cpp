@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/input_file.h"
 
 namespace bertology {
 
@@ -25,46 +26,6 @@ using nlohmann::json;
 // so a larger length means a corrupt file, and refusing it avoids a huge allocation.
 constexpr uint64_t kMaxHeaderBytes = 100u * 1000u * 1000u;
 
-/// Read-only file with 64-bit positions; closes itself.
-class InFile {
- public:
-  explicit InFile(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
-    BTL_REQUIRE(f_ != nullptr, path, ": cannot open safetensors file (", std::strerror(errno), ")");
-    struct stat st;
-    if (::fstat(::fileno(f_), &st) != 0 || !S_ISREG(st.st_mode)) {
-      std::fclose(f_);
-      throw InputError(cat(path, ": not a regular file"));
-    }
-    // fread of large blocks bypasses stdio's buffer anyway; the small header reads do not need it.
-    if (::fseeko(f_, 0, SEEK_END) != 0) fail("cannot seek");
-    off_t end = ::ftello(f_);
-    if (end < 0) fail("cannot tell size");
-    size_ = static_cast<uint64_t>(end);
-  }
-  ~InFile() { std::fclose(f_); }
-  InFile(const InFile&) = delete;
-  InFile& operator=(const InFile&) = delete;
-
-  uint64_t size() const { return size_; }
-
-  /// Reads exactly `n` bytes at `offset`; callers have already checked the range is in the file.
-  void read_at(uint64_t offset, void* dst, size_t n) {
-    if (n == 0) return;
-    if (::fseeko(f_, static_cast<off_t>(offset), SEEK_SET) != 0) fail("cannot seek");
-    if (std::fread(dst, 1, n, f_) != n) fail("read failed");
-  }
-
- private:
-  [[noreturn]] void fail(const char* what) {
-    // The size checks happen before any read, so a failure here is the environment (I/O error,
-    // file shrinking under us), not a malformed file.
-    throw InternalError(cat(path_, ": ", what, " (", std::strerror(errno), ")"));
-  }
-
-  std::string path_;
-  std::FILE* f_;
-  uint64_t size_ = 0;
-};
 
 bool parse_dtype(const std::string& name, DType* out) {
   static const std::pair<const char*, DType> kNames[] = {
@@ -138,7 +99,7 @@ std::pair<uint64_t, uint64_t> parse_entry(const std::string& path, const std::st
 
 StateDict read_safetensors(const std::string& path, std::map<std::string, std::string>* metadata) {
   if (metadata) metadata->clear();
-  InFile file(path);
+  InputFile file(path, "safetensors file");
   const uint64_t file_size = file.size();
   BTL_REQUIRE(file_size >= 8, path, ": not a safetensors file: ", file_size,
               " bytes is shorter than the 8-byte header length");

@@ -14,53 +14,11 @@
 #include <vector>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/input_file.h"
 
 namespace bertology {
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// File access
-
-/// Read-only file with 64-bit positions; closes itself.
-class InFile {
- public:
-  explicit InFile(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
-    BTL_REQUIRE(f_ != nullptr, path, ": cannot open torch checkpoint (", std::strerror(errno), ")");
-    struct stat st;
-    if (::fstat(::fileno(f_), &st) != 0 || !S_ISREG(st.st_mode)) {
-      std::fclose(f_);
-      throw InputError(cat(path, ": not a regular file"));
-    }
-    size_ = static_cast<uint64_t>(st.st_size);
-  }
-  ~InFile() { std::fclose(f_); }
-  InFile(const InFile&) = delete;
-  InFile& operator=(const InFile&) = delete;
-
-  uint64_t size() const { return size_; }
-
-  /// Reads exactly `n` bytes at `offset`; callers check that the range lies inside the file.
-  void read_at(uint64_t offset, void* dst, size_t n) {
-    if (n == 0) return;
-    if (::fseeko(f_, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(dst, 1, n, f_) != n) {
-      // Ranges are validated first, so this is the environment (I/O error, file shrinking).
-      throw InternalError(cat(path_, ": read of ", n, " bytes at ", offset, " failed (",
-                              std::strerror(errno), ")"));
-    }
-  }
-
-  std::vector<uint8_t> read_vec(uint64_t offset, size_t n) {
-    std::vector<uint8_t> v(n);
-    read_at(offset, v.data(), n);
-    return v;
-  }
-
- private:
-  std::string path_;
-  std::FILE* f_;
-  uint64_t size_ = 0;
-};
 
 uint64_t le(const uint8_t* p, int n) {
   uint64_t v = 0;
@@ -84,7 +42,7 @@ struct ZipEntry {
 
 class ZipArchive {
  public:
-  explicit ZipArchive(InFile& file, const std::string& path) : file_(file), path_(path) {
+  explicit ZipArchive(InputFile& file, const std::string& path) : file_(file), path_(path) {
     read_directory();
   }
 
@@ -226,7 +184,7 @@ class ZipArchive {
     }
   }
 
-  InFile& file_;
+  InputFile& file_;
   std::string path_;
   std::map<std::string, ZipEntry> entries_;
 };
@@ -670,7 +628,7 @@ std::string find_folder(const ZipArchive& zip, const std::string& path) {
 }  // namespace
 
 StateDict read_torch_bin(const std::string& path) {
-  InFile file(path);
+  InputFile file(path, "torch checkpoint");
   ZipArchive zip(file, path);
   const std::string folder = find_folder(zip, path);
 
