@@ -39,7 +39,7 @@ const Schema& default_schema() {
               "Longest input in tokens, special tokens included."),
 
       file_key("corpus.path", "", "Corpus file to extract (required by extract and run)."),
-      enum_key("corpus.format", {"conllu", "conllx", "open_sesame", "text", "jsonl"}, "conllu",
+      enum_key("corpus.format", {"conllu", "conllx", "open_sesame", "text", "jsonl", "ptb"}, "conllu",
                "Corpus format: CoNLL-U, CoNLL-X, Open Sesame TSV, plain text (a line each), JSON lines."),
       int_key("corpus.max_sentences", 0, 0, kUnbounded, "Use only the first N sentences (0 = all)."),
 

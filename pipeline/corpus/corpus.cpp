@@ -26,8 +26,21 @@ struct FormatName {
 constexpr FormatName kFormatNames[] = {
     {CorpusFormat::Conllu, "conllu"},         {CorpusFormat::Conllx, "conllx"},
     {CorpusFormat::OpenSesame, "open_sesame"}, {CorpusFormat::PlainText, "text"},
-    {CorpusFormat::JsonLines, "jsonl"},
+    {CorpusFormat::JsonLines, "jsonl"},       {CorpusFormat::Ptb, "ptb"},
 };
+
+/// The formats whose reader parses the one buffer read_corpus() read and hashed.
+void read_one_file(CorpusFormat format, const corpus_internal::ReaderInput& in, Corpus* corpus) {
+  namespace ci = corpus_internal;
+  switch (format) {
+    case CorpusFormat::Conllu: corpus->sentences = ci::read_conll(in, /*conllx=*/false); break;
+    case CorpusFormat::Conllx: corpus->sentences = ci::read_conll(in, /*conllx=*/true); break;
+    case CorpusFormat::OpenSesame: corpus->sentences = ci::read_open_sesame(in); break;
+    case CorpusFormat::PlainText: corpus->sentences = ci::read_plain_text(in); break;
+    case CorpusFormat::JsonLines: corpus->sentences = ci::read_jsonl(in); break;
+    case CorpusFormat::Ptb: throw InternalError("ptb is not a single-file format");
+  }
+}
 
 }  // namespace
 
@@ -36,7 +49,7 @@ CorpusFormat parse_corpus_format(const std::string& name) {
     if (name == f.name) return f.format;
   }
   throw InputError(cat("unknown corpus format '", name,
-                       "' (expected conllu, conllx, open_sesame, text or jsonl)"));
+                       "' (expected conllu, conllx, open_sesame, text, jsonl or ptb)"));
 }
 
 const char* corpus_format_name(CorpusFormat format) {
@@ -52,18 +65,15 @@ Corpus read_corpus(const std::string& path, CorpusFormat format, int64_t max_sen
   corpus.path = path;
   corpus.format = format;
 
-  // One read: the hash and the parse see the same bytes, even if the file changes meanwhile.
-  const std::string bytes = ci::read_file(path);
-  corpus.content_sha256 = sha256_hex(bytes.data(), bytes.size());
-
-  const ci::ReaderInput in{path, ci::skip_bom(bytes),
-                           max_sentences > 0 ? max_sentences : std::numeric_limits<int64_t>::max()};
-  switch (format) {
-    case CorpusFormat::Conllu: corpus.sentences = ci::read_conll(in, /*conllx=*/false); break;
-    case CorpusFormat::Conllx: corpus.sentences = ci::read_conll(in, /*conllx=*/true); break;
-    case CorpusFormat::OpenSesame: corpus.sentences = ci::read_open_sesame(in); break;
-    case CorpusFormat::PlainText: corpus.sentences = ci::read_plain_text(in); break;
-    case CorpusFormat::JsonLines: corpus.sentences = ci::read_jsonl(in); break;
+  const int64_t limit = max_sentences > 0 ? max_sentences : std::numeric_limits<int64_t>::max();
+  if (format == CorpusFormat::Ptb) {
+    // A PTB corpus may span many files: the reader expands the path and hashes what it reads.
+    corpus.sentences = ci::read_ptb(path, limit, &corpus.content_sha256);
+  } else {
+    // One read: the hash and the parse see the same bytes, even if the file changes meanwhile.
+    const std::string bytes = ci::read_file(path);
+    corpus.content_sha256 = sha256_hex(bytes.data(), bytes.size());
+    read_one_file(format, ci::ReaderInput{path, ci::skip_bom(bytes), limit}, &corpus);
   }
   BTL_REQUIRE(!corpus.sentences.empty(), path, ": empty corpus (no sentences)");
   for (size_t i = 0; i < corpus.sentences.size(); ++i) {

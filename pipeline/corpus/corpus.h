@@ -1,7 +1,8 @@
 // Corpora as the activation cache sees them: sentences in corpus order, each with its words
 // (pre-tokenized) or raw text, optional per-word annotations and per-sentence fields.
 //
-// Readers live beside this header (conllu.cpp, open_sesame.cpp, plain_text.cpp, jsonl.cpp);
+// Readers live beside this header (conllu.cpp, open_sesame.cpp, plain_text.cpp, jsonl.cpp,
+// ptb_corpus.cpp);
 // `read_corpus` picks one by format. Malformed input throws InputError "FILE:LINE: what is wrong";
 // an empty corpus is an error.
 //
@@ -40,6 +41,18 @@
 //    "words" is used and "text" is kept in `text`. Other keys with string values go to fields
 //    as the string, with number values as their JSON text (re-serialized: 1e3 -> "1000.0");
 //    keys with other values (bool, null, lists, objects) are ignored.
+//  - ptb: Penn Treebank bracketed trees (ptb.h), one sentence per tree. `path` may be a file, a
+//    directory (every .mrg file below it) or a glob(3) pattern such as "wsj/0[2-9]/*.mrg"
+//    (ptb_input_files() says exactly which files); files are read in sorted path order. -NONE-
+//    empty elements are dropped; words are the remaining leaves as written (-LRB-, `` stay);
+//    annotations[i] gets xpos = upos = the PTB tag (CoNLL-X output of `bertology convert` puts it
+//    in both columns too), head and deprel from the basic Stanford Dependencies conversion
+//    (ptb_to_dep.h: partmod / infmod, not vmod); lemma and misc stay empty, `text` and `fields`
+//    too. `origin` is "FILE:LINE" of the tree's opening bracket. `content_sha256`: for one file
+//    the sha256 of its bytes as for every format; for several, of the concatenation over the
+//    sorted files of "NAME\nSIZE\n" and the bytes, NAME the path relative to the files' common
+//    parent directory (so moving the corpus keeps the hash). All files are hashed even when
+//    `max_sentences` stops parsing early. `Corpus::path` keeps the pattern as given.
 #pragma once
 
 #include <cstdint>
@@ -71,21 +84,22 @@ struct Sentence {
 };
 
 /// Supported formats (config key `corpus.format`).
-enum class CorpusFormat { Conllu, Conllx, OpenSesame, PlainText, JsonLines };
+enum class CorpusFormat { Conllu, Conllx, OpenSesame, PlainText, JsonLines, Ptb };
 
-/// Parses "conllu", "conllx", "open_sesame", "text", "jsonl"; InputError otherwise.
+/// Parses "conllu", "conllx", "open_sesame", "text", "jsonl", "ptb"; InputError otherwise.
 CorpusFormat parse_corpus_format(const std::string& name);
 const char* corpus_format_name(CorpusFormat format);
 
 /// A whole corpus in memory (sentences only; activations are never held whole).
 struct Corpus {
-  std::string path;                 ///< file it came from
+  std::string path;                 ///< file it came from (ptb: the file, directory or pattern given)
   CorpusFormat format = CorpusFormat::PlainText;
   std::vector<Sentence> sentences;  ///< in file order, index = position
   std::string content_sha256;       ///< sha256 of the file bytes (part of the cache key)
 };
 
 /// Reads `path` in `format`. `max_sentences` > 0 keeps only the first ones (quick runs).
+/// For ptb, `path` may also be a directory or a glob pattern (see the file comment).
 Corpus read_corpus(const std::string& path, CorpusFormat format, int64_t max_sentences = 0);
 
 }  // namespace bertology

@@ -39,7 +39,9 @@ struct PtbNode {
   std::vector<PtbNode> children;           ///< in sentence order
   int64_t line = 0;                        ///< line of the node's opening bracket
 
-  bool is_leaf() const { return children.empty(); }
+  /// A preterminal (a word). Only a root emptied by remove_empty_elements() has neither
+  /// children nor a word.
+  bool is_leaf() const { return children.empty() && !word.empty(); }
 };
 
 /// One tree as read from a file.
@@ -74,6 +76,15 @@ int64_t remove_empty_elements(PtbNode* node);
 
 /// The leaves below `node` in sentence order (`node` itself when it is a leaf).
 std::vector<const PtbNode*> ptb_leaves(const PtbNode& node);
+
+/// The files a PTB input names, sorted by path and without duplicates: `spec` itself when it is
+/// a regular file (any name: "all-parses.txt.penn"); every file ending in ".mrg" below it, at any
+/// depth, when it is a directory ("wsj/" with wsj/00/wsj_0001.mrg ...); else, when it holds
+/// '*', '?' or '[', the matches of the glob(3) pattern ("wsj/0[2-9]/*.mrg"; '*' does not cross
+/// '/', matched directories are expanded as above).
+/// @throws InputError "SPEC: ..." when nothing exists there, a directory has no .mrg file, or a
+/// pattern matches no file.
+std::vector<std::string> ptb_input_files(const std::string& spec);
 
 /// One-line bracketed form, "(S (NP (PRP I)) (VP (VBD ran)))": stripped labels, no function tags.
 std::string ptb_to_string(const PtbNode& node);

@@ -13,7 +13,7 @@
 // number of a QP), plus the special cases for VP / SQ / SINV:
 //  - a VP with an auxiliary (MD, TO, or a verb form of have/do/will/get/...; be followed by a
 //    participle VP) is headed by its VP (or ADJP) complement;
-//  - a VP with a form of "be" and an NP / ADJP / ... predicate is headed by the predicate
+//  - a VP with a copula (be, seem, become, remain, ...) and an NP / ADJP / ... predicate is headed by the predicate
 //    (the copula becomes a dependent), except in existentials ("there is ...") and wh-questions.
 // Malt style: Collins' (1999) table as used by Penn2Malt-style conversions, no special cases.
 #include <algorithm>
@@ -106,37 +106,43 @@ const Table& semantic_table() {
   return table;
 }
 
-const Table& collins_table() {
+const Rules kPenn2MaltNp = {
+    {Dir::RightDis, {"POS", "NN", "NNP", "NNPS", "NNS", "NX", "JJR"}},
+    {Dir::Right, {"CD", "JJ", "JJS", "RB", "QP", "NP"}},
+};
+
+// Penn2Malt's head table (Yamada & Matsumoto 2003, after Collins 1999): "r" = from the right.
+const Table& penn2malt_table() {
   static const Table table = {
-      {"ADJP", {{Dir::Left, {"NNS", "QP", "NN", "$", "ADVP", "JJ", "VBN", "VBG", "ADJP", "JJR", "NP", "JJS", "DT",
-                             "FW", "RBR", "RBS", "SBAR", "RB"}}}},
-      {"ADVP", {{Dir::Right, {"RB", "RBR", "RBS", "FW", "ADVP", "TO", "CD", "JJR", "JJ", "IN", "NP", "JJS", "NN"}}}},
-      {"CONJP", {{Dir::Right, {"CC", "RB", "IN"}}}},
-      {"FRAG", {{Dir::Right, {}}}},
-      {"INTJ", {{Dir::Left, {}}}},
-      {"LST", {{Dir::Right, {"LS", ":"}}}},
-      {"NAC", {{Dir::Left, {"NN", "NNS", "NNP", "NNPS", "NP", "NAC", "EX", "$", "CD", "QP", "PRP", "VBG", "JJ",
-                            "JJS", "JJR", "ADJP", "FW"}}}},
-      {"PP", {{Dir::Right, {"IN", "TO", "VBG", "VBN", "RP", "FW"}}}},
-      {"PRN", {{Dir::Left, {}}}},
-      {"PRT", {{Dir::Right, {"RP"}}}},
-      {"QP", {{Dir::Left, {"$", "IN", "NNS", "NN", "JJ", "RB", "DT", "CD", "NCD", "QP", "JJR", "JJS"}}}},
-      {"RRC", {{Dir::Right, {"VP", "NP", "ADVP", "ADJP", "PP"}}}},
-      {"S", {{Dir::Left, {"TO", "IN", "VP", "S", "SBAR", "ADJP", "UCP", "NP"}}}},
-      {"SBAR", {{Dir::Left, {"WHNP", "WHPP", "WHADVP", "WHADJP", "IN", "DT", "S", "SQ", "SINV", "SBAR", "FRAG"}}}},
-      {"SBARQ", {{Dir::Left, {"SQ", "S", "SINV", "SBARQ", "FRAG"}}}},
-      {"SINV", {{Dir::Left, {"VBZ", "VBD", "VBP", "VB", "MD", "VP", "S", "SINV", "ADJP", "NP"}}}},
-      {"SQ", {{Dir::Left, {"VBZ", "VBD", "VBP", "VB", "MD", "VP", "SQ"}}}},
-      {"UCP", {{Dir::Right, {}}}},
-      {"VP", {{Dir::Left, {"TO", "VBD", "VBN", "MD", "VBZ", "VB", "VBG", "VBP", "VP", "ADJP", "NN", "NNS", "NP"}}}},
-      {"WHADJP", {{Dir::Left, {"CC", "WRB", "JJ", "ADJP"}}}},
-      {"WHADVP", {{Dir::Right, {"CC", "WRB"}}}},
-      {"WHNP", {{Dir::Left, {"WDT", "WP", "WP$", "WHADJP", "WHPP", "WHNP"}}}},
-      {"WHPP", {{Dir::Right, {"IN", "TO", "FW"}}}},
+      {"ADJP", {{Dir::Right, {"NNS", "QP", "NN", "$", "ADVP", "JJ", "VBN", "VBG", "ADJP", "JJR", "NP", "JJS", "DT",
+                              "FW", "RBR", "RBS", "SBAR", "RB"}}}},
+      {"ADVP", {{Dir::Left, {"RB", "RBR", "RBS", "FW", "ADVP", "TO", "CD", "JJR", "JJ", "IN", "NP", "JJS", "NN"}}}},
+      {"CONJP", {{Dir::Left, {"CC", "RB", "IN"}}}},
+      {"FRAG", {{Dir::Left, {}}}},
+      {"INTJ", {{Dir::Right, {}}}},
+      {"LST", {{Dir::Left, {"LS", ":"}}}},
+      {"NAC", {{Dir::Right, {"NN", "NNS", "NNP", "NNPS", "NP", "NAC", "EX", "$", "CD", "QP", "PRP", "VBG", "JJ",
+                             "JJS", "JJR", "ADJP", "FW"}}}},
+      {"NP", kPenn2MaltNp},
+      {"NX", kPenn2MaltNp},
+      {"PP", {{Dir::Left, {"IN", "TO", "VBG", "VBN", "RP", "FW"}}}},
+      {"PRN", {{Dir::Right, {}}}},
+      {"PRT", {{Dir::Left, {"RP"}}}},
+      {"QP", {{Dir::Right, {"$", "IN", "NNS", "NN", "JJ", "RB", "DT", "CD", "NCD", "QP", "JJR", "JJS"}}}},
+      {"RRC", {{Dir::Left, {"VP", "NP", "ADVP", "ADJP", "PP"}}}},
+      {"S", {{Dir::Right, {"TO", "IN", "VP", "S", "SBAR", "ADJP", "UCP", "NP"}}}},
+      {"SBAR", {{Dir::Right, {"WHNP", "WHPP", "WHADVP", "WHADJP", "IN", "DT", "S", "SQ", "SINV", "SBAR", "FRAG"}}}},
+      {"SBARQ", {{Dir::Right, {"SQ", "S", "SINV", "SBARQ", "FRAG"}}}},
+      {"SINV", {{Dir::Right, {"VBZ", "VBD", "VBP", "VB", "MD", "VP", "S", "SINV", "ADJP", "NP"}}}},
+      {"SQ", {{Dir::Right, {"VBZ", "VBD", "VBP", "VB", "MD", "VP", "SQ"}}}},
+      {"UCP", {{Dir::Left, {}}}},
+      {"VP", {{Dir::Left, {"VBD", "VBN", "MD", "VBZ", "VB", "VBG", "VBP", "VP", "ADJP", "NN", "NNS", "NP"}}}},
+      {"WHADJP", {{Dir::Right, {"CC", "WRB", "JJ", "ADJP"}}}},
+      {"WHADVP", {{Dir::Left, {"CC", "WRB"}}}},
+      {"WHNP", {{Dir::Right, {"WDT", "WP", "WP$", "WHADJP", "WHPP", "WHNP"}}}},
+      {"WHPP", {{Dir::Left, {"IN", "TO", "FW"}}}},
       {"X", {{Dir::Right, {}}}},
-      {"NX", {{Dir::Left, {}}}},
       {"ROOT", {{Dir::Left, {"S", "SQ", "SINV", "SBARQ", "FRAG"}}}},
-      // NP: Collins' special rule, see collins_np_head().
   };
   return table;
 }
@@ -204,7 +210,7 @@ class HeadFinder {
   }
 
   /// Applies `rules`, the default and Collins' coordination rule.
-  int apply(int id, const Rules& rules) const {
+  int apply(int id, const Rules& rules, bool coordination = true) const {
     int pos = -1;
     for (const Rule& r : rules) {
       pos = locate(id, r);
@@ -214,10 +220,10 @@ class HeadFinder {
       const Dir last = rules.empty() ? Dir::Left : rules.back().dir;
       pos = first_non_punct(id, last == Dir::Left || last == Dir::LeftDis);
     }
-    return fix_punct_and_coordination(id, pos);
+    return fix_punct_and_coordination(id, pos, coordination);
   }
 
-  int fix_punct_and_coordination(int id, int pos) const {
+  int fix_punct_and_coordination(int id, int pos, bool coordination) const {
     const auto& k = kids(id);
     if (punct(k[pos])) {
       // A punctuation head (a rule listed ':' or nothing else matched): nearest word to the
@@ -228,10 +234,15 @@ class HeadFinder {
         if (!punct(k[i])) return i;
       return pos;
     }
-    if (pos >= 2 && (cat(k[pos - 1]) == "CC" || cat(k[pos - 1]) == "CONJP")) {
+    if (coordination && pos >= 2 && (cat(k[pos - 1]) == "CC" || cat(k[pos - 1]) == "CONJP")) {
       int i = pos - 2;
       while (i >= 0 && punct(k[i])) --i;
-      if (i >= 0) return i;
+      if (i < 0) return pos;
+      // On to the first conjunct of a list: "A , B and C", "A and B and C".
+      while (i >= 2 && (cat(k[i - 1]) == "," || cat(k[i - 1]) == "CC") && !punct(k[i - 2]) &&
+             cat(k[i - 2]).compare(0, 2, cat(k[i]), 0, 2) == 0)
+        i -= 2;
+      return i;
     }
     return pos;
   }
@@ -240,35 +251,10 @@ class HeadFinder {
 
   int collins_head(int id) const {
     const std::string& c = cat(id);
-    if (c == "NP" || c == "NML") return collins_np_head(id);
-    const auto& table = collins_table();
+    const auto& table = penn2malt_table();
     auto it = table.find(c);
-    if (it == table.end()) it = table.find("ROOT");
-    if (c.empty() || c == "TOP") it = table.find("ROOT");
-    return apply(id, it->second);
-  }
-
-  /// Collins (1999): the last word if it is POS; else from the right the first noun / POS / JJR;
-  /// else from the left the first NP; else from the right $ / ADJP / PRN, then CD, then
-  /// JJ / JJS / RB / QP; else the last word.
-  int collins_np_head(int id) const {
-    const auto& k = kids(id);
-    const int n = static_cast<int>(k.size());
-    int last = n - 1;
-    while (last > 0 && punct(k[last])) --last;
-    if (cat(k[last]) == "POS") return last;
-    static const Rules rules = {
-        {Dir::RightDis, {"NN", "NNP", "NNPS", "NNS", "NX", "POS", "JJR"}},
-        {Dir::Left, {"NP"}},
-        {Dir::RightDis, {"$", "ADJP", "PRN"}},
-        {Dir::RightDis, {"CD"}},
-        {Dir::RightDis, {"JJ", "JJS", "RB", "QP"}},
-    };
-    for (const Rule& r : rules) {
-      const int pos = locate(id, r);
-      if (pos >= 0) return fix_punct_and_coordination(id, pos);
-    }
-    return last;
+    if (it == table.end() || c.empty() || c == "TOP") it = table.find("ROOT");
+    return apply(id, it->second, /*coordination=*/false);
   }
 
   // ---- Stanford semantic heads --------------------------------------------------------------
@@ -350,7 +336,7 @@ class HeadFinder {
       const int pos = locate(id, {Dir::Left, {"VP", "ADJP"}});
       if (pos >= 0) return pos;
     }
-    if (has_aux(id, false, is_be_word) && !existential(id) && !wh_question(id)) {
+    if (has_aux(id, false, is_copula_word) && !existential(id) && !wh_question(id)) {
       const bool sq = cat(id) == "SQ";
       int pos = locate(id, {sq ? Dir::Right : Dir::Left, {"VP", "ADJP", "NP", "WHADJP", "WHNP", "UCP"}});
       if (pos >= 0) {
@@ -381,11 +367,10 @@ std::string ascii_lower(const std::string& s) {
 void copy_node(const PtbNode& in, int parent, IndexedTree* out) {
   // X over X: (NP (NP ...)) is one NP; keep the outer node's function tags too.
   const PtbNode* src = &in;
-  bool tmp = false, adv = false;
+  bool tmp = false;
   for (;;) {
     for (const auto& f : src->function_tags) {
       tmp = tmp || f == "TMP";
-      adv = adv || f == "ADV";
     }
     if (src->children.size() == 1 && !src->children[0].is_leaf() && src->children[0].label == src->label &&
         parent >= 0) {
@@ -400,7 +385,6 @@ void copy_node(const PtbNode& in, int parent, IndexedTree* out) {
     Node& n = out->nodes.back();
     n.cat = src->label;
     n.tmp = tmp;
-    n.adv = adv;
     n.parent = parent;
     if (src->is_leaf()) {
       n.word = src->word;
@@ -438,6 +422,13 @@ void find_heads(IndexedTree* tree, DepStyle style) {
 bool is_be_word(const std::string& w) {
   return in(w, {"be", "being", "been", "am", "are", "r", "is", "ai", "was", "were", "'m", "m", "'re", "'s", "s",
                 "art", "ar"});
+}
+
+bool is_copula_word(const std::string& w) {
+  return is_be_word(w) || in(w, {"seem", "seems", "seemed", "seeming", "appear", "appears", "appeared",
+                                 "appearing", "become", "becomes", "became", "becoming", "stay", "stays",
+                                 "stayed", "staying", "remain", "remains", "remained", "remaining", "resemble",
+                                 "resembles", "resembled", "resembling"});
 }
 
 bool is_get_word(const std::string& w) { return in(w, {"get", "gets", "getting", "got", "gotten"}); }

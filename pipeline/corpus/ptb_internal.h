@@ -16,7 +16,6 @@ namespace ptb_internal {
 struct Node {
   std::string cat;    ///< category, or POS tag for a leaf
   bool tmp = false;   ///< carried the -TMP function tag
-  bool adv = false;   ///< carried the -ADV function tag
   std::string word;   ///< leaves: the token as written
   std::string lower;  ///< leaves: the token in ASCII lower case (word lists compare on it)
   std::vector<int> kids;
@@ -64,6 +63,7 @@ Attachment sd_attachment(const IndexedTree& tree, int parent, int pos, const std
 
 /// Word lists shared by the head rules and the labeler (arguments are lower case).
 bool is_be_word(const std::string& w);    ///< be, is, 's, were, ... (copula and passive aux)
+bool is_copula_word(const std::string& w);  ///< be forms, seem, appear, become, stay, remain, resemble
 bool is_get_word(const std::string& w);   ///< get, got, gotten, ... (passive aux)
 bool is_aux_word(const std::string& w);   ///< will, would, have, do, to, get forms, ... (not be)
 bool is_verb_tag(const std::string& tag); ///< TO, MD and VB*

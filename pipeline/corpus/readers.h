@@ -27,6 +27,10 @@ std::vector<Sentence> read_open_sesame(const ReaderInput& in);         // open_s
 std::vector<Sentence> read_plain_text(const ReaderInput& in);          // plain_text.cpp
 std::vector<Sentence> read_jsonl(const ReaderInput& in);               // jsonl.cpp
 
+/// PTB trees (ptb_corpus.cpp). Unlike the readers above it takes the path itself: `spec` may name
+/// a directory or a glob pattern, so it reads (and hashes into `content_sha256`) its own files.
+std::vector<Sentence> read_ptb(const std::string& spec, int64_t max_sentences, std::string* content_sha256);
+
 // ---- helpers (corpus.cpp) ----------------------------------------------------------------------
 
 /// The whole file at `path`. InputError "PATH: no such file" when it does not exist, and an
