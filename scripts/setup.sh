@@ -31,7 +31,7 @@ PACKAGES=(cmake g++ make pkg-config ccache git
   libtorch-dev libopenblas0-openmp
   libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
   libyaml-cpp-dev libboost-program-options-dev libgtest-dev
-  libutf8proc-dev nlohmann-json3-dev
+  libutf8proc-dev nlohmann-json3-dev libssl-dev
   python3 python3-h5py python3-numpy python3-venv python3-pip
   slurm-wlm munge)   # a real single-node Slurm for the Slurm tests (daemons are started by the tests)
 missing=()

@@ -21,6 +21,7 @@ int cmd_extract(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_cache(const std::vector<std::string>& args);
 int cmd_slurm(const std::vector<std::string>& args);
+int cmd_convert(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -30,6 +31,7 @@ const std::vector<Command>& commands() {
       {"run", "extract (or reuse the cache), then run the stages the config lists", cmd_run},
       {"cache", "ls | verify | gc: list, check and clean the activation cache", cmd_cache},
       {"slurm", "render a study (or a sweep over models) into an sbatch job graph; --submit it", cmd_slurm},
+      {"convert", "convert Penn Treebank trees to CoNLL-X dependencies (basic Stanford or Penn2Malt)", cmd_convert},
       {"config", "list every config key (type, default, meaning) or validate and print CONFIG files", cmd_config},
   };
   return table;

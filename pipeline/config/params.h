@@ -55,7 +55,7 @@ struct ExtractParams {
   std::vector<int64_t> attention_layers;   ///< empty = all
   std::vector<int64_t> attention_heads;    ///< empty = all
   std::string dtype = "float16";           ///< float16 | float32
-  int64_t chunk_tokens = 16384;            ///< wordpieces per chunk
+  int64_t chunk_tokens = 4096;             ///< wordpieces per chunk (small enough to balance ranks)
   int64_t batch_tokens = 4096;             ///< padded wordpieces per batch
   int deflate = 0;                         ///< gzip level, 0 = none
 };

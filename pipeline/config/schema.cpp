@@ -38,9 +38,9 @@ const Schema& default_schema() {
       int_key("tokenizer.max_length", 512, 2, 100000,
               "Longest input in tokens, special tokens included."),
 
-      file_key("corpus.path", "", "Corpus file to extract (required by extract and run)."),
+      path_key("corpus.path", "", "Corpus to extract (required by extract and run); for ptb also a folder or a glob."),
       enum_key("corpus.format", {"conllu", "conllx", "open_sesame", "text", "jsonl", "ptb"}, "conllu",
-               "Corpus format: CoNLL-U, CoNLL-X, Open Sesame TSV, plain text (a line each), JSON lines."),
+               "Corpus format: CoNLL-U, CoNLL-X, Open Sesame TSV, plain text (a line each), JSON lines, Penn Treebank trees."),
       int_key("corpus.max_sentences", 0, 0, kUnbounded, "Use only the first N sentences (0 = all)."),
 
       bool_key("input.pairs", false,
@@ -56,7 +56,7 @@ const Schema& default_schema() {
       ints_key("extract.attention_layers", {}, 0, kUnbounded, "Layers (0-based) whose attention is stored (empty = all)."),
       ints_key("extract.attention_heads", {}, 0, kUnbounded, "Heads (0-based) whose attention is stored (empty = all)."),
       enum_key("extract.dtype", {"float16", "float32"}, "float16", "Stored precision of hidden states and attention."),
-      int_key("extract.chunk_tokens", 16384, 16, kUnbounded,
+      int_key("extract.chunk_tokens", 4096, 16, kUnbounded,
               "Work unit: wordpieces per chunk file (chunks are cut in corpus order, independent of ranks)."),
       int_key("extract.batch_tokens", 4096, 16, kUnbounded, "Padded wordpieces per forward batch (batch x longest)."),
       int_key("extract.deflate", 0, 0, 9, "gzip level of the stored tensors (0 = none: fastest)."),

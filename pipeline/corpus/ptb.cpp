@@ -10,7 +10,7 @@ namespace bertology {
 
 namespace {
 
-constexpr size_t kMaxDepth = 5000;
+constexpr size_t kMaxDepth = 1000;  // real trees nest under 100 levels
 
 [[noreturn]] void fail_at(const std::string& path, int64_t line, const std::string& what) {
   throw InputError(cat(path, ":", line, ": ", what));
@@ -118,7 +118,7 @@ std::vector<PtbTree> parse_ptb(std::string_view data, const std::string& path, i
       }
     }
     if (kind == Lexer::Kind::Open) {
-      // Real trees nest a few dozen levels; the recursive helpers below need a bound.
+      // The recursive helpers (copying, pruning, destruction) need a bound.
       if (open.size() >= kMaxDepth) fail_at(path, lex.line(), cat("brackets nested deeper than ", kMaxDepth));
       auto node = std::make_unique<PtbNode>();
       node->line = lex.line();
@@ -140,7 +140,6 @@ std::vector<PtbTree> parse_ptb(std::string_view data, const std::string& path, i
           if (kind == Lexer::Kind::Open) {
             fail_at(path, word_line, cat("word ", quoted(node->word), " has no POS tag (it is a sibling of a bracket)"));
           }
-          if (kind == Lexer::Kind::End) break;  // reported as unclosed below
         }
       }
       open.push_back(std::move(node));

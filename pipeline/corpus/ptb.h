@@ -2,7 +2,7 @@
 //
 // Input: one or many trees per file, spread over any number of lines, e.g. the WSJ `.mrg` files
 //
-//   ( (S (NP-SBJ (NNP Ms.) (NNP Haag) ) (VP (VBZ plays) (NP (NNP Elianti) )) (. .) ))
+//   ( (S (NP-SBJ (DT The) (NN ferry) ) (VP (VBD left) (NP-TMP (NN today) )) (. .) ))
 //
 // or trees rooted in `(ROOT ...)` / `(TOP ...)` as Stanford and BLLIP tools write them. The
 // outermost bracket is kept as the tree's root node (label "" for the unlabeled WSJ wrapper).
@@ -10,7 +10,7 @@
 // What the reader does to each tree:
 //  - labels lose their function tags and co-indices: "NP-SBJ-1" -> "NP", "PP-LOC=2" -> "PP",
 //    "PRT|ADVP" -> "PRT". The tags are kept apart in `function_tags` ({"SBJ"}, {"LOC"}) because
-//    the Stanford conversion reads -TMP and -ADV. A label is only cut after its first character,
+//    the Stanford conversion reads -TMP. A label is only cut after its first character,
 //    and labels written "-XYZ-" ("-NONE-", "-LRB-", "-RRB-") are kept whole;
 //  - by default (`PtbReadOptions::remove_empty_elements`), `-NONE-` leaves (traces *T*-1, PRO *,
 //    null complementizers 0, *U*, ...) are deleted, and so is every constituent left without
@@ -19,8 +19,8 @@
 //
 // Errors are InputError "FILE:LINE: what is wrong": unbalanced brackets (the line of the bracket
 // that is never closed, or of the extra ')'), a word without a POS tag ("(NP the (NN dog))"), a
-// bracket without children ("(NN)", "()"), a preterminal with two words, and anything other than
-// whitespace between trees.
+// bracket without children ("(NN)", "()"), a preterminal with two words, anything other than
+// whitespace between trees, and brackets nested deeper than 1000 (the tree code recurses).
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,16 @@
 // Stanford Dependencies labels for the PTB conversion.
 //
 // The head finder (ptb_heads.cpp) has fixed the tree's heads; every non-head child D of a phrase
-// P then attaches its head word to P's head word. The relation is decided here from P's
-// category, D's category and head word, D's position relative to P's head child, and D's
-// siblings: one function per kind of phrase, each a short list of cases in the order of the SD
-// manual's definitions. Facts from below are read from the attachments already made (the
-// converter works bottom-up), e.g. "the clause's verb has an auxpass" for nsubjpass.
+// P then attaches its head word to P's head word (a few cases pick another governor: the last
+// number of "4.7 million", the first conjunct of coordinated premodifiers). The relation is
+// decided from P's category, D's category, head word and position relative to P's head child,
+// and D's siblings: one function per kind of phrase. Facts from below are read from the
+// attachments already made (the converter works bottom-up): "the clause's verb has an auxpass"
+// gives nsubjpass.
+//
+// The cases follow the SD manual; where the manual leaves a choice, they follow what the
+// Stanford converter (CoreNLP 3.x, the version behind the Natural Stories SD parses) was seen
+// to output, and the comments say so ("as observed").
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -378,6 +383,9 @@ class SdLabeler {
       if (htag(d) == "EX") return "expl";
       if (time_np(d) && has_kid(p, {"NP"}, pos + 1, h)) return "tmod";
       if (cat(p) == "S" && pos > h) return "dep";
+      // Inversion after quoted speech ("`` ... , '' said the captain") has the subject after
+      // the verb; without the quote, CoreNLP takes an NP after the VP for its object.
+      if (cat(p) == "SINV" && pos > h && !has_kid(p, {"S", "SINV", "SQ", "SBARQ", "``"}, 0, h)) return "dobj";
       return subject(p);
     }
     if (in(dc, {"S", "SBAR", "SBARQ", "SINV", "SQ"})) {
@@ -505,7 +513,9 @@ class SdLabeler {
       if (dc == "PDT") return "predet";
       if (dc == "PRP$" || dc == "WP$") return "poss";
       if (dc == "CD") {
-        number_run(p, pos, governor);  // "nineteen forty-seven": num of the last number
+        // "$ 4.7 million": number of the last number (CoreNLP makes them a QP); a bare run,
+        // "nineteen forty-seven", is num of its last number.
+        if (number_run(p, pos, governor)) return in(htag(p), {"$", "#"}) ? "number" : "num";
         return "num";
       }
       if (is_adjective_tag(dc) || dc == "VBN" || dc == "VBG") return "amod";
@@ -545,10 +555,9 @@ class SdLabeler {
     const int d = kid(p, pos);
     const std::string& dc = cat(d);
     if (pos > head_pos(p)) {
-      if (in(dc, {"NP", "WHNP", "QP"}) || (leaf(d) && (is_noun_tag(dc) || dc == "PRP" || dc == "CD"))) {
-        return "pobj";
-      }
-      if (in(dc, {"S", "SBAR", "SQ", "SBARQ", "SINV", "VP", "PP"})) return "pcomp";
+      if (in(dc, {"NP", "WHNP", "QP"})) return "pobj";
+      if (in(dc, {"S", "SBAR", "SQ", "SBARQ", "SINV", "VP", "PP", "ADVP"})) return "pcomp";  // "from below"
+      if (leaf(d) && !is_adverb_tag(dc)) return "dep";  // a bare noun "of course": no NP, no pobj
       if (dc == "ADJP") return "pobj";  // "at least", "in particular"
       return generic(p, pos);
     }

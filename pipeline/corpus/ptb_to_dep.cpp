@@ -16,9 +16,15 @@ class Converter {
   Converter(const pi::IndexedTree& tree, const DepOptions& options, std::vector<DepToken>* out)
       : t_(tree), options_(options), out_(*out) {}
 
-  void visit(int id) {
+  /// Attaches the non-head children of every phrase, children's phrases before their parent's
+  /// (ids are in pre-order, so a backward sweep does that without recursion).
+  void run() {
+    for (int id = static_cast<int>(t_.nodes.size()) - 1; id >= 0; --id) attach_children(id);
+  }
+
+ private:
+  void attach_children(int id) {
     const pi::Node& n = t_.at(id);
-    for (int kid : n.kids) visit(kid);
     for (int pos = 0; pos < static_cast<int>(n.kids.size()); ++pos) {
       if (pos == n.head_pos) continue;
       DepToken& dep = out_[static_cast<size_t>(t_.at(n.kids[static_cast<size_t>(pos)]).head)];
@@ -33,7 +39,6 @@ class Converter {
     }
   }
 
- private:
   const pi::IndexedTree& t_;
   const DepOptions& options_;
   std::vector<DepToken>& out_;
@@ -68,7 +73,7 @@ std::vector<DepToken> ptb_to_dependencies(const PtbNode& root, const DepOptions&
     out[i].word = leaf.word;
     out[i].tag = leaf.cat;
   }
-  Converter(tree, options, &out).visit(0);
+  Converter(tree, options, &out).run();
   DepToken& root_word = out[static_cast<size_t>(tree.at(0).head)];
   root_word.head = 0;
   root_word.deprel = options.style == DepStyle::Malt ? "ROOT" : "root";

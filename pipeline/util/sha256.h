@@ -1,8 +1,8 @@
 // SHA-256 (FIPS 180-4) for checkpoint and artifact fingerprints.
 //
-// Used to record which exact checkpoint/corpus a result came from, so speed matters less than
-// having no dependency: this portable implementation (~340 MB/s) hashes a BERT-base checkpoint
-// (440 MB) in under two seconds.
+// Every finished cache chunk and every checkpoint is hashed, on the writer thread or at start-up,
+// so speed matters: the digest comes from OpenSSL's libcrypto (SHA-NI where the CPU has it,
+// ~1.5 GB/s here against ~330 MB/s for a portable loop).
 #pragma once
 
 #include <array>
@@ -20,7 +20,10 @@ namespace bertology {
 ///   std::string hex = h.final_hex();  // == sha256_hex of a followed by b
 class Sha256 {
  public:
-  Sha256() { reset(); }
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
 
   /// Starts a new message, discarding anything fed so far.
   void reset();
@@ -36,12 +39,7 @@ class Sha256 {
   std::string final_hex();
 
  private:
-  void compress(const uint8_t* block);
-
-  uint32_t state_[8];
-  uint8_t buffer_[64];       ///< pending bytes of an incomplete block
-  size_t buffered_ = 0;      ///< number of valid bytes in buffer_
-  uint64_t total_bytes_ = 0; ///< message length so far, for the final length field
+  void* ctx_;  ///< OpenSSL EVP_MD_CTX (SHA-NI / AVX2 code paths: ~1.5 GB/s, 5x a portable loop)
 };
 
 /// SHA-256 of `n` bytes at `data`, as 64 lowercase hex digits.

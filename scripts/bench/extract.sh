@@ -29,8 +29,10 @@
 # Targets: writer <= 10% of the forward; >= 2x the reference's wordpieces/s end to end;
 # >= 1.8x on 2 ranks; cache <= 25% of the padded fp32 dump.
 set -euo pipefail
+CONLLU=${1:-}
+[ -z "$CONLLU" ] || [[ "$CONLLU" = /* ]] || CONLLU="$PWD/$CONLLU"  # a given path is relative to the caller
 cd "$(dirname "$0")/../.."
-CONLLU=${1:-../shared/data/ud_english_ewt/en_ewt-ud-dev.conllu}
+CONLLU=${CONLLU:-../shared/data/ud_english_ewt/en_ewt-ud-dev.conllu}  # the default, relative to the repository
 REPEATS=${2:-3}
 MODEL=models/all-MiniLM-L6-v2
 if [ ! -f "$CONLLU" ]; then

@@ -60,8 +60,6 @@ def main():
     ap.add_argument("--out", required=True, help="HDF5 file to write")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32, help="sentences per padded batch, in corpus order")
-    ap.add_argument("--sort-by-length", action="store_true",
-                    help="not the plain way: batch the sentences by word count (less padding), for comparison")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
 
@@ -70,7 +68,6 @@ def main():
     model = BertModel.from_pretrained(a.model, attn_implementation="eager").eval()
     L, H, d = model.config.num_hidden_layers, model.config.num_attention_heads, model.config.hidden_size
     sentences = read_conllu_forms(a.conllu)
-    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i])) if a.sort_by_length else range(len(sentences))
     t_load = time.perf_counter() - t
 
     t_tok = t_fwd = t_write = 0.0
@@ -78,8 +75,7 @@ def main():
     with torch.no_grad(), h5py.File(a.out, "w") as f:
         group = f.create_group("sentences")
         for first in range(0, len(sentences), a.batch):
-            index = order[first:first + a.batch]
-            batch = [sentences[i] for i in index]
+            batch = sentences[first:first + a.batch]
             t = time.perf_counter()
             enc = tok(batch, is_split_into_words=True, padding=True, return_tensors="pt")
             # The slow tokenizer has no enc.word_ids(): count each word's pieces (what
@@ -104,7 +100,7 @@ def main():
             lengths = enc["attention_mask"].sum(1).tolist()
             for b, n in enumerate(lengths):
                 assert len(word_ids[b]) == n, "word ids disagree with the tokenizer"
-                g = group.create_group(str(index[b]))
+                g = group.create_group(str(first + b))
                 g["input_ids"] = enc["input_ids"][b, :n].numpy()
                 g["word_ids"] = np.asarray(word_ids[b], dtype=np.int32)
                 g["hidden"] = hidden[b, :, :n].numpy().astype(np.float16)
@@ -114,7 +110,6 @@ def main():
     total = time.perf_counter() - T_START
     print(json.dumps({
         "what": "hf_extract", "sentences": len(sentences), "wordpieces": wordpieces, "batch": a.batch,
-        "order": "length" if a.sort_by_length else "corpus",
         "threads": torch.get_num_threads(), "seconds": round(total, 3),
         "wordpieces_per_s": round(wordpieces / total, 1),
         "phases_s": {"imports": round(total - t_load - t_tok - t_fwd - t_write, 3), "load": round(t_load, 3),

@@ -351,7 +351,7 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "  attention_layers: []\n"
                          "  attention_heads: []\n"
                          "  dtype: float16\n"
-                         "  chunk_tokens: 16384\n"
+                         "  chunk_tokens: 4096\n"
                          "  batch_tokens: 4096\n"
                          "  deflate: 0\n"
                          "cache:\n"

@@ -168,7 +168,7 @@ TEST(PtbReaderTest, WindowsLineEndingsAndNoFinalNewline) {
 TEST(PtbReaderTest, ErrorsNameFileLineAndProblem) {
   auto error = [](const std::string& text) { return input_error([&] { parse_ptb(text, "bad.mrg"); }); };
   EXPECT_EQ(error("( (S (NP (NN a))\n  (VP (VBD b))\n"),
-            "bad.mrg:1: unbalanced brackets: '(' opened here is never closed");
+            "bad.mrg:1: unbalanced brackets: '(S' opened here is never closed");
   EXPECT_EQ(error("(S (NP (NN a))\n   (VP (VBD b\n"),
             "bad.mrg:2: unbalanced brackets: '(VBD' opened here is never closed");
   EXPECT_EQ(error("(S (NN a)))\n"), "bad.mrg:1: unbalanced brackets: ')' without a matching '('");
@@ -180,6 +180,9 @@ TEST(PtbReaderTest, ErrorsNameFileLineAndProblem) {
   EXPECT_EQ(error("(S (NN a))\n()"), "bad.mrg:2: empty brackets '()'");
   EXPECT_EQ(error("(S (NP (NN)))"),
             "bad.mrg:1: '(NN)' has neither a word nor children (a word without a POS tag?)");
+  std::string deep;
+  for (int i = 0; i < 1001; ++i) deep += i % 2 ? "(X " : "(Y ";
+  EXPECT_EQ(error(deep), "bad.mrg:1: brackets nested deeper than 1000");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -244,7 +247,7 @@ TEST(PtbSdTest, Coordination) {
   // The first conjunct heads; cc and conj attach to it, in NPs and in VPs, also in lists.
   EXPECT_EQ(convert("(ROOT (S (NP (NNS Cats) (CC and) (NNS dogs)) (VP (VP (VBP sleep)) (, ,) (VP (VBP eat)) (CC "
                     "and) (VP (VBP play))) (. .)))"),
-            "Cats/5/nsubj and/1/cc dogs/1/conj sleep/0/root ,/5/punct eat/5/conj and/5/cc play/5/conj ./5/punct");
+            "Cats/4/nsubj and/1/cc dogs/1/conj sleep/0/root ,/4/punct eat/4/conj and/4/cc play/4/conj ./4/punct");
   // A flat three-way coordination: everything on the first conjunct.
   EXPECT_EQ(convert("(ROOT (NP (DT a) (NN hiss) (CC and) (NN pop) (CC and) (NN crackle)))"),
             "a/2/det hiss/0/root and/2/cc pop/2/conj and/2/cc crackle/2/conj");
@@ -324,7 +327,7 @@ TEST(PtbSdTest, NumbersAndMeasures) {
             "more/2/mwe than/3/quantmod ten/4/num ships/0/root");
   // npadvmod: a measure NP before an adjective.
   EXPECT_EQ(convert("(ROOT (S (NP (DT The) (NN river)) (VP (VBZ is) (ADJP (NP (CD ten) (NNS miles)) (JJ long))) (. .)))"),
-            "The/2/det river/7/nsubj is/7/cop ten/5/num miles/7/npadvmod long/0/root ./7/punct");
+            "The/2/det river/6/nsubj is/6/cop ten/5/num miles/6/npadvmod long/0/root ./6/punct");
 }
 
 TEST(PtbSdTest, ApposPcompMweParataxisDiscourseDep) {
