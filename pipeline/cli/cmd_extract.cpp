@@ -66,6 +66,11 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
       if (rc != kExitOk) return rc;
     }
     return kExitOk;
+  } catch (const StopRequested&) {
+    if (mpi.rank() == 0)
+      std::cerr << "bertology: stopped by signal " << stop_signal_number() << " during the stages; "
+                << "run the same command again to resume (exit code " << kExitRequeue << " = requeue)\n";
+    return kExitRequeue;
   } catch (const std::exception& e) {
     if (mpi.size() <= 1) throw;
     // One rank failing must not leave the others waiting in a collective.

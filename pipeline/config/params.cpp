@@ -72,6 +72,18 @@ Params params_from_config(const Config& cfg) {
   p.slurm.binary = cfg.get_string("slurm.binary");
   p.sweep_models = cfg.get_strings("sweep.models");
 
+  p.clark.word_from = cfg.get_string("clark.word_from");
+  p.clark.min_relation_count = cfg.get_int("clark.min_relation_count");
+  p.clark.test_corpus = cfg.get_string("clark.test_corpus");
+  p.clark.probe_epochs = to_int(cfg, "clark.probe_epochs");
+  p.clark.probe_lr = cfg.get_float("clark.probe_lr");
+  p.clark.word_vectors = cfg.get_string("clark.word_vectors");
+  p.clark.random_init_probe = cfg.get_bool("clark.random_init_probe");
+  p.clark.coref_corpus = cfg.get_strings("clark.coref_corpus");
+  p.clark.gradient_model = cfg.get_string("clark.gradient_model");
+  p.clark.gradient_sequences = cfg.get_int("clark.gradient_sequences");
+  p.clark.mask_probability = cfg.get_float("clark.mask_probability");
+
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");
 

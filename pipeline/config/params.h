@@ -85,6 +85,21 @@ struct SlurmParams {
   std::string binary;                       ///< bertology executable ("" = this one)
 };
 
+/// Section `clark`: the Clark et al. (2019) stages (docs/clark2019.md).
+struct ClarkParams {
+  std::string word_from = "mean";            ///< mean | first: attention from a split word
+  int64_t min_relation_count = 100;          ///< dependency_heads: relations reported
+  std::string test_corpus;                   ///< attention_probe evaluation corpus ("" = last 10%)
+  int probe_epochs = 1;                      ///< attention_probe epochs
+  double probe_lr = 0.002;                   ///< attention_probe Adam learning rate
+  std::string word_vectors;                  ///< GloVe text file ("" = model input embeddings)
+  bool random_init_probe = true;             ///< also probe a random-weights copy of the model
+  std::vector<std::string> coref_corpus;     ///< coref_heads inputs ("" list = skip)
+  std::string gradient_model;                ///< attention_gradients checkpoint ("" = model.path)
+  int64_t gradient_sequences = 200;          ///< attention_gradients: sequences used
+  double mask_probability = 0.15;            ///< attention_gradients: pieces masked
+};
+
 /// Section `runtime`.
 struct RuntimeParams {
   int64_t seed = 1234;             ///< seed of every random number generator, >= 0
@@ -102,6 +117,7 @@ struct Params {
   CacheParams cache;                ///< section `cache`
   SlurmParams slurm;                ///< section `slurm`
   std::vector<std::string> sweep_models;  ///< section `sweep`: models of a sweep ("" = model.path)
+  ClarkParams clark;                ///< section `clark`
   RuntimeParams runtime;            ///< section `runtime`
   std::vector<std::string> stages;  ///< pipeline stages to run, in order
 };

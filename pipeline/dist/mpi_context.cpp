@@ -51,6 +51,26 @@ int64_t MpiContext::allreduce_sum(int64_t value) const {
   return value;
 }
 
+void MpiContext::allreduce_sum(std::vector<double>& values) const {
+  if (active_ && !values.empty())
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void MpiContext::allreduce_sum(std::vector<int64_t>& values) const {
+  if (active_ && !values.empty())
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void MpiContext::allreduce_sum(std::vector<float>& values) const {
+  if (active_ && !values.empty())
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void MpiContext::broadcast(std::vector<float>& values) const {
+  if (active_ && !values.empty())
+    MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_FLOAT, 0, MPI_COMM_WORLD);
+}
+
 std::string MpiContext::broadcast(const std::string& value) const {
   if (!active_) return value;
   int64_t n = static_cast<int64_t>(value.size());

@@ -28,6 +28,13 @@ class MpiContext {
   void allreduce_max(std::vector<int64_t>& values) const;
   int64_t allreduce_max(int64_t value) const;
   int64_t allreduce_sum(int64_t value) const;
+  /// Element-wise sums over ranks, in place (partial sums of analysis stages; double keeps the
+  /// result independent of the rank count up to round-off).
+  void allreduce_sum(std::vector<double>& values) const;
+  void allreduce_sum(std::vector<int64_t>& values) const;
+  void allreduce_sum(std::vector<float>& values) const;
+  /// Rank 0's values on every rank (same size on every rank).
+  void broadcast(std::vector<float>& values) const;
   /// Rank 0's string on every rank.
   std::string broadcast(const std::string& value) const;
   /// Ends every rank at once (after an error on one rank, so that the others do not wait forever).

@@ -16,4 +16,8 @@ bool stop_requested();
 /// The signal number that arrived (0 if none).
 int stop_signal_number();
 
+/// Thrown by a stage that stopped early on a signal after saving what it can resume from; the
+/// CLI turns it into exit code kExitRequeue.
+struct StopRequested {};
+
 }  // namespace bertology

@@ -479,6 +479,15 @@ TEST_F(ConfigTest, ParamsDefaultsMirrorSchemaDefaults) {
   EXPECT_EQ(from_schema.runtime.seed, built.runtime.seed);
   EXPECT_EQ(from_schema.runtime.log_level, built.runtime.log_level);
   EXPECT_EQ(from_schema.stages, built.stages);
+  EXPECT_EQ(from_schema.clark.word_from, built.clark.word_from);
+  EXPECT_EQ(from_schema.clark.min_relation_count, built.clark.min_relation_count);
+  EXPECT_EQ(from_schema.clark.test_corpus, built.clark.test_corpus);
+  EXPECT_EQ(from_schema.clark.probe_epochs, built.clark.probe_epochs);
+  EXPECT_DOUBLE_EQ(from_schema.clark.probe_lr, built.clark.probe_lr);
+  EXPECT_EQ(from_schema.clark.random_init_probe, built.clark.random_init_probe);
+  EXPECT_EQ(from_schema.clark.coref_corpus, built.clark.coref_corpus);
+  EXPECT_EQ(from_schema.clark.gradient_sequences, built.clark.gradient_sequences);
+  EXPECT_DOUBLE_EQ(from_schema.clark.mask_probability, built.clark.mask_probability);
 }
 
 TEST_F(ConfigTest, ParamsRejectIntsTooLargeForTheirField) {

@@ -1,0 +1,37 @@
+#include "pipeline/analysis/clark_common.h"
+
+#include <filesystem>
+
+#include "pipeline/tokenizer/bert_tokenizer.h"
+#include "pipeline/util/error.h"
+
+namespace bertology {
+
+ClarkTokenIds clark_token_ids(const std::string& model_dir) {
+  const BertTokenizer tokenizer = BertTokenizer::from_model_dir(model_dir);
+  ClarkTokenIds ids;
+  ids.cls = tokenizer.cls_id();
+  ids.sep = tokenizer.sep_id();
+  for (const char* p : {".", ","})
+    if (tokenizer.vocab().find(p) >= 0) ids.punct.push_back(tokenizer.vocab().find(p));
+  return ids;
+}
+
+CacheReader open_attention_entry(const CacheEntry& entry, const std::string& stage) {
+  CacheReader reader = CacheReader::open(entry.dir);
+  BTL_REQUIRE(reader.has_attention(), stage, ": cache entry ", entry.dir,
+              " has no attention; set extract.attention: true");
+  BTL_REQUIRE(static_cast<int>(reader.attention_layers().size()) == reader.num_layers() &&
+                  static_cast<int>(reader.attention_heads().size()) == reader.num_heads(),
+              stage, ": cache entry ", entry.dir, " stores only some attention layers or heads; ",
+              "leave extract.attention_layers and extract.attention_heads empty (all)");
+  return reader;
+}
+
+WordFrom clark_word_from(const Params& params) {
+  return params.clark.word_from == "first" ? WordFrom::First : WordFrom::Mean;
+}
+
+std::string entry_name(const CacheEntry& entry) { return std::filesystem::path(entry.dir).filename().string(); }
+
+}  // namespace bertology

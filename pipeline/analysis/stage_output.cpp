@@ -1,0 +1,63 @@
+#include "pipeline/analysis/stage_output.h"
+
+#include <filesystem>
+#include <ostream>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace bertology {
+
+std::string model_output_dir(const Params& params) {
+  std::string model = fs::path(params.model.path).lexically_normal().filename().string();
+  if (model.empty()) model = fs::path(params.model.path).lexically_normal().parent_path().filename().string();
+  if (model.empty()) model = "model";
+  return (fs::path(params.study.output_dir) / model).string();
+}
+
+StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::json inputs)
+    : ctx_(ctx), stage_(std::move(stage)), inputs_(std::move(inputs)), start_(std::chrono::steady_clock::now()) {
+  dir_ = (fs::path(model_output_dir(ctx.params)) / stage_).string();
+  inputs_["stage"] = stage_;
+  inputs_["bertology_version"] = BERTOLOGY_VERSION;
+  // Rank 0 decides, so that every rank skips or runs the stage together.
+  std::string verdict = "run";
+  if (ctx.mpi.rank() == 0) {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) throw InputError(cat(dir_, ": cannot create the stage's output folder (", ec.message(), ")"));
+    if (fs::exists(path("stage.json"))) {
+      try {
+        const auto previous = nlohmann::json::parse(read_text(path("stage.json")));
+        if (previous.value("inputs", nlohmann::json()) == inputs_) verdict = "skip";
+      } catch (const std::exception&) {
+        // A damaged record only means the stage runs again.
+      }
+    }
+  }
+  up_to_date_ = ctx.mpi.broadcast(verdict) == "skip";
+  if (up_to_date_ && ctx.mpi.rank() == 0)
+    ctx.out << stage_ << ": up to date (" << path("stage.json") << "), skipped\n" << std::flush;
+}
+
+void StageOutput::write(const std::string& name, const std::string& content) const {
+  if (ctx_.mpi.rank() != 0) return;
+  write_text_atomic(path(name), content);
+}
+
+double StageOutput::seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void StageOutput::finish(nlohmann::json extra) const {
+  if (ctx_.mpi.rank() != 0) return;
+  nlohmann::json record = {{"inputs", inputs_}, {"seconds", seconds()}, {"ranks", ctx_.mpi.size()}};
+  for (auto& [k, v] : extra.items()) record[k] = v;
+  write_text_atomic(path("stage.json"), record.dump(2) + "\n");
+  ctx_.out << stage_ << ": done in " << static_cast<int64_t>(seconds() * 10) / 10.0 << " s -> " << dir_ << "\n"
+           << std::flush;
+}
+
+}  // namespace bertology

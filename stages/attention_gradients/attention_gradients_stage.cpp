@@ -1,0 +1,69 @@
+// Stage `attention_gradients`: Clark et al. (2019) §3.2, Figure 3 — mean |∂L_MLM/∂α| per layer
+// for attention to [SEP], to punctuation and to other tokens, on [CLS] A [SEP] B [SEP] inputs.
+#include <ostream>
+
+#include "pipeline/analysis/clark_common.h"
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+#include "stages/attention_gradients/attention_gradients.h"
+
+namespace bertology {
+namespace {
+
+int run_attention_gradients(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  Params pairs = p;
+  pairs.input.pairs = true;
+  if (!p.clark.gradient_model.empty()) pairs.model.path = p.clark.gradient_model;
+  // The model is loaded (and its MLM head checked) before any extraction for it.
+  const AttentionGradientModel model(pairs.model.path, p.model.threads);
+  const CacheEntry entry = extract_for_stage(pairs, ctx, "attention_gradients: sentence pairs");
+  StageOutput out(ctx, "attention_gradients",
+                  {{"cache", entry_name(entry)}, {"sequences", p.clark.gradient_sequences},
+                   {"mask_probability", p.clark.mask_probability}, {"seed", p.runtime.seed},
+                   {"threads", p.model.threads}});
+  if (out.up_to_date()) return 0;
+
+  const CacheReader reader = CacheReader::open(entry.dir);
+  const ClarkTokenIds ids = clark_token_ids(pairs.model.path);
+  const int L = model.num_layers();
+  const int64_t S = std::min<int64_t>(reader.num_sequences(), p.clark.gradient_sequences);
+  std::vector<double> sums(static_cast<size_t>(L) * kNumGradientTargets + 1, 0.0),
+      counts(static_cast<size_t>(L) * kNumGradientTargets, 0.0);
+  for (int64_t i = 0; i < S; ++i) {
+    if (!mine(i, ctx)) continue;
+    if (stop_requested()) throw StopRequested{};
+    const auto seq = reader.sequence(i);
+    const auto kinds = ids.kinds(seq.input_ids);
+    const auto masked = choose_masked_positions(kinds, p.clark.mask_probability, static_cast<uint64_t>(p.runtime.seed), i);
+    if (masked.empty()) continue;
+    sums.back() += model.add_sequence(seq.input_ids, seq.segment_ids, kinds, masked, sums, counts);
+  }
+  ctx.mpi.allreduce_sum(sums);
+  ctx.mpi.allreduce_sum(counts);
+  BTL_REQUIRE(S > 0, "attention_gradients: no sentence pair fits tokenizer.max_length in ", pairs.corpus.path);
+
+  CsvTable table({"layer", "to_sep", "to_punct", "to_other"});
+  for (int l = 0; l < L; ++l) {
+    std::vector<std::string> cells = {std::to_string(l + 1)};
+    for (int c = 0; c < kNumGradientTargets; ++c) {
+      const size_t at = static_cast<size_t>(l) * kNumGradientTargets + c;
+      cells.push_back(counts[at] > 0 ? fixed(sums[at] / counts[at] , 9) : "nan");
+    }
+    table.add(std::move(cells));
+  }
+  out.write("gradients.csv", table.str());
+  out.finish({{"num_sequences", S}, {"mean_mlm_loss", sums.back() / static_cast<double>(S)},
+              {"model", pairs.model.path}, {"index_base", 1}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"attention_gradients", "Clark et al. 2019 §3.2: |dL_MLM/d attention| to [SEP], punctuation, other tokens per layer",
+     run_attention_gradients}};
+
+}  // namespace
+}  // namespace bertology

@@ -1,0 +1,282 @@
+// Stage `attention_probe`: Clark et al. (2019) §5, Table 3 — dependency parsing probes on
+// attention (attention only; attention and word vectors), their baselines (right-branching;
+// distances and word vectors) and the random-init control, UAS without punctuation.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "pipeline/analysis/clark_common.h"
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/word_attention.h"
+#include "pipeline/model/checkpoint.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+#include "stages/attention_probe/attention_probes.h"
+#include "stages/attention_probe/random_init_model.h"
+
+namespace bertology {
+namespace {
+
+/// Word vectors: the model's input word embeddings (mean over a word's pieces) or a GloVe file.
+class WordVectors {
+ public:
+  static WordVectors from_model(const std::string& model_dir) {
+    WordVectors v;
+    v.table_ = model_word_embeddings(model_dir, &v.rows_, &v.dim_);
+    return v;
+  }
+  /// Reads only the vectors of `needed` (lower-cased words) from a GloVe text file.
+  static WordVectors from_glove(const std::string& path, const std::set<std::string>& needed) {
+    std::ifstream in(path);
+    BTL_REQUIRE(in.good(), path, ": cannot open the word-vector file (clark.word_vectors)");
+    WordVectors v;
+    v.glove_ = true;
+    std::string line;
+    int64_t number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      std::istringstream fields(line);
+      std::string word;
+      fields >> word;
+      if (word.empty()) continue;
+      std::vector<float> values;
+      float x;
+      while (fields >> x) values.push_back(x);
+      BTL_REQUIRE(!values.empty() && (v.dim_ == 0 || static_cast<int64_t>(values.size()) == v.dim_), path, ":", number,
+                  ": expected a word and ", v.dim_ == 0 ? std::string("its vector") : std::to_string(v.dim_) + " numbers");
+      v.dim_ = static_cast<int64_t>(values.size());
+      if (needed.count(word)) v.glove_table_.emplace(word, std::move(values));
+    }
+    BTL_REQUIRE(v.dim_ > 0, path, ": no word vectors");
+    return v;
+  }
+  int dim() const { return static_cast<int>(dim_); }
+  /// [n, dim] for the words of a sequence.
+  std::vector<float> sentence(const Sentence& s, const CacheReader::Sequence& seq) const {
+    const size_t n = s.words.size(), d = static_cast<size_t>(dim_);
+    std::vector<float> out(n * d, 0.f);
+    if (glove_) {
+      for (size_t w = 0; w < n; ++w) {
+        const auto it = glove_table_.find(lower(s.words[w]));
+        if (it != glove_table_.end()) std::copy(it->second.begin(), it->second.end(), out.begin() + w * d);
+      }
+      return out;
+    }
+    std::vector<int> pieces(n, 0);
+    for (size_t t = 0; t < seq.input_ids.size(); ++t) {
+      const int w = seq.word_ids[t];
+      if (w < 0 || static_cast<size_t>(w) >= n) continue;
+      const float* row = table_.data() + static_cast<size_t>(seq.input_ids[t]) * d;
+      for (size_t c = 0; c < d; ++c) out[static_cast<size_t>(w) * d + c] += row[c];
+      pieces[static_cast<size_t>(w)] += 1;
+    }
+    for (size_t w = 0; w < n; ++w)
+      if (pieces[w] > 1)
+        for (size_t c = 0; c < d; ++c) out[w * d + c] /= static_cast<float>(pieces[w]);
+    return out;
+  }
+  static std::string lower(const std::string& word) {
+    std::string s = word;
+    for (char& c : s)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+  }
+
+ private:
+  bool glove_ = false;
+  int64_t rows_ = 0, dim_ = 0;
+  std::vector<float> table_;
+  std::map<std::string, std::vector<float>> glove_table_;
+};
+
+/// Punctuation is left out of UAS: UPOS PUNCT, or the PTB punctuation tags.
+bool is_punctuation(const WordAnnotation& a) {
+  static const std::set<std::string> ptb = {"``", "''", ",", ".", ":", "-LRB-", "-RRB-", "#", "$"};
+  return a.upos == "PUNCT" || ptb.count(a.upos) > 0 || ptb.count(a.xpos) > 0;
+}
+
+/// Probe inputs of the sequences `seqs` of an entry. Without attention only gold, punctuation and
+/// word vectors are filled. Sentences with a word that produced no piece are skipped (counted).
+std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std::vector<int64_t>& seqs, WordFrom from,
+                                           bool with_attention, const WordVectors& vectors, int64_t* skipped) {
+  const int L = reader.num_layers(), H = reader.num_heads(), K = L * H;
+  std::vector<ProbeSentence> out;
+  std::vector<float> words;
+  std::vector<int32_t> unit_word_ids;
+  for (int64_t i : seqs) {
+    if (stop_requested()) throw StopRequested{};
+    const auto seq = reader.sequence(i);
+    const Sentence& s = reader.corpus().sentences[static_cast<size_t>(seq.sentence_a)];
+    const int n = static_cast<int>(s.words.size());
+    BTL_REQUIRE(s.annotations.size() == s.words.size(), s.origin,
+                ": attention_probe needs gold heads (a CoNLL-U, CoNLL-X or PTB corpus)");
+    ProbeSentence p;
+    p.n = n;
+    for (const auto& a : s.annotations) {
+      BTL_REQUIRE(a.head >= 0 && a.head <= n, s.origin, ": a word has no gold head");
+      p.gold.push_back(a.head);
+      p.scored.push_back(is_punctuation(a) ? 0 : 1);
+    }
+    bool complete = true;
+    if (with_attention) {
+      p.attention.resize(static_cast<size_t>(K) * n * n);
+      p.root.resize(static_cast<size_t>(K) * n * 2);
+      for (int l = 0; l < L && complete; ++l) {
+        const auto units = reader.word_attention(i, l, from, &unit_word_ids);
+        complete = words_only_attention(units, H, unit_word_ids, n, words);
+        if (!complete) break;
+        std::copy(words.begin(), words.end(), p.attention.begin() + static_cast<int64_t>(l) * H * n * n);
+        // Columns of [CLS] (the first unit) and the final [SEP] (the last unit); words follow unit order.
+        const int U = static_cast<int>(unit_word_ids.size());
+        std::vector<int> unit_of_word(static_cast<size_t>(n), -1);
+        for (int u = 0; u < U; ++u)
+          if (unit_word_ids[static_cast<size_t>(u)] >= 0) unit_of_word[static_cast<size_t>(unit_word_ids[static_cast<size_t>(u)])] = u;
+        for (int h = 0; h < H; ++h)
+          for (int j = 0; j < n; ++j) {
+            const float* row = units.data() + (static_cast<int64_t>(h) * U + unit_of_word[static_cast<size_t>(j)]) * U;
+            const size_t at = ((static_cast<size_t>(l) * H + h) * n + j) * 2;
+            p.root[at] = row[0];
+            p.root[at + 1] = row[U - 1];
+          }
+      }
+    }
+    if (!complete) {
+      ++*skipped;
+      continue;
+    }
+    p.vectors = vectors.sentence(s, seq);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+struct ProbeJob {
+  std::string probe, model;  // model: "pretrained" | "random_init"
+  ProbeKind kind;
+};
+
+int run_attention_probe(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  BTL_REQUIRE(!p.input.pairs, "attention_probe: needs one sentence per input; set input.pairs: false");
+  namespace fs = std::filesystem;
+  const std::string out_dir = (fs::path(model_output_dir(p)) / "attention_probe").string();
+
+  // Entries: train = the run's entry; test = clark.test_corpus (or a held-out tail); and the same
+  // two for the random-init copy of the model.
+  const bool held_out = p.clark.test_corpus.empty();
+  CacheEntry test_entry = ctx.cache;
+  if (!held_out) {
+    Params test = p;
+    test.corpus.path = p.clark.test_corpus;
+    test.corpus.max_sentences = 0;
+    test_entry = extract_for_stage(test, ctx, "attention_probe: test corpus");
+  }
+  CacheEntry random_train, random_test;
+  const std::string random_model = (fs::path(out_dir) / "random_init_model").string();
+  if (p.clark.random_init_probe) {
+    if (ctx.mpi.rank() == 0) write_random_init_model(p.model.path, random_model, static_cast<uint64_t>(p.runtime.seed));
+    ctx.mpi.barrier();
+    Params random = p;
+    random.model.path = random_model;
+    random_train = extract_for_stage(random, ctx, "attention_probe: random-init model, training corpus");
+    random_test = random_train;
+    if (!held_out) {
+      random.corpus.path = p.clark.test_corpus;
+      random.corpus.max_sentences = 0;
+      random_test = extract_for_stage(random, ctx, "attention_probe: random-init model, test corpus");
+    }
+  }
+  StageOutput out(ctx, "attention_probe",
+                  {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)},
+                   {"random_train", random_train.dir.empty() ? "" : entry_name(random_train)},
+                   {"random_test", random_test.dir.empty() ? "" : entry_name(random_test)},
+                   {"held_out_tail", held_out}, {"word_from", p.clark.word_from}, {"epochs", p.clark.probe_epochs},
+                   {"lr", p.clark.probe_lr}, {"seed", p.runtime.seed}, {"threads", p.model.threads},
+                   {"word_vectors", p.clark.word_vectors}});
+  if (out.up_to_date()) return 0;
+  set_torch_threads(p.model.threads);
+
+  std::vector<ProbeJob> jobs = {{"attn", "pretrained", ProbeKind::Attn},
+                                {"attn_words", "pretrained", ProbeKind::AttnWords},
+                                {"distances_words", "pretrained", ProbeKind::DistancesWords}};
+  if (p.clark.random_init_probe) jobs.push_back({"attn_words", "random_init", ProbeKind::AttnWords});
+
+  const CacheReader train_reader = open_attention_entry(ctx.cache, "attention_probe");
+  const CacheReader test_reader = open_attention_entry(test_entry, "attention_probe");
+  std::vector<int64_t> train_seqs, test_seqs;
+  if (held_out) {
+    const int64_t S = train_reader.num_sequences(), cut = S - std::max<int64_t>(1, S / 10);
+    BTL_REQUIRE(cut > 0, "attention_probe: ", S, " sentences are too few to hold out a test tenth; set clark.test_corpus");
+    for (int64_t i = 0; i < S; ++i) (i < cut ? train_seqs : test_seqs).push_back(i);
+  } else {
+    for (int64_t i = 0; i < train_reader.num_sequences(); ++i) train_seqs.push_back(i);
+    for (int64_t i = 0; i < test_reader.num_sequences(); ++i) test_seqs.push_back(i);
+  }
+
+  std::set<std::string> needed_words;
+  if (!p.clark.word_vectors.empty())
+    for (const auto* reader : {&train_reader, &test_reader})
+      for (const auto& s : reader->corpus().sentences)
+        for (const auto& w : s.words) needed_words.insert(WordVectors::lower(w));
+  const WordVectors vectors = p.clark.word_vectors.empty() ? WordVectors::from_model(p.model.path)
+                                                           : WordVectors::from_glove(p.clark.word_vectors, needed_words);
+  const WordFrom from = clark_word_from(p);
+  const int K = train_reader.num_layers() * train_reader.num_heads();
+  const ProbeSettings settings{p.clark.probe_epochs, p.clark.probe_lr, static_cast<uint64_t>(p.runtime.seed)};
+
+  // Right-branching and the test size need no training: every rank computes them (cheap).
+  int64_t skipped = 0;
+  const auto test_plain = probe_sentences(test_reader, test_seqs, from, false, vectors, &skipped);
+  const Attachment right = right_branching(test_plain);
+
+  std::vector<int64_t> counts(jobs.size() * 2, 0);
+  std::map<std::string, std::pair<std::vector<ProbeSentence>, std::vector<ProbeSentence>>> data;  // by model
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    if (static_cast<int>(j % static_cast<size_t>(ctx.mpi.size())) != ctx.mpi.rank()) continue;
+    const ProbeJob& job = jobs[j];
+    if (!data.count(job.model)) {
+      const bool random = job.model == "random_init";
+      const CacheReader random_train_reader = random ? open_attention_entry(random_train, "attention_probe") : CacheReader::open(ctx.cache.dir);
+      const CacheReader random_test_reader = random ? open_attention_entry(random_test, "attention_probe") : CacheReader::open(test_entry.dir);
+      const CacheReader& tr = random ? random_train_reader : train_reader;
+      const CacheReader& te = random ? random_test_reader : test_reader;
+      int64_t ignored = 0;
+      data[job.model] = {probe_sentences(tr, train_seqs, from, true, vectors, &ignored),
+                         probe_sentences(te, test_seqs, from, true, vectors, &ignored)};
+    }
+    const auto& [train, test] = data[job.model];
+    const Attachment a = train_and_evaluate_probe(job.kind, train, test, K, vectors.dim(), settings, &stop_requested);
+    counts[j * 2] = a.correct;
+    counts[j * 2 + 1] = a.count;
+    ctx.out << "attention_probe: rank " << ctx.mpi.rank() << " " << job.probe << " (" << job.model << "): UAS "
+            << fixed(a.uas(), 2) << "\n" << std::flush;
+  }
+  ctx.mpi.allreduce_sum(counts);
+
+  CsvTable results({"probe", "model", "uas", "correct", "count"});
+  results.add({"right_branching", "none", fixed(right.uas(), 4), std::to_string(right.correct), std::to_string(right.count)});
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const Attachment a{counts[j * 2], counts[j * 2 + 1]};
+    results.add({jobs[j].probe, jobs[j].model, fixed(a.uas(), 4), std::to_string(a.correct), std::to_string(a.count)});
+  }
+  out.write("results.csv", results.str());
+  out.finish({{"train_sentences", static_cast<int64_t>(train_seqs.size())},
+              {"test_sentences", static_cast<int64_t>(test_seqs.size()) - skipped},
+              {"test_sentences_skipped_word_without_pieces", skipped},
+              {"word_vector_dim", vectors.dim()},
+              {"word_vectors", p.clark.word_vectors.empty() ? "model input embeddings (mean over pieces)" : p.clark.word_vectors}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"attention_probe", "Clark et al. 2019 §5: attention-based dependency probes, baselines and random-init control",
+     run_attention_probe}};
+
+}  // namespace
+}  // namespace bertology

@@ -1,0 +1,202 @@
+#include "stages/attention_probe/attention_probes.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "pipeline/model/checkpoint.h"
+#include "pipeline/model/safetensors.h"
+#include "pipeline/model/torch_bin.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+
+namespace bertology {
+
+const char* probe_kind_name(ProbeKind kind) {
+  switch (kind) {
+    case ProbeKind::Attn: return "attn";
+    case ProbeKind::AttnWords: return "attn_words";
+    case ProbeKind::DistancesWords: return "distances_words";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr float kMasked = -1e9f;
+
+/// Tensors of one sentence.
+struct SentenceTensors {
+  torch::Tensor attention;  // [K, n, n]
+  torch::Tensor root;       // [K, n, 2]
+  torch::Tensor vectors;    // [n, dv]
+  torch::Tensor gold;       // [n] int64
+  torch::Tensor self_mask;  // [n, n + 1]: kMasked where candidate = the word itself
+};
+
+SentenceTensors to_tensors(const ProbeSentence& s, int K, int dv) {
+  const int64_t n = s.n;
+  SentenceTensors t;
+  t.attention = torch::from_blob(const_cast<float*>(s.attention.data()), {K, n, n}, torch::kFloat32);
+  t.root = torch::from_blob(const_cast<float*>(s.root.data()), {K, n, 2}, torch::kFloat32);
+  t.vectors = torch::from_blob(const_cast<float*>(s.vectors.data()), {n, dv}, torch::kFloat32);
+  std::vector<int64_t> gold(s.gold.begin(), s.gold.end());
+  t.gold = torch::tensor(gold, torch::kInt64);
+  t.self_mask = torch::zeros({n, n + 1});
+  t.self_mask.narrow(1, 1, n).fill_diagonal_(kMasked);
+  return t;
+}
+
+/// Base of the probes: logits [n, n + 1] (column 0 = ROOT) for one sentence.
+struct ProbeImpl : torch::nn::Module {
+  virtual torch::Tensor logits(const SentenceTensors& s) = 0;
+};
+
+struct AttnProbe : ProbeImpl {
+  torch::Tensor w, u, r;
+  explicit AttnProbe(int K) {
+    w = register_parameter("w", torch::zeros({K}));
+    u = register_parameter("u", torch::zeros({K}));
+    r = register_parameter("r", torch::zeros({K, 2}));
+  }
+  torch::Tensor logits(const SentenceTensors& s) override {
+    // words[j, i] = Σ_k w_k α^k[j, i] + u_k α^k[i, j]
+    auto words = torch::einsum("k,kji->ji", {w, s.attention}) + torch::einsum("k,kij->ji", {u, s.attention});
+    auto root = torch::einsum("kc,kjc->j", {r, s.root});
+    return torch::cat({root.unsqueeze(1), words}, 1) + s.self_mask;
+  }
+};
+
+struct AttnWordsProbe : ProbeImpl {
+  // Weights of the two directions and of ROOT as linear functions of the word vectors.
+  torch::nn::Linear cand_fwd{nullptr}, dep_fwd{nullptr}, cand_bwd{nullptr}, dep_bwd{nullptr}, root_w{nullptr};
+  AttnWordsProbe(int K, int dv) {
+    cand_fwd = register_module("cand_fwd", torch::nn::Linear(dv, K));
+    dep_fwd = register_module("dep_fwd", torch::nn::Linear(torch::nn::LinearOptions(dv, K).bias(false)));
+    cand_bwd = register_module("cand_bwd", torch::nn::Linear(dv, K));
+    dep_bwd = register_module("dep_bwd", torch::nn::Linear(torch::nn::LinearOptions(dv, K).bias(false)));
+    root_w = register_module("root_w", torch::nn::Linear(dv, 2 * K));
+  }
+  torch::Tensor logits(const SentenceTensors& s) override {
+    const int64_t K = s.attention.size(0), n = s.attention.size(1);
+    // weight[j, i, k] = W (v_i ⊕ v_j) + b = cand(v_i) + dep(v_j)
+    auto fwd = cand_fwd(s.vectors).unsqueeze(0) + dep_fwd(s.vectors).unsqueeze(1);  // [j, i, K]
+    auto bwd = cand_bwd(s.vectors).unsqueeze(0) + dep_bwd(s.vectors).unsqueeze(1);
+    auto words = (fwd * s.attention.permute({1, 2, 0})).sum(2) + (bwd * s.attention.permute({2, 1, 0})).sum(2);
+    auto rw = root_w(s.vectors).view({n, K, 2});                                    // [j, K, 2]
+    auto root = (rw * s.root.permute({1, 0, 2})).sum({1, 2});                        // [j]
+    return torch::cat({root.unsqueeze(1), words}, 1) + s.self_mask;
+  }
+};
+
+struct DistancesWordsProbe : ProbeImpl {
+  torch::nn::Linear dep{nullptr}, cand{nullptr}, dist{nullptr}, out{nullptr};
+  explicit DistancesWordsProbe(int dv) {
+    dep = register_module("dep", torch::nn::Linear(dv, 256));
+    cand = register_module("cand", torch::nn::Linear(torch::nn::LinearOptions(dv, 256).bias(false)));
+    dist = register_module("dist", torch::nn::Linear(torch::nn::LinearOptions(8, 256).bias(false)));
+    out = register_module("out", torch::nn::Linear(256, 1));
+  }
+  static torch::Tensor distance_features(int64_t n) {
+    // [j, c, 8] for candidates c = 0 (ROOT) .. n (word c − 1).
+    auto f = torch::zeros({n, n + 1, 8});
+    auto a = f.accessor<float, 3>();
+    for (int64_t j = 0; j < n; ++j) {
+      a[j][0][7] = 1;
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t d = i - j;
+        auto c = a[j][i + 1];
+        c[0] = d > 0 ? static_cast<float>(d) / n : 0.f;
+        c[1] = d < 0 ? static_cast<float>(-d) / n : 0.f;
+        c[2] = d == 0, c[3] = d == 1, c[4] = d == -1, c[5] = d == 2, c[6] = d == -2;
+      }
+    }
+    return f;
+  }
+  torch::Tensor logits(const SentenceTensors& s) override {
+    const int64_t n = s.vectors.size(0);
+    auto cand_vectors = torch::cat({torch::zeros({1, s.vectors.size(1)}), s.vectors}, 0);   // ROOT = 0 vector
+    auto hidden = torch::tanh(dep(s.vectors).unsqueeze(1) + cand(cand_vectors).unsqueeze(0) + dist(distance_features(n)));
+    return out(hidden).squeeze(2) + s.self_mask;
+  }
+};
+
+std::shared_ptr<ProbeImpl> make_probe(ProbeKind kind, int K, int dv) {
+  switch (kind) {
+    case ProbeKind::Attn: return std::make_shared<AttnProbe>(K);
+    case ProbeKind::AttnWords: return std::make_shared<AttnWordsProbe>(K, dv);
+    case ProbeKind::DistancesWords: return std::make_shared<DistancesWordsProbe>(dv);
+  }
+  throw InternalError("unknown probe kind");
+}
+
+}  // namespace
+
+Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSentence>& train,
+                                    const std::vector<ProbeSentence>& test, int K, int dv,
+                                    const ProbeSettings& settings, bool (*should_stop)()) {
+  torch::manual_seed(settings.seed);
+  auto probe = make_probe(kind, K, dv);
+  torch::optim::Adam optimizer(probe->parameters(), torch::optim::AdamOptions(settings.lr));
+  std::vector<size_t> order(train.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::mt19937_64 shuffle_rng(settings.seed);
+  for (int epoch = 0; epoch < settings.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), shuffle_rng);
+    for (size_t index : order) {
+      if (should_stop && should_stop()) throw StopRequested{};
+      const SentenceTensors s = to_tensors(train[index], K, dv);
+      optimizer.zero_grad();
+      auto loss = torch::nn::functional::cross_entropy(
+          probe->logits(s), s.gold, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+      loss.backward();
+      optimizer.step();
+    }
+  }
+  torch::NoGradGuard no_grad;
+  Attachment result;
+  for (const auto& sentence : test) {
+    const auto predicted = probe->logits(to_tensors(sentence, K, dv)).argmax(1);
+    auto p = predicted.accessor<int64_t, 1>();
+    for (int j = 0; j < sentence.n; ++j) {
+      if (!sentence.scored[static_cast<size_t>(j)]) continue;
+      result.count += 1;
+      result.correct += p[j] == sentence.gold[static_cast<size_t>(j)];
+    }
+  }
+  return result;
+}
+
+Attachment right_branching(const std::vector<ProbeSentence>& test) {
+  Attachment result;
+  for (const auto& s : test)
+    for (int j = 0; j < s.n; ++j) {
+      if (!s.scored[static_cast<size_t>(j)]) continue;
+      const int predicted = j + 1 < s.n ? j + 2 : 0;
+      result.count += 1;
+      result.correct += predicted == s.gold[static_cast<size_t>(j)];
+    }
+  return result;
+}
+
+std::vector<float> model_word_embeddings(const std::string& model_dir, int64_t* rows, int64_t* cols) {
+  namespace fs = std::filesystem;
+  const auto st = fs::path(model_dir) / "model.safetensors", bin = fs::path(model_dir) / "pytorch_model.bin";
+  BTL_REQUIRE(fs::exists(st) || fs::exists(bin), model_dir, ": no weights (expected model.safetensors or pytorch_model.bin)");
+  const StateDict weights = fs::exists(st) ? read_safetensors(st.string()) : read_torch_bin(bin.string());
+  for (const char* name : {"embeddings.word_embeddings.weight", "bert.embeddings.word_embeddings.weight"}) {
+    const auto it = weights.find(name);
+    if (it == weights.end()) continue;
+    auto t = raw_to_tensor(it->second).to(torch::kFloat32).contiguous();
+    BTL_REQUIRE(t.dim() == 2, model_dir, ": ", name, " is not a matrix");
+    *rows = t.size(0);
+    *cols = t.size(1);
+    return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+  }
+  throw InputError(cat(model_dir, ": no embeddings.word_embeddings.weight in the checkpoint"));
+}
+
+}  // namespace bertology

@@ -1,0 +1,60 @@
+// Clark et al. (2019) §5, Table 3: attention-based probing classifiers for dependency parsing,
+// trained with LibTorch (the header is torch-free).
+//
+// For dependent j (0-based word) the candidates are ROOT (index 0) and every other word i
+// (index i + 1); the probe scores each, a softmax over candidates gives p(i|j), the loss of a
+// sentence is Σ_j −log p(gold head | j), one sentence per Adam step (the paper's setup). A word is
+// never its own head (that candidate is masked).
+//   attn:            s(i|j) = Σ_k w_k α^k_{j→i} + u_k α^k_{i→j};  s(ROOT|j) = Σ_k r_k α^k_{j→[CLS]} + q_k α^k_{j→[SEP]}
+//   attn_words:      the same with each weight a linear function (with bias) of v_i ⊕ v_j
+//                    (for ROOT: of v_j)
+//   distances_words: MLP(tanh, 256) over v_j ⊕ v_i ⊕ 8 distance features (forward and backward
+//                    distance / n, indicators of offsets 0, +1, −1, +2, −2, ROOT); v_ROOT = 0
+// α^k are the word-level attention maps of all L·H heads (k = layer·H + head).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bertology {
+
+/// One sentence as the probes see it.
+struct ProbeSentence {
+  int n = 0;                     ///< words
+  std::vector<int> gold;         ///< [n] gold head, 1-based, 0 = ROOT
+  std::vector<uint8_t> scored;   ///< [n] 1 = counts for UAS (not punctuation)
+  std::vector<float> attention;  ///< [K, n, n]: attention[k][j][i] = α^k from word j to word i
+  std::vector<float> root;       ///< [K, n, 2]: α^k from word j to [CLS] and to [SEP]
+  std::vector<float> vectors;    ///< [n, dv] word vectors
+};
+
+enum class ProbeKind { Attn, AttnWords, DistancesWords };
+const char* probe_kind_name(ProbeKind kind);
+
+struct ProbeSettings {
+  int epochs = 1;         ///< passes over the training sentences
+  double lr = 0.002;      ///< Adam learning rate
+  uint64_t seed = 1234;   ///< parameter init and sentence order
+};
+
+/// Attachment counts over the scored words.
+struct Attachment {
+  int64_t correct = 0, count = 0;
+  double uas() const { return count > 0 ? 100.0 * correct / count : 0.0; }
+};
+
+/// Trains a probe of `kind` on `train` and counts correct heads on `test`. K = attention maps per
+/// direction (L·H), dv = word-vector size. Deterministic for fixed settings and torch threads.
+/// `should_stop` is polled between steps; when it returns true the function throws StopRequested.
+Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSentence>& train,
+                                    const std::vector<ProbeSentence>& test, int K, int dv,
+                                    const ProbeSettings& settings, bool (*should_stop)());
+
+/// Right-branching baseline: the head of word j is word j + 1; the last word is the root.
+Attachment right_branching(const std::vector<ProbeSentence>& test);
+
+/// The input word embeddings of a checkpoint folder as float32: [vocab, d] row-major.
+std::vector<float> model_word_embeddings(const std::string& model_dir, int64_t* rows, int64_t* cols);
+
+}  // namespace bertology

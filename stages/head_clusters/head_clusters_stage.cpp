@@ -1,0 +1,113 @@
+// Stage `head_clusters`: Clark et al. (2019) §6, Figure 6 — Jensen–Shannon distances between
+// every pair of heads over the corpus, a 2-D classical MDS embedding, behaviour labels.
+// Reads the same [CLS] A [SEP] B [SEP] entry as attention_patterns (Clark used one data set).
+#include <cmath>
+#include <ostream>
+
+#include "pipeline/analysis/attention_measures.h"
+#include "pipeline/analysis/clark_common.h"
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+#include "stages/head_clusters/classical_mds.h"
+
+namespace bertology {
+namespace {
+
+/// Adds Σ_rows JS(head a row, head b row) for every pair a < b of the K heads of one sequence.
+/// attention = K maps of [T, T]. JS(p, q) = ½Σp ln p + ½Σq ln q − Σm ln m with m = (p + q)/2,
+/// on Clark's smoothed rows p' = 0.999p + 0.001/T; the Σp ln p terms are computed once per row.
+void add_js_distances(const std::vector<std::vector<float>>& attention, int T, std::vector<double>& distances) {
+  const size_t K = attention.size();
+  std::vector<float> smoothed(K * T * T);
+  std::vector<double> neg_entropy(K * T, 0.0);
+  for (size_t k = 0; k < K; ++k)
+    for (int i = 0; i < T; ++i)
+      for (int j = 0; j < T; ++j) {
+        const float p = 0.999f * attention[k][static_cast<size_t>(i) * T + j] + 0.001f / T;
+        smoothed[(k * T + i) * T + j] = p;
+        neg_entropy[k * T + i] += p * std::log(p);
+      }
+  for (size_t a = 0; a < K; ++a)
+    for (size_t b = a + 1; b < K; ++b) {
+      double js = 0;
+      for (int i = 0; i < T; ++i) {
+        const float* p = &smoothed[(a * T + i) * T];
+        const float* q = &smoothed[(b * T + i) * T];
+        float mixed = 0;
+        for (int j = 0; j < T; ++j) {
+          const float m = 0.5f * (p[j] + q[j]);
+          mixed += m * std::log(m);
+        }
+        js += 0.5 * (neg_entropy[a * T + i] + neg_entropy[b * T + i]) - mixed;
+      }
+      distances[a * K + b] += js;
+    }
+}
+
+int run_head_clusters(const StageContext& ctx) {
+  Params pairs = ctx.params;
+  pairs.input.pairs = true;
+  const CacheEntry entry = extract_for_stage(pairs, ctx, "head_clusters: sentence pairs");
+  StageOutput out(ctx, "head_clusters", {{"cache", entry_name(entry)}});
+  if (out.up_to_date()) return 0;
+
+  const CacheReader reader = open_attention_entry(entry, "head_clusters");
+  const ClarkTokenIds ids = clark_token_ids(ctx.params.model.path);
+  const int L = reader.num_layers(), H = reader.num_heads(), K = L * H;
+  std::vector<double> distances(static_cast<size_t>(K) * K, 0.0);
+  std::vector<double> patterns(static_cast<size_t>(K) * kNumPatternMeasures + 1, 0.0);
+  std::vector<std::vector<float>> maps(static_cast<size_t>(K));
+  for (int64_t i = 0; i < reader.num_sequences(); ++i) {
+    if (!mine(i, ctx)) continue;
+    if (stop_requested()) throw StopRequested{};
+    const auto seq = reader.sequence(i);
+    const int T = static_cast<int>(seq.input_ids.size());
+    const auto kinds = ids.kinds(seq.input_ids);
+    for (int l = 0; l < L; ++l) {
+      const auto attention = reader.attention(i, l);
+      add_sequence_patterns(attention.data(), H, T, kinds, patterns.data() + static_cast<size_t>(l) * H * kNumPatternMeasures);
+      for (int h = 0; h < H; ++h)
+        maps[static_cast<size_t>(l * H + h)].assign(attention.begin() + static_cast<int64_t>(h) * T * T,
+                                                    attention.begin() + static_cast<int64_t>(h + 1) * T * T);
+    }
+    add_js_distances(maps, T, distances);
+    patterns.back() += 1;
+  }
+  ctx.mpi.allreduce_sum(distances);
+  ctx.mpi.allreduce_sum(patterns);
+  const double n = patterns.back();
+  BTL_REQUIRE(n > 0, "head_clusters: no sentence pair fits tokenizer.max_length in ", pairs.corpus.path);
+  for (int a = 0; a < K; ++a)
+    for (int b = 0; b < a; ++b) distances[static_cast<size_t>(a) * K + b] = distances[static_cast<size_t>(b) * K + a];
+
+  const std::vector<double> xy = classical_mds(distances, K, 2);
+  std::vector<std::string> columns = {"head_id"};
+  for (int k = 0; k < K; ++k) columns.push_back(std::to_string(k / H + 1) + "-" + std::to_string(k % H + 1));
+  CsvTable matrix(columns);
+  for (int a = 0; a < K; ++a) {
+    std::vector<std::string> cells = {columns[static_cast<size_t>(a) + 1]};
+    for (int b = 0; b < K; ++b) cells.push_back(fixed(distances[static_cast<size_t>(a) * K + b], 4));
+    matrix.add(std::move(cells));
+  }
+  CsvTable embedding({"layer", "head", "x", "y", "behaviour"});
+  for (int k = 0; k < K; ++k) {
+    auto m = [&](int measure) { return patterns[static_cast<size_t>(k) * kNumPatternMeasures + measure] / n; };
+    embedding.add({std::to_string(k / H + 1), std::to_string(k % H + 1), fixed(xy[static_cast<size_t>(k) * 2], 4),
+                   fixed(xy[static_cast<size_t>(k) * 2 + 1], 4),
+                   head_behaviour(m(kEntropy), m(kToNext), m(kToPrev), m(kToCls), m(kToSep), m(kToPunct))});
+  }
+  out.write("distances.csv", matrix.str());
+  out.write("embedding.csv", embedding.str());
+  out.finish({{"num_sequences", static_cast<int64_t>(n)}, {"index_base", 1}, {"embedding", "classical MDS"}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"head_clusters", "Clark et al. 2019 §6: Jensen-Shannon distances between heads, 2-D MDS, behaviour labels",
+     run_head_clusters}};
+
+}  // namespace
+}  // namespace bertology
