@@ -32,7 +32,7 @@ PACKAGES=(cmake g++ make pkg-config ccache git
   libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
   libyaml-cpp-dev libboost-program-options-dev libgtest-dev
   libutf8proc-dev nlohmann-json3-dev libssl-dev
-  python3 python3-h5py python3-numpy python3-venv python3-pip
+  python3 python3-h5py python3-numpy python3-matplotlib python3-venv python3-pip
   slurm-wlm munge)   # a real single-node Slurm for the Slurm tests (daemons are started by the tests)
 missing=()
 for p in "${PACKAGES[@]}"; do

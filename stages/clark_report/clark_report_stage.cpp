@@ -1,0 +1,285 @@
+// Stage `clark_report`: report.md of the Clark et al. (2019) replication — our numbers beside the
+// paper's — plus run.json (what ran on what) and the figures (python3 + matplotlib, when present).
+// Reads only the other stages' output files, so it can be rerun alone.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "generated/clark_plot_script.h"
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+#include "stages/clark_report/clark2019_paper.h"
+
+namespace fs = std::filesystem;
+
+namespace bertology {
+namespace {
+
+const char* const kStages[] = {"attention_patterns", "dependency_heads", "attention_probe",
+                               "coref_heads",        "attention_gradients", "head_clusters"};
+
+/// A stage's output folder, its tables and its stage.json, when it ran.
+class StageFiles {
+ public:
+  explicit StageFiles(std::string dir) : dir_(std::move(dir)) {}
+  bool ran() const { return fs::exists(dir_ + "/stage.json"); }
+  CsvTable table(const std::string& name) const {
+    const std::string path = dir_ + "/" + name;
+    return CsvTable::parse(read_text(path), path);
+  }
+  nlohmann::json json(const std::string& name) const { return nlohmann::json::parse(read_text(dir_ + "/" + name)); }
+
+ private:
+  std::string dir_;
+};
+
+/// Column accessor of a CsvTable row.
+struct Row {
+  const CsvTable& table;
+  const std::vector<std::string>& cells;
+  const std::string& origin;
+  const std::string& operator[](const std::string& column) const { return cells[table.column(column, origin)]; }
+  double number(const std::string& column) const { return std::atof((*this)[column].c_str()); }
+};
+
+std::string one_decimal(double v) { return std::isnan(v) ? "–" : fixed(v, 1); }
+
+void patterns_section(const StageFiles& f, std::ostream& md) {
+  md << "## 1. Surface-level patterns (paper §3, Figures 1, 2, 4)\n\n";
+  if (!f.ran()) {
+    md << "_Not run (add `attention_patterns` to `stages`)._\n\n";
+    return;
+  }
+  const auto summary = f.json("summary.json");
+  md << "Inputs: " << summary.at("num_sequences").get<int64_t>()
+     << " `[CLS] A [SEP] B [SEP]` pairs of consecutive sentences. Mean attention per layer (over heads and "
+        "tokens); `to_next` = from token i to i+1, `to_prev` = from i to i−1.\n\n"
+     << "| layer | to [CLS] | to [SEP] | to . , | to next | to prev | to self | entropy (nats) | [CLS] entropy |\n"
+     << "|---|---|---|---|---|---|---|---|---|\n";
+  double last_cls_entropy = 0;
+  for (const auto& layer : summary.at("layers")) {
+    md << "| " << layer.at("layer").get<int>();
+    for (const char* k : {"to_cls", "to_sep", "to_punct", "to_next", "to_prev", "to_self"})
+      md << " | " << fixed(layer.at(k).get<double>(), 3);
+    md << " | " << fixed(layer.at("entropy").get<double>(), 2) << " | " << fixed(layer.at("cls_entropy").get<double>(), 2)
+       << " |\n";
+    last_cls_entropy = layer.at("cls_entropy").get<double>();
+  }
+  md << "\n| measure | ours | paper (BERT-base, Wikipedia) |\n|---|---|---|\n"
+     << "| heads with > 50% attention to the previous token | " << summary.at("heads_to_prev_over_half").size() << " ("
+     << summary.at("heads_to_prev_over_half").dump() << ") | " << clark2019::kHeadsToPrev << " |\n"
+     << "| heads with > 50% attention to the next token | " << summary.at("heads_to_next_over_half").size() << " ("
+     << summary.at("heads_to_next_over_half").dump() << ") | " << clark2019::kHeadsToNext << " |\n"
+     << "| uniform-attention entropy (mean log T) | " << fixed(summary.at("uniform_entropy").get<double>(), 2)
+     << " | ≈ 4.5 (T ≈ 128) |\n"
+     << "| [CLS] attention entropy, last layer | " << fixed(last_cls_entropy, 2) << " | "
+     << clark2019::kLastLayerClsEntropy << " |\n\n";
+}
+
+void dependency_section(const StageFiles& f, std::ostream& md) {
+  md << "## 2. Dependency heads (paper §4.2, Table 1)\n\n";
+  if (!f.ran()) {
+    md << "_Not run._\n\n";
+    return;
+  }
+  const std::string origin = "dependency_heads/relations.csv";
+  const CsvTable t = f.table("relations.csv");
+  const auto stage = f.json("stage.json");
+  md << "Best head over both directions (ᵀ = head→dependent) and best fixed offset, per relation with at least "
+     << stage.at("inputs").at("min_relation_count").get<int64_t>() << " occurrences; word-level attention from a split "
+     << "word = " << stage.at("inputs").at("word_from").get<std::string>()
+     << " of its pieces. Paper: BERT-base on PTB-WSJ with Stanford Dependencies (SD); our labels are the corpus's, "
+        "with the SD relation of the same arc where one exists (docs/clark2019.md).\n\n"
+     << "| relation | SD | count | ours: head | acc | baseline (offset) | paper: head | acc | baseline (offset) |\n"
+     << "|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& cells : t.rows()) {
+    const Row r{t, cells, origin};
+    md << "| " << r["relation"] << " | " << r["sd_relation"] << " | " << r["count"] << " | " << r["best_layer"] << "-"
+       << r["best_head"] << (r["best_direction"] == "head_to_dep" ? "ᵀ" : "") << " | " << one_decimal(r.number("best_accuracy"))
+       << " | " << one_decimal(r.number("baseline_accuracy")) << " (" << r["baseline_offset"] << ") |";
+    bool found = false;
+    for (const auto& p : clark2019::kTable1)
+      if (!r["sd_relation"].empty() && r["sd_relation"] == p.relation) {
+        md << " " << p.head << " | " << one_decimal(p.accuracy) << " | " << one_decimal(p.baseline) << " (" << p.offset << ") |\n";
+        found = true;
+      }
+    if (!found) md << " | | |\n";
+  }
+  md << "\n";
+}
+
+void probe_section(const StageFiles& f, std::ostream& md) {
+  md << "## 3. Attention-based probing classifiers (paper §5, Table 3)\n\n";
+  if (!f.ran()) {
+    md << "_Not run._\n\n";
+    return;
+  }
+  const std::string origin = "attention_probe/results.csv";
+  const CsvTable t = f.table("results.csv");
+  const auto stage = f.json("stage.json");
+  md << "UAS without punctuation; trained on " << stage.at("train_sentences").get<int64_t>() << " sentences, "
+     << stage.at("inputs").at("epochs").get<int>() << " epoch(s), evaluated on " << stage.at("test_sentences").get<int64_t>()
+     << " sentences. Word vectors: " << stage.at("word_vectors").get<std::string>()
+     << " (paper: GloVe). Paper: PTB-WSJ, 1 epoch over ~40k training sentences.\n\n"
+     << "| probe | ours | paper |\n|---|---|---|\n";
+  for (const auto& cells : t.rows()) {
+    const Row r{t, cells, origin};
+    std::string paper = "–", name = r["probe"] + (r["model"] == "random_init" ? " (random-init model)" : "");
+    for (const auto& p : clark2019::kTable3)
+      if (r["probe"] == p.probe && r["model"] == p.model) paper = cat(p.paper_name, ": ", p.uas);
+    md << "| " << name << " | " << one_decimal(r.number("uas")) << " | " << paper << " |\n";
+  }
+  md << "| (structural probe, Hewitt & Manning) | – | 80 UUAS |\n\n";
+}
+
+void coref_section(const StageFiles& f, std::ostream& md) {
+  md << "## 4. Coreference (paper §4.3, Table 2)\n\n";
+  if (!f.ran()) {
+    md << "_Not run: set `clark.coref_corpus` (GUM-style CoNLL-U or CoNLL-2012 files such as LitBank)._\n\n";
+    return;
+  }
+  const CsvTable heads = f.table("heads.csv"), baselines = f.table("baselines.csv");
+  const std::string ho = "coref_heads/heads.csv", bo = "coref_heads/baselines.csv";
+  const auto stage = f.json("stage.json");
+  md << "Antecedent selection accuracy (%) on " << stage.value("num_documents", 0) << " documents cut to "
+     << stage.value("max_length", 0) << " wordpieces (" << stage.value("num_queries", 0)
+     << " mentions with an antecedent). Paper: CoNLL-2012, 128 tokens.\n\n"
+     << "| system | all | pronoun | proper | nominal | paper: all | pronoun | proper | nominal |\n"
+     << "|---|---|---|---|---|---|---|---|---|\n";
+  auto paper = [&](const std::string& system) {
+    for (const auto& p : clark2019::kTable2)
+      if (std::string(p.system).rfind(system, 0) == 0)
+        return cat(one_decimal(p.all), " | ", one_decimal(p.pronoun), " | ", one_decimal(p.proper), " | ", one_decimal(p.nominal));
+    return std::string("| | |");
+  };
+  for (const auto& cells : baselines.rows()) {
+    const Row r{baselines, cells, bo};
+    md << "| " << r["system"] << " | " << one_decimal(r.number("all")) << " | " << one_decimal(r.number("pronoun")) << " | "
+       << one_decimal(r.number("proper")) << " | " << one_decimal(r.number("nominal")) << " | " << paper(r["system"]) << " |\n";
+  }
+  // The best head by `all`.
+  const std::vector<std::string>* best = nullptr;
+  for (const auto& cells : heads.rows())
+    if (!best || Row{heads, cells, ho}.number("all") > Row{heads, *best, ho}.number("all")) best = &cells;
+  if (best) {
+    const Row r{heads, *best, ho};
+    md << "| best head " << r["layer"] << "-" << r["head"] << " | " << one_decimal(r.number("all")) << " | "
+       << one_decimal(r.number("pronoun")) << " | " << one_decimal(r.number("proper")) << " | "
+       << one_decimal(r.number("nominal")) << " | " << paper("best_head") << " |\n";
+  }
+  md << "\n";
+}
+
+void gradients_section(const StageFiles& f, std::ostream& md) {
+  md << "## 5. Gradient of the MLM loss with respect to attention (paper §3.2, Figure 3)\n\n";
+  if (!f.ran()) {
+    md << "_Not run: needs a checkpoint with its masked-LM head (`clark.gradient_model`); the default model, "
+          "all-MiniLM-L6-v2, is a sentence encoder shipped without one._\n\n";
+    return;
+  }
+  const CsvTable t = f.table("gradients.csv");
+  const std::string origin = "attention_gradients/gradients.csv";
+  md << "Mean |∂L/∂α| per layer (paper: from layer 5 on, attention to [SEP] has very small gradients).\n\n"
+     << "| layer | to [SEP] | to . , | to other |\n|---|---|---|---|\n";
+  for (const auto& cells : t.rows()) {
+    const Row r{t, cells, origin};
+    md << "| " << r["layer"] << " | " << r["to_sep"] << " | " << r["to_punct"] << " | " << r["to_other"] << " |\n";
+  }
+  md << "\n";
+}
+
+void clusters_section(const StageFiles& f, std::ostream& md) {
+  md << "## 6. Head clusters (paper §6, Figure 6)\n\n";
+  if (!f.ran()) {
+    md << "_Not run._\n\n";
+    return;
+  }
+  const CsvTable t = f.table("embedding.csv");
+  std::map<std::string, int> behaviours;
+  for (const auto& cells : t.rows()) behaviours[Row{t, cells, "head_clusters/embedding.csv"}["behaviour"]] += 1;
+  md << "Heads by behaviour (Clark's thresholds): ";
+  bool first = true;
+  for (const auto& [b, n] : behaviours) md << (first ? "" : ", ") << b << " " << n, first = false;
+  md << ". Distances: Σ Jensen–Shannon divergence over tokens; 2-D classical MDS.\n\n";
+}
+
+/// The first Python that imports matplotlib and numpy: $BERTOLOGY_PYTHON, the system's
+/// /usr/bin/python3 (Debian's python3-matplotlib), then python3 on the PATH. "" when none does.
+std::string figure_python() {
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("BERTOLOGY_PYTHON")) candidates.push_back(env);
+  candidates.push_back("/usr/bin/python3");
+  candidates.push_back("python3");
+  for (const auto& python : candidates)
+    if (std::system(cat("'", python, "' -c 'import matplotlib, numpy' > /dev/null 2>&1").c_str()) == 0) return python;
+  return "";
+}
+
+int run_clark_report(const StageContext& ctx) {
+  const std::string model_dir = model_output_dir(ctx.params);
+  nlohmann::json inputs = nlohmann::json::object();
+  for (const char* stage : kStages) {
+    const std::string record = model_dir + "/" + stage + "/stage.json";
+    inputs[stage] = fs::exists(record) ? sha256_file(record) : "";
+  }
+  StageOutput out(ctx, "clark_report", inputs);
+  if (out.up_to_date()) return 0;
+  if (ctx.mpi.rank() != 0) return 0;
+
+  std::ostringstream md;
+  md << "# Clark et al. (2019), \"What Does BERT Look At?\" — replication report\n\n"
+     << "Model: `" << fs::path(ctx.params.model.path).filename().string() << "`; corpus: `"
+     << fs::path(ctx.params.corpus.path).filename().string() << "`"
+     << (ctx.params.clark.test_corpus.empty() ? "" : cat("; test corpus: `", fs::path(ctx.params.clark.test_corpus).filename().string(), "`"))
+     << ". Heads are 1-based `layer-head` as in the paper. Tables: the stage folders beside this file; "
+        "run metadata: `run.json`; algorithms and choices: docs/clark2019.md.\n\n";
+  patterns_section(StageFiles(model_dir + "/attention_patterns"), md);
+  dependency_section(StageFiles(model_dir + "/dependency_heads"), md);
+  probe_section(StageFiles(model_dir + "/attention_probe"), md);
+  coref_section(StageFiles(model_dir + "/coref_heads"), md);
+  gradients_section(StageFiles(model_dir + "/attention_gradients"), md);
+  clusters_section(StageFiles(model_dir + "/head_clusters"), md);
+
+  // Figures: the plotting script is compiled into bertology; it needs python3 with matplotlib.
+  const std::string script = out.path("plot_clark2019.py");
+  write_text_atomic(script, kClarkPlotScript);
+  const std::string python = figure_python();
+  const int status = python.empty() ? -1
+                                    : std::system(cat("'", python, "' '", script, "' '", model_dir, "' > '",
+                                                      out.path("figures.log"), "' 2>&1").c_str());
+  md << "## Figures\n\n";
+  if (status != 0) {
+    md << "_Some figures could not be drawn (python3 with matplotlib and numpy is needed: "
+          "`apt-get install python3-matplotlib`); see clark_report/figures.log._\n\n";
+    ctx.out << "clark_report: figures failed (see " << out.path("figures.log") << ")\n";
+  }
+  for (const char* png : {"fig1_special_tokens.png", "fig2_positional.png", "fig3_gradients.png", "fig4_entropy.png",
+                          "fig5_dependency_heads.png", "fig6_head_clusters.png"})
+    if (fs::exists(model_dir + "/figures/" + png)) md << "![" << png << "](figures/" << png << ")\n\n";
+
+  nlohmann::json run = {{"study", ctx.params.study.name},       {"model", ctx.params.model.path},
+                        {"corpus", ctx.params.corpus.path},     {"test_corpus", ctx.params.clark.test_corpus},
+                        {"coref_corpus", ctx.params.clark.coref_corpus}, {"cache_entry", ctx.cache.dir},
+                        {"bertology_version", BERTOLOGY_VERSION}, {"stages", nlohmann::json::object()}};
+  for (const char* stage : kStages) {
+    const std::string record = model_dir + "/" + stage + "/stage.json";
+    if (fs::exists(record)) run["stages"][stage] = nlohmann::json::parse(read_text(record));
+  }
+  write_text_atomic(model_dir + "/report.md", md.str());
+  write_text_atomic(model_dir + "/run.json", run.dump(2) + "\n");
+  out.finish({{"figures_exit_status", status}});
+  ctx.out << "clark_report: " << model_dir << "/report.md\n" << std::flush;
+  return 0;
+}
+
+const StageRegistration registration{
+    {"clark_report", "Clark et al. 2019: report.md beside the paper's numbers, run.json, figures", run_clark_report}};
+
+}  // namespace
+}  // namespace bertology
