@@ -334,7 +334,8 @@ class GumReader {
     for (int i = 0; i < n; ++i) {
       int& head = doc_.heads[sentence_start_ + i];
       if (head > n) {
-        fail(path_, word_lines_[i], cat("HEAD ", head, " out of range (sentence has ", n, " words)"));
+        fail(path_, word_lines_[i],
+             cat("HEAD ", head, " out of range (sentence has ", n, " words)"));
       }
       head = head <= 0 ? -1 : sentence_start_ + head - 1;
     }
@@ -395,8 +396,7 @@ class Conll2012Reader {
  private:
   [[noreturn]] void fail_here(const std::string& what) const { fail(path_, line_, what); }
 
-  // "#begin document (NAME); part P": the id is NAME, with "_partP" added when P is not 0 (an
-  // OntoNotes file holds several parts of one document).
+  // "#begin document (NAME); part P" (the id rule is in the header).
   void begin_document(std::string_view line) {
     if (doc_open_) {
       fail_here(cat("'#begin document' inside document '", doc_.id, "' begun on line ", doc_line_,
@@ -406,7 +406,9 @@ class Conll2012Reader {
     std::string_view name = rest.substr(0, rest.find(';'));
     if (starts_with(name, "(") && ends_with(name, ")")) name = name.substr(1, name.size() - 2);
     std::string_view part;
-    if (const size_t p = rest.find("part"); p != std::string_view::npos) part = trim(rest.substr(p + 4));
+    if (const size_t p = rest.find("part"); p != std::string_view::npos) {
+      part = trim(rest.substr(p + 4));
+    }
     doc_open_ = true;
     doc_ = CorefDocument();
     doc_.origin = origin(path_, line_);
@@ -544,7 +546,9 @@ int heuristic_head(const CorefDocument& doc, int start, int end) {
 
 // ---- type rule helpers -------------------------------------------------------------------------
 
-bool capitalised(std::string_view word) { return !word.empty() && word[0] >= 'A' && word[0] <= 'Z'; }
+bool capitalised(std::string_view word) {
+  return !word.empty() && word[0] >= 'A' && word[0] <= 'Z';
+}
 
 /// Where a capital letter says nothing about the word: sentence start, after a quote or dash.
 bool initial_position(const CorefDocument& doc, int i) {

@@ -16,7 +16,8 @@
 //    the token index within the sentence (0-based) in column 3, the word in column 4, the POS tag
 //    (kept as XPOS; LitBank has "_") in column 5 and the coreference field in the last column:
 //    "(N)" one-word mention, "(N" open, "N)" close, several joined by "|"; "_", "-" or empty =
-//    none. There is no parse: heads are -1 and UPOS is "_".
+//    none. There is no parse: heads are -1 and UPOS is "_". The document id is NAME, with
+//    "_partP" added when P is not 0 (an OntoNotes file holds several parts of one document).
 // In both formats the brackets of one word are applied left to right (LitBank writes "4)|(4" for
 // a mention of 4 ending where the next one starts), and a close matches the most recent still-open
 // mention of the same entity, so nested mentions of one entity pair up innermost first.
@@ -44,7 +45,8 @@
 //    either is not in sentence-initial position (first word of its sentence, or right after a
 //    token without letters or digits such as an opening quote) or the same form also occurs in a
 //    non-initial position elsewhere in the document ("Bingley" opening a sentence counts because
-//    "Mr. Bingley" occurs); Nominal otherwise.
+//    "Mr. Bingley" occurs); Nominal otherwise. So a name that only ever opens sentences (or
+//    follows ";") is taken for a Nominal: the price of not calling every sentence start a name.
 #pragma once
 
 #include <cstdint>
@@ -92,6 +94,7 @@ std::vector<CorefDocument> read_coref_documents(const std::string& path);
 CorefDocument truncate_document(const CorefDocument& doc, int num_words);
 
 /// The head word of the span [start, end) of `doc` by the rule above (uses words and heads).
+/// Requires 0 <= start < end <= doc.words.size().
 int mention_head(const CorefDocument& doc, int start, int end);
 
 /// The type of a mention whose head word is `head`, by the rule above (uses words, tags and

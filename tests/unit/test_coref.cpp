@@ -1,5 +1,5 @@
 // Tests of pipeline/coref/: the GUM-style CoNLL-U and CoNLL-2012 readers (against a hand-written
-// GUM-style fixture and a LitBank excerpt, expected values worked out by hand or with awk as noted),
+// GUM-style fixture and a LitBank excerpt; expected values worked out by hand or with awk),
 // the mention head and type rules, truncation, antecedent queries, the three baselines on small
 // documents whose answers are worked out in comments, the scorer, and one-line errors naming
 // file and line for malformed input.
@@ -49,8 +49,9 @@ std::string input_error(const std::function<void()>& fn) {
 class CorefTempFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bertology_coref_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    const char* test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = fs::temp_directory_path() /
+           ("bertology_coref_" + std::to_string(::getpid()) + "_" + test);
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -167,7 +168,7 @@ TEST(CorefGum, MentionsFromEntityBrackets) {
                                             "[10,11) e4 h10 nominal",   // bread
                                             "[12,13) e1 h12 pronoun",   // her: "(5-...(1-...)"
                                             "[12,14) e5 h13 nominal",   // her neighbours
-                                            "[15,21) e1 h16 nominal",   // The owner , Anna herself ,
+                                            "[15,21) e1 h16 nominal",   // The owner , ... ,
                                             "[18,20) e1 h18 proper",    // Anna herself
                                             "[22,24) e6 h23 nominal",   // the recipe
                                             "[25,26) e6 h25 pronoun",   // It
@@ -244,8 +245,9 @@ TEST(CorefLitBank, MentionsHeadsAndTypes) {
 // ---- format choice and file-level errors -------------------------------------------------------
 
 TEST_F(CorefTempFiles, ChoosesTheFormatByNameThenContent) {
-  const std::string conll2012 = "#begin document (tiny); part 0\n" + litbank_token(0, "Anna", "(1)") +
-                                litbank_token(1, "slept", "") + "\n#end document\n";
+  const std::string conll2012 = "#begin document (tiny); part 0\n" +
+                                litbank_token(0, "Anna", "(1)") + litbank_token(1, "slept", "") +
+                                "\n#end document\n";
   // Any name works when the content starts with "#begin document".
   EXPECT_EQ(read_coref_documents(write("tiny.txt", conll2012)).at(0).id, "tiny");
   EXPECT_EQ(read_coref_documents(write("tiny.v4_gold_conll", conll2012)).at(0).id, "tiny");
@@ -255,7 +257,8 @@ TEST_F(CorefTempFiles, ChoosesTheFormatByNameThenContent) {
             std::string::npos);
   const std::string unknown = read_error("notes.txt", "hello\n");
   EXPECT_NE(unknown.find("notes.txt: unknown coreference format"), std::string::npos) << unknown;
-  const std::string missing = input_error([&] { read_coref_documents((dir_ / "nope.conll").string()); });
+  const std::string nope = (dir_ / "nope.conll").string();
+  const std::string missing = input_error([&] { read_coref_documents(nope); });
   EXPECT_NE(missing.find("nope.conll: no such file"), std::string::npos) << missing;
 }
 
@@ -283,6 +286,16 @@ TEST_F(CorefTempFiles, CloseBeforeOpenOnOneWordEndsOneMentionAndStartsTheNext) {
             (std::vector<std::string>{"[0,2) e4 h1 nominal", "[1,3) e4 h2 nominal"}));
 }
 
+TEST_F(CorefTempFiles, CrossingMentionsPairByEntity) {
+  // "(1 (2 1) 2)": overlapping, not nested; each close takes the open of its own entity.
+  const std::string text = "#begin document (d); part 0\n" + litbank_token(0, "a", "(1") +
+                           litbank_token(1, "b", "(2") + litbank_token(2, "c", "1)") +
+                           litbank_token(3, "d", "2)") + "\n#end document\n";
+  const CorefDocument doc = read_coref_documents(write("d.conll", text)).at(0);
+  EXPECT_EQ(describe(doc.mentions),
+            (std::vector<std::string>{"[0,3) e1 h2 nominal", "[1,4) e2 h3 nominal"}));
+}
+
 TEST_F(CorefTempFiles, FileWithoutMentionsIsAnError) {
   const std::string text = "# newdoc id = d\n" + gum_word(1, "word", 0, "_") + "\n";
   const std::string error = read_error("plain.conllu", text);
@@ -296,7 +309,8 @@ TEST_F(CorefTempFiles, MalformedGumFiles) {
     std::string content, expected;
   };
   const std::vector<Case> cases = {
-      {doc + "1\tx\tx\tNOUN\tNN\t_\t0\troot\t_\n", "bad.conllu:2: expected 10 tab-separated columns"},
+      {doc + "1\tx\tx\tNOUN\tNN\t_\t0\troot\t_\n",
+       "bad.conllu:2: expected 10 tab-separated columns"},
       {doc + ok + gum_word(2, "y", 1, "Entity=5)"),
        "bad.conllu:3: '5)' closes a mention of entity 5 that is not open"},
       {doc + ok + gum_word(2, "y", 1, "Entity=(2-person") + gum_word(3, "z", 1, "_"),
@@ -563,7 +577,7 @@ TEST(CorefBaselines, NearestHeadMatch) {
 TEST(CorefBaselines, RuleBasedSieves) {
   const CorefDocument doc = twins_document();
   const std::vector<AntecedentQuery> q = antecedent_queries(doc);
-  // They (plural, 3rd): sieves 1-2 find nothing; sieve 3: the twins (plural by the trailing s) -> 3.
+  // They (plural, 3rd): sieves 1-2 find nothing; sieve 3: the twins (plural: trailing s) -> 3.
   // her (singular, feminine, 3rd): sieve 3 skips They and the twins (plural), takes Anna -> 0.
   // Anna: sieve 1, the same string "Anna" -> 0 (although "her", nearer, would agree).
   // The twins: sieve 1, "the twins" ignoring case -> 3 (They, nearer, would agree in sieve 3).
@@ -572,28 +586,59 @@ TEST(CorefBaselines, RuleBasedSieves) {
   EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{3, 0, 0, 3, 13}));
 }
 
-TEST(CorefBaselines, AgreementUsesTitlesAndXpos) {
-  // 0 Mr. 1 Long 2 and 3 Mrs. 4 Long 5 came 6 . | 7 She 8 smiled 9 .
-  CorefDocument doc = untagged({"Mr. Long and Mrs. Long came .", "She smiled ."});
+TEST(CorefBaselines, EarlierSieveBeatsANearerCandidate) {
+  // 0 the 1 old 2 man 3 met 4 a 5 man 6 . | 7 The 8 old 9 man 10 left 11 .
+  CorefDocument doc = untagged({"the old man met a man .", "The old man left ."});
   doc.mentions = {
-      mention(0, 2, 1, 1, MT::Proper),   // Mr. Long
-      mention(3, 5, 2, 4, MT::Proper),   // Mrs. Long
-      mention(7, 8, 1, 7, MT::Pronoun),  // She, annotated with entity 1 to make the point
+      mention(0, 3, 1, 2, MT::Nominal),   // the old man
+      mention(4, 6, 2, 5, MT::Nominal),   // a man
+      mention(7, 10, 1, 9, MT::Nominal),  // The old man
   };
   const std::vector<AntecedentQuery> q = antecedent_queries(doc);
   ASSERT_EQ(q.size(), 1u);
-  // No mention reads "She" or has head "She"; sieve 3: the nearest, Mrs. Long, is feminine by
-  // its title and agrees -> 4.
-  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{4}));
-  // Swap the titles: Mr. Long (4) is now masculine and skipped; Mrs. Long (1) agrees -> 1.
-  std::swap(doc.words[0], doc.words[3]);
-  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{1}));
-  // Neutral titles and XPOS: "Dr. Long" (4) tagged NNPS is plural and skipped -> 1.
+  // "a man" is nearer and matches the head word (sieve 2), but "the old man" matches the whole
+  // string (sieve 1, case ignored) -> 2.
+  EXPECT_EQ(nearest_head_match(doc, q), (std::vector<int>{5}));
+  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{2}));
+}
+
+TEST(CorefBaselines, AgreementUsesTitlesAndXpos) {
+  // 0 Mr. 1 Long 2 and 3 Mrs. 4 Long 5 came 6 . | 7 She 8 smiled 9 . | 10 He 11 nodded 12 .
+  CorefDocument doc =
+      untagged({"Mr. Long and Mrs. Long came .", "She smiled .", "He nodded ."});
+  doc.mentions = {
+      mention(0, 2, 1, 1, MT::Proper),     // Mr. Long
+      mention(3, 5, 2, 4, MT::Proper),     // Mrs. Long
+      mention(7, 8, 2, 7, MT::Pronoun),    // She
+      mention(10, 11, 1, 10, MT::Pronoun), // He
+  };
+  const std::vector<AntecedentQuery> q = antecedent_queries(doc);
+  ASSERT_EQ(q.size(), 2u);
+  // No string or head-word matches. Sieve 3: She -> the nearest, Mrs. Long (feminine title), 4.
+  // He -> skips She and Mrs. Long (feminine), takes Mr. Long (masculine title), 1.
+  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{4, 1}));
+  EXPECT_EQ(nearest_mention(doc, q), (std::vector<int>{4, 7}));  // for contrast
+  // Neutral titles: "Dr. Long" has no gender, so He takes the nearer Dr. Long (4).
   doc.words[0] = doc.words[3] = "Dr.";
-  doc.xpos = {"NNP", "NNP", "CC", "NNP", "NNPS", "VBD", ".", "PRP", "VBD", "."};
-  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{1}));
-  doc.xpos[4] = "NNP";  // singular again: the nearest agrees -> 4
-  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{4}));
+  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{4, 4}));
+  // XPOS NNPS makes the second Dr. Long plural: both pronouns skip it and take 1.
+  doc.xpos = {"NNP", "NNP", "CC", "NNP", "NNPS", "VBD", ".", "PRP", "VBD", ".", "PRP", "VBD", "."};
+  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{1, 1}));
+}
+
+TEST(CorefBaselines, UntaggedNumberFromTheTrailingS) {
+  // 0 Anna 1 met 2 the 3 mistress 4 and 5 the 6 twins 7 . | 8 She 9 smiled 10 .
+  CorefDocument doc = untagged({"Anna met the mistress and the twins .", "She smiled ."});
+  doc.mentions = {
+      mention(0, 1, 1, 0, MT::Proper),
+      mention(2, 4, 2, 3, MT::Nominal),  // the mistress: "-ss" is singular
+      mention(5, 7, 3, 6, MT::Nominal),  // the twins: plural
+      mention(8, 9, 1, 8, MT::Pronoun),  // She
+  };
+  const std::vector<AntecedentQuery> q = antecedent_queries(doc);
+  ASSERT_EQ(q.size(), 1u);
+  // Sieve 3 skips "the twins" (plural) and takes "the mistress" (singular) -> 3.
+  EXPECT_EQ(rule_based_sieves(doc, q), (std::vector<int>{3}));
 }
 
 TEST(CorefBaselines, NeverPredictTheQueryOwnHead) {
