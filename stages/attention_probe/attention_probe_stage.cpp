@@ -16,6 +16,7 @@
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
 #include "stages/attention_probe/attention_probes.h"
 #include "stages/attention_probe/random_init_model.h"
@@ -156,6 +157,16 @@ std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std:
   return out;
 }
 
+std::string random_init_model_dir(const Params& p) {
+  namespace fs = std::filesystem;
+  std::string weights;
+  for (const char* name : {"model.safetensors", "pytorch_model.bin"})
+    if (weights.empty() && fs::exists(fs::path(p.model.path) / name)) weights = (fs::path(p.model.path) / name).string();
+  BTL_REQUIRE(!weights.empty(), p.model.path, ": no weights (expected model.safetensors or pytorch_model.bin)");
+  const std::string id = sha256_file(weights) + " seed " + std::to_string(p.runtime.seed);
+  return (fs::path(p.cache.dir) / "models" / cat("random-init-", sha256_hex(id.data(), id.size()).substr(0, 16))).string();
+}
+
 struct ProbeJob {
   std::string probe, model;  // model: "pretrained" | "random_init"
   ProbeKind kind;
@@ -165,7 +176,6 @@ int run_attention_probe(const StageContext& ctx) {
   const Params& p = ctx.params;
   BTL_REQUIRE(!p.input.pairs, "attention_probe: needs one sentence per input; set input.pairs: false");
   namespace fs = std::filesystem;
-  const std::string out_dir = (fs::path(model_output_dir(p)) / "attention_probe").string();
 
   // Entries: train = the run's entry; test = clark.test_corpus (or a held-out tail); and the same
   // two for the random-init copy of the model.
@@ -173,12 +183,13 @@ int run_attention_probe(const StageContext& ctx) {
   CacheEntry test_entry = ctx.cache;
   if (!held_out) {
     Params test = p;
-    test.corpus.path = p.clark.test_corpus;
-    test.corpus.max_sentences = 0;
+    test.corpus.path = p.clark.test_corpus;  // corpus.max_sentences applies to both (quick runs)
     test_entry = extract_for_stage(test, ctx, "attention_probe: test corpus");
   }
   CacheEntry random_train, random_test;
-  const std::string random_model = (fs::path(out_dir) / "random_init_model").string();
+  // The random-init copy lives in the cache root (it is 1× the model's size), named by the
+  // original weights and the seed, so studies share it and results/ stays small.
+  const std::string random_model = random_init_model_dir(p);
   if (p.clark.random_init_probe) {
     if (ctx.mpi.rank() == 0) write_random_init_model(p.model.path, random_model, static_cast<uint64_t>(p.runtime.seed));
     ctx.mpi.barrier();
@@ -188,7 +199,6 @@ int run_attention_probe(const StageContext& ctx) {
     random_test = random_train;
     if (!held_out) {
       random.corpus.path = p.clark.test_corpus;
-      random.corpus.max_sentences = 0;
       random_test = extract_for_stage(random, ctx, "attention_probe: random-init model, test corpus");
     }
   }
@@ -241,14 +251,16 @@ int run_attention_probe(const StageContext& ctx) {
     if (static_cast<int>(j % static_cast<size_t>(ctx.mpi.size())) != ctx.mpi.rank()) continue;
     const ProbeJob& job = jobs[j];
     if (!data.count(job.model)) {
-      const bool random = job.model == "random_init";
-      const CacheReader random_train_reader = random ? open_attention_entry(random_train, "attention_probe") : CacheReader::open(ctx.cache.dir);
-      const CacheReader random_test_reader = random ? open_attention_entry(random_test, "attention_probe") : CacheReader::open(test_entry.dir);
-      const CacheReader& tr = random ? random_train_reader : train_reader;
-      const CacheReader& te = random ? random_test_reader : test_reader;
       int64_t ignored = 0;
-      data[job.model] = {probe_sentences(tr, train_seqs, from, true, vectors, &ignored),
-                         probe_sentences(te, test_seqs, from, true, vectors, &ignored)};
+      if (job.model == "random_init") {
+        const CacheReader tr = open_attention_entry(random_train, "attention_probe");
+        const CacheReader te = open_attention_entry(random_test, "attention_probe");
+        data[job.model] = {probe_sentences(tr, train_seqs, from, true, vectors, &ignored),
+                           probe_sentences(te, test_seqs, from, true, vectors, &ignored)};
+      } else {
+        data[job.model] = {probe_sentences(train_reader, train_seqs, from, true, vectors, &ignored),
+                           probe_sentences(test_reader, test_seqs, from, true, vectors, &ignored)};
+      }
     }
     const auto& [train, test] = data[job.model];
     const Attachment a = train_and_evaluate_probe(job.kind, train, test, K, vectors.dim(), settings, &stop_requested);

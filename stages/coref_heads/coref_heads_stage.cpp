@@ -1,0 +1,166 @@
+// Stage `coref_heads`: Clark et al. (2019) §4.3, Table 2 — antecedent selection accuracy of every
+// head (a mention's head word attends most to the head word of one of its antecedents), by
+// mention type, beside the nearest-mention, head-match and rule-based baselines. Documents are
+// cut to what fits in tokenizer.max_length wordpieces (the paper: 128). Choices: antecedents.h.
+#include <algorithm>
+#include <filesystem>
+#include <ostream>
+
+#include "pipeline/analysis/clark_common.h"
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/word_attention.h"
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/coref/antecedents.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+#include "pipeline/util/stop_signal.h"
+
+namespace fs = std::filesystem;
+
+namespace bertology {
+namespace {
+
+/// The coreference files named by clark.coref_corpus: files as given, folders by their
+/// .conll/.gold_conll/.conllu files (sorted).
+std::vector<std::string> coref_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    BTL_REQUIRE(fs::exists(p), "clark.coref_corpus: ", p, ": no such file or folder");
+    if (!fs::is_directory(p)) {
+      files.push_back(p);
+      continue;
+    }
+    std::vector<std::string> inside;
+    for (const auto& e : fs::directory_iterator(p)) {
+      const std::string name = e.path().filename().string();
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".conll" || ext == ".conllu" ||
+                                  (name.size() > 11 && name.substr(name.size() - 11) == "_gold_conll")))
+        inside.push_back(e.path().string());
+    }
+    BTL_REQUIRE(!inside.empty(), "clark.coref_corpus: ", p, ": no .conll, .gold_conll or .conllu files in this folder");
+    std::sort(inside.begin(), inside.end());
+    files.insert(files.end(), inside.begin(), inside.end());
+  }
+  return files;
+}
+
+/// Score arrays: rows = L·H heads then the three baselines; per row correct[4] and count[4].
+constexpr int kBaselines = 3;
+const char* const kBaselineNames[kBaselines] = {"nearest_mention", "nearest_head_match", "rule_based_sieves"};
+
+int run_coref_heads(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  BTL_REQUIRE(!p.clark.coref_corpus.empty(), "coref_heads: set clark.coref_corpus (GUM-style CoNLL-U or CoNLL-2012 "
+                                             "files or folders, e.g. LitBank's coref/conll)");
+  // Documents, cut to max_length words first (a word gives at least one piece, so later words can
+  // never fit), as a JSON-lines corpus the activation cache can key and extract.
+  std::vector<CorefDocument> documents;
+  for (const auto& file : coref_files(p.clark.coref_corpus))
+    for (auto& d : read_coref_documents(file)) documents.push_back(truncate_document(d, std::max(1, p.tokenizer.max_length - 2)));
+  BTL_REQUIRE(!documents.empty(), "coref_heads: no documents in clark.coref_corpus");
+  // The file lives beside the cache entries it feeds (named by its content), not in the results.
+  std::string lines;
+  for (const auto& d : documents) lines += nlohmann::json({{"words", d.words}, {"document", d.id}}).dump() + "\n";
+  const std::string corpus_file =
+      (fs::path(p.cache.dir) / "corpora" / cat("coref_documents_", sha256_hex(lines.data(), lines.size()).substr(0, 16), ".jsonl")).string();
+  if (ctx.mpi.rank() == 0 && !fs::exists(corpus_file)) {
+    fs::create_directories(fs::path(corpus_file).parent_path());
+    write_text_atomic(corpus_file, lines);
+  }
+  ctx.mpi.barrier();
+  Params docs = p;
+  docs.corpus.path = corpus_file;
+  docs.corpus.format = "jsonl";
+  docs.corpus.max_sentences = 0;
+  docs.input.pairs = false;
+  docs.input.overlong = "truncate";
+  const CacheEntry entry = extract_for_stage(docs, ctx, "coref_heads: documents");
+  StageOutput out(ctx, "coref_heads", {{"cache", entry_name(entry)}, {"word_from", p.clark.word_from}});
+  if (out.up_to_date()) return 0;
+
+  const CacheReader reader = open_attention_entry(entry, "coref_heads");
+  BTL_REQUIRE(reader.num_sequences() == static_cast<int64_t>(documents.size()), entry.dir,
+              ": the cache entry does not hold one sequence per document");
+  const int L = reader.num_layers(), H = reader.num_heads(), K = L * H;
+  const WordFrom from = clark_word_from(p);
+  std::vector<int64_t> scores(static_cast<size_t>(K + kBaselines) * 8, 0);
+  auto add_score = [&](int row, const CorefScore& s) {
+    for (int k = 0; k < 4; ++k) {
+      scores[static_cast<size_t>(row) * 8 + k] += s.correct[k];
+      scores[static_cast<size_t>(row) * 8 + 4 + k] += s.count[k];
+    }
+  };
+  std::vector<float> words;
+  std::vector<int32_t> unit_word_ids;
+  int64_t words_used = 0;
+  for (int64_t i = 0; i < reader.num_sequences(); ++i) {
+    if (!mine(i, ctx)) continue;
+    if (stop_requested()) throw StopRequested{};
+    const auto seq = reader.sequence(i);
+    // Truncation drops pieces from the end: the words that kept a piece are a prefix.
+    int present = 0;
+    for (int32_t w : seq.word_ids) present = std::max(present, w + 1);
+    const CorefDocument doc = truncate_document(documents[static_cast<size_t>(i)], present);
+    const auto queries = antecedent_queries(doc);
+    words_used += present;
+    if (queries.empty()) continue;
+    const std::vector<int> predicted_by[kBaselines] = {nearest_mention(doc, queries), nearest_head_match(doc, queries),
+                                                       rule_based_sieves(doc, queries)};
+    for (int b = 0; b < kBaselines; ++b) {
+      CorefScore s;
+      score_predictions(queries, predicted_by[b], s);
+      add_score(K + b, s);
+    }
+    std::vector<int> predicted(queries.size());
+    for (int l = 0; l < L; ++l) {
+      const auto units = reader.word_attention(i, l, from, &unit_word_ids);
+      BTL_REQUIRE(words_only_attention(units, H, unit_word_ids, present, words), entry.dir, ": document ", i,
+                  " has a word without wordpieces before its last word");
+      for (int h = 0; h < H; ++h) {
+        const float* a = words.data() + static_cast<size_t>(h) * present * present;
+        for (size_t q = 0; q < queries.size(); ++q)
+          predicted[q] = argmax_skipping(a + static_cast<size_t>(queries[q].head) * present, present, queries[q].head);
+        CorefScore s;
+        score_predictions(queries, predicted, s);
+        add_score(l * H + h, s);
+      }
+    }
+  }
+  ctx.mpi.allreduce_sum(scores);
+  words_used = ctx.mpi.allreduce_sum(words_used);
+
+  auto pct = [&](int row, int k) {
+    const int64_t c = scores[static_cast<size_t>(row) * 8 + k], n = scores[static_cast<size_t>(row) * 8 + 4 + k];
+    return n > 0 ? fixed(100.0 * c / n, 4) : std::string("nan");
+  };
+  auto count = [&](int row, int k) { return std::to_string(scores[static_cast<size_t>(row) * 8 + 4 + k]); };
+  const std::vector<std::string> measure_columns = {"all", "pronoun", "proper", "nominal",
+                                                    "count_all", "count_pronoun", "count_proper", "count_nominal"};
+  std::vector<std::string> head_columns = {"layer", "head"}, baseline_columns = {"system"};
+  head_columns.insert(head_columns.end(), measure_columns.begin(), measure_columns.end());
+  baseline_columns.insert(baseline_columns.end(), measure_columns.begin(), measure_columns.end());
+  CsvTable heads(head_columns), baselines(baseline_columns);
+  for (int row = 0; row < K + kBaselines; ++row) {
+    std::vector<std::string> cells;
+    if (row < K) cells = {std::to_string(row / H + 1), std::to_string(row % H + 1)};
+    else cells = {kBaselineNames[row - K]};
+    for (int k = 0; k < 4; ++k) cells.push_back(pct(row, k));
+    for (int k = 0; k < 4; ++k) cells.push_back(count(row, k));
+    (row < K ? heads : baselines).add(std::move(cells));
+  }
+  out.write("heads.csv", heads.str());
+  out.write("baselines.csv", baselines.str());
+  out.finish({{"num_documents", reader.num_sequences()}, {"num_words", words_used},
+              {"num_queries", scores[static_cast<size_t>(K) * 8 + 4]}, {"max_length", p.tokenizer.max_length},
+              {"index_base", 1}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"coref_heads", "Clark et al. 2019 §4.3: antecedent selection accuracy of every head, with baselines", run_coref_heads}};
+
+}  // namespace
+}  // namespace bertology
