@@ -26,17 +26,16 @@ bool words_only_attention(const std::vector<float>& units, int heads, const std:
 }
 
 int argmax_skipping(const float* values, int n, int skip, int64_t stride) {
-  int best = -1;
-  float best_value = 0.f;
-  for (int j = 0; j < n; ++j) {
-    if (j == skip) continue;
-    const float v = values[j * stride];
-    if (best < 0 || v > best_value) {
+  int best = 0;
+  float best_value = skip == 0 ? 0.f : values[0];
+  for (int j = 1; j < n; ++j) {
+    const float v = j == skip ? 0.f : values[j * stride];
+    if (v > best_value) {
       best = j;
       best_value = v;
     }
   }
-  return best;
+  return n > 0 ? best : -1;
 }
 
 }  // namespace bertology

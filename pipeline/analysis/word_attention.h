@@ -13,7 +13,9 @@ namespace bertology {
 bool words_only_attention(const std::vector<float>& units, int heads, const std::vector<int32_t>& unit_word_ids,
                           int num_words, std::vector<float>& words_out);
 
-/// Index of the largest of values[0..n) skipping `skip` (-1 = none); ties go to the lowest index.
+/// Index of the largest of values[0..n) with values[skip] read as 0 (skip = -1: none), ties to the
+/// lowest index: numpy's argmax after Clark's "zero the diagonal". A row whose other entries are
+/// all 0 (fp16 underflow, a one-word sentence) therefore yields index 0, as in the notebook.
 int argmax_skipping(const float* values, int n, int skip, int64_t stride = 1);
 
 }  // namespace bertology

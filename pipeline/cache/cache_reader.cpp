@@ -421,11 +421,40 @@ std::vector<float> CacheReader::attention(int64_t i, int layer) const {
   const Chunk& ch = chunks_[c];
   const int64_t p = ch.stored[i - ch.first_sequence];
   std::vector<float> a(static_cast<size_t>(ch.att_off[p + 1] - ch.att_off[p]));
+  // float16 entries: whole layers are kept as raw binary16 (half the memory of float32) and a
+  // sequence's slice is widened on the way out.
+  const size_t layer_bytes = static_cast<size_t>(ch.att_off.back()) * sizeof(uint16_t);
+  const bool whole_layer = key_.dtype == "float16" && layer_bytes <= kAttentionCacheBytes / 4;
+  if (whole_layer) {
+    const auto key = std::make_pair(c, layer);
+    for (auto it = attention_layers_cache_.begin(); it != attention_layers_cache_.end(); ++it)
+      if (it->first == key) {
+        attention_layers_cache_.splice(attention_layers_cache_.begin(), attention_layers_cache_, it);
+        H5File::half_bits_to_float(it->second.data() + ch.att_off[p], a.size(), a.data());
+        return a;
+      }
+  }
   try {
     const H5File& f = file(c);
     const auto dims = f.dims(attention_dataset(layer));
     if (dims.size() != 1 || static_cast<int64_t>(dims[0]) != ch.att_off.back())
       chunk_failure(c, cat(attention_dataset(layer), " has the wrong shape (expected [", ch.att_off.back(), "])"));
+    if (whole_layer) {
+      // Reuse the storage of the last layer dropped from the cache (no new pages to fault in).
+      std::vector<uint16_t> bits = std::move(spare_attention_layer_);
+      bits.resize(static_cast<size_t>(ch.att_off.back()));
+      if (f.read_rows_half_bits_into(attention_dataset(layer), 0, bits.size(), bits.data(), kChunkCacheBytes)) {
+        H5File::half_bits_to_float(bits.data() + ch.att_off[p], a.size(), a.data());
+        attention_cache_bytes_ += layer_bytes;
+        attention_layers_cache_.emplace_front(std::make_pair(c, layer), std::move(bits));
+        while (attention_cache_bytes_ > kAttentionCacheBytes && attention_layers_cache_.size() > 1) {
+          attention_cache_bytes_ -= attention_layers_cache_.back().second.size() * sizeof(uint16_t);
+          spare_attention_layer_ = std::move(attention_layers_cache_.back().second);
+          attention_layers_cache_.pop_back();
+        }
+        return a;
+      }
+    }
     f.read_rows_f32_into(attention_dataset(layer), ch.att_off[p], a.size(), a.data(), kChunkCacheBytes);
   } catch (const std::runtime_error&) {
     rethrow_in_chunk(c);
@@ -435,15 +464,20 @@ std::vector<float> CacheReader::attention(int64_t i, int layer) const {
 
 std::vector<float> CacheReader::word_attention(int64_t i, int layer, WordFrom from,
                                                std::vector<int32_t>* unit_word_ids) const {
-  const std::vector<float> a = attention(i, layer);  // checks i and layer
+  std::vector<float> a = attention(i, layer);  // checks i and layer
   const int64_t b = token_offsets_[i], T = token_offsets_[i + 1] - b;
-  const int64_t H = static_cast<int64_t>(attention_heads().size());
+  return to_word_level(std::move(a), static_cast<int64_t>(attention_heads().size()), T, word_ids_.data() + b, num_words_[i], from,
+                       unit_word_ids);
+}
+
+std::vector<float> CacheReader::to_word_level(std::vector<float> a, int64_t H, int64_t T, const int32_t* word_ids,
+                                              int32_t num_words, WordFrom from, std::vector<int32_t>* unit_word_ids) {
   // Units in sequence order: each special token alone, each word at its first piece.
   std::vector<int64_t> unit_of(T);
   std::vector<int32_t> unit_word;
-  std::vector<int64_t> word_unit(num_words_[i], -1), unit_first, unit_pieces;
+  std::vector<int64_t> word_unit(num_words, -1), unit_first, unit_pieces;
   for (int64_t t = 0; t < T; ++t) {
-    const int32_t w = word_ids_[b + t];
+    const int32_t w = word_ids[t];
     int64_t u = w >= 0 ? word_unit[w] : -1;
     if (u < 0) {
       u = static_cast<int64_t>(unit_word.size());
@@ -456,26 +490,29 @@ std::vector<float> CacheReader::word_attention(int64_t i, int layer, WordFrom fr
     ++unit_pieces[u];
   }
   const int64_t U = static_cast<int64_t>(unit_word.size());
+  if (unit_word_ids) *unit_word_ids = unit_word;
+  // No word split into pieces: units are the tokens, sums and means of one value are the value.
+  if (U == T) return a;
   std::vector<float> out(static_cast<size_t>(H * U * U), 0.0f);
-  std::vector<double> cols(static_cast<size_t>(U));
+  std::vector<double> acc(static_cast<size_t>(U * U));
   for (int64_t h = 0; h < H; ++h) {
     const float* ah = a.data() + h * T * T;
     float* oh = out.data() + h * U * U;
-    std::vector<double> acc(static_cast<size_t>(U * U), 0.0);
+    std::fill(acc.begin(), acc.end(), 0.0);
     for (int64_t q = 0; q < T; ++q) {
       const int64_t uq = unit_of[q];
       if (from == WordFrom::First && unit_first[uq] != q) continue;
-      std::fill(cols.begin(), cols.end(), 0.0);
-      for (int64_t k = 0; k < T; ++k) cols[unit_of[k]] += ah[q * T + k];  // TO a unit: sum over its pieces
+      // TO a unit: sum over its pieces' columns; FROM: sum over its pieces' rows (divided below).
+      // In double, so the order of the additions does not show in the float result.
       double* row = acc.data() + uq * U;
-      for (int64_t v = 0; v < U; ++v) row[v] += cols[v];
+      const float* src = ah + q * T;
+      for (int64_t k = 0; k < T; ++k) row[unit_of[k]] += src[k];
     }
     for (int64_t u = 0; u < U; ++u) {
       const double n = from == WordFrom::Mean ? static_cast<double>(unit_pieces[u]) : 1.0;  // FROM: mean or first
       for (int64_t v = 0; v < U; ++v) oh[u * U + v] = static_cast<float>(acc[u * U + v] / n);
     }
   }
-  if (unit_word_ids) *unit_word_ids = std::move(unit_word);
   return out;
 }
 

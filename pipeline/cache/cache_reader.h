@@ -18,9 +18,12 @@
 // I/O. open() reads only the JSON files, the corpus and each chunk's small index datasets
 // (/tokens, /sequences, /attention/offsets: 12 bytes per wordpiece are kept in memory).
 // load_layer(l) reads only /hidden/layer_LL of each chunk, one chunk at a time (peak memory: the
-// result plus one chunk's rows). sequence_hidden() and attention() read a row or element range
-// (HDF5 hyperslab) of one chunk, never a whole dataset. At most kOpenChunkFiles chunk files stay
-// open (least recently used closed first).
+// result plus one chunk's rows). sequence_hidden() reads a row range (HDF5 hyperslab) of one
+// chunk. attention() reads the whole /attention/layer_LL dataset of the sequence's chunk and keeps
+// it (kAttentionCacheBytes of such layers, least recently used dropped first), so a pass over the
+// sequences reads each layer of each chunk once, in whatever order of layers and sequences; a
+// layer too large for that is read per sequence (hyperslab). At most kOpenChunkFiles chunk files
+// stay open (least recently used closed first).
 //
 // Errors. Everything the user can fix is an InputError with one line naming the file: entry
 // incomplete (no manifest.json), corpus missing or changed since extraction (sha256), a layer or
@@ -67,6 +70,10 @@ class CacheReader {
   /// HDF5 chunks (~1 MiB fp16, ~2 MiB fp32 each) a sequence spans, so a pass over the sequences of
   /// a chunk file reads, checksums and decodes each HDF5 chunk once instead of once per sequence.
   static constexpr size_t kChunkCacheBytes = size_t{4} << 20;
+  /// attention() of a float16 entry reads a chunk's whole attention dataset of a layer at once (one
+  /// HDF5 read instead of one per sequence) and keeps such layers as binary16, least recently used
+  /// dropped first, up to this many bytes; a layer over a quarter of it is read per sequence.
+  static constexpr size_t kAttentionCacheBytes = size_t{256} << 20;
 
   /// Opens the COMPLETE entry `entry_dir` (<cache.dir>/<key16>, with manifest.json); re-reads the
   /// corpus from plan.json's path and checks its sha256. InputError naming the entry/file otherwise.
@@ -138,6 +145,11 @@ class CacheReader {
   /// Returns [H_sel, U, U] flat; `unit_word_ids` (optional) gets each unit's word id (-1 = special).
   std::vector<float> word_attention(int64_t i, int layer, WordFrom from = WordFrom::Mean,
                                     std::vector<int32_t>* unit_word_ids = nullptr) const;
+  /// The conversion word_attention() applies, on attention `a` = [H, T, T] of a sequence whose
+  /// wordpieces have `word_ids` ([T], -1 = special) and `num_words` words: for callers that read
+  /// attention on one thread and convert on another.
+  static std::vector<float> to_word_level(std::vector<float> a, int64_t H, int64_t T, const int32_t* word_ids,
+                                          int32_t num_words, WordFrom from, std::vector<int32_t>* unit_word_ids);
 
  private:
   CacheReader() = default;
@@ -179,6 +191,10 @@ class CacheReader {
   std::vector<int32_t> input_ids_, word_ids_, segment_ids_;  ///< every token, corpus order
   // Open chunk files, most recently used first (HDF5 is single-threaded here: see file comment).
   mutable std::list<std::pair<int64_t, H5File>> open_files_;
+  // Whole attention layers of chunks, most recently used first: ((chunk, layer), values).
+  mutable std::list<std::pair<std::pair<int64_t, int>, std::vector<uint16_t>>> attention_layers_cache_;  ///< binary16
+  mutable size_t attention_cache_bytes_ = 0;
+  mutable std::vector<uint16_t> spare_attention_layer_;  ///< storage of the last layer dropped
 };
 
 }  // namespace bertology

@@ -262,7 +262,7 @@ bool H5File::has_dataset(const std::string& name) const {
 namespace {
 
 /// IEEE binary16 bit pattern -> float (exact: every half is a float).
-inline float half_bits_to_float(uint16_t h) {
+inline float widen_half_bits(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, bits;
   if (exp == 0x1f) {
@@ -281,12 +281,32 @@ inline float half_bits_to_float(uint16_t h) {
   return f;
 }
 
+/// All 65536 halves widened once (256 KiB): attention maps are full of subnormal halves, whose
+/// normalising loop made the per-element conversion the bottleneck of reading a cache.
+const float* half_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(65536);
+    for (uint32_t h = 0; h < 65536; ++h) t[h] = widen_half_bits(static_cast<uint16_t>(h));
+    return t;
+  }();
+  return table.data();
+}
+
+
 }  // namespace
 
-void H5File::read_rows_f32_into(const std::string& name, hsize_t first_row, hsize_t rows, float* out,
-                                size_t keep_open_cache_bytes) const {
-  H5Handle local;
+/// An open row selection of a dataset, ready for H5Dread.
+struct H5File::RowRead {
+  H5Handle local, fspace, mspace, ftype;
   hid_t ds = -1;
+  size_t n = 0;           // elements selected
+  bool half = false;      // 2-byte float (our binary16)
+  bool swap = false;      // file byte order differs from native
+};
+
+H5File::RowRead H5File::select_rows(const std::string& name, hsize_t first_row, hsize_t rows,
+                                    size_t keep_open_cache_bytes) const {
+  RowRead r;
   if (keep_open_cache_bytes > 0) {
     auto it = read_datasets_.find(name);
     if (it == read_datasets_.end()) {
@@ -296,41 +316,68 @@ void H5File::read_rows_f32_into(const std::string& name, hsize_t first_row, hsiz
       BTL_REQUIRE(bool(opened), path_, ": no dataset ", name);
       it = read_datasets_.emplace(name, std::move(opened)).first;
     }
-    ds = it->second.get();
+    r.ds = it->second.get();
   } else {
-    local = H5Handle(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-    BTL_REQUIRE(bool(local), path_, ": no dataset ", name);
-    ds = local.get();
+    r.local = H5Handle(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+    BTL_REQUIRE(bool(r.local), path_, ": no dataset ", name);
+    r.ds = r.local.get();
   }
-  H5Handle fspace(H5Dget_space(ds), H5Sclose);
-  std::vector<hsize_t> dims(H5Sget_simple_extent_ndims(fspace.get()));
-  H5Sget_simple_extent_dims(fspace.get(), dims.data(), nullptr);
+  r.fspace = H5Handle(H5Dget_space(r.ds), H5Sclose);
+  std::vector<hsize_t> dims(H5Sget_simple_extent_ndims(r.fspace.get()));
+  H5Sget_simple_extent_dims(r.fspace.get(), dims.data(), nullptr);
   BTL_REQUIRE(!dims.empty() && first_row + rows <= dims[0], path_, ": rows beyond the end of ", name);
   std::vector<hsize_t> start(dims.size(), 0), count = dims;
   start[0] = first_row;
   count[0] = rows;
-  size_t n = 1;
-  for (auto c : count) n *= c;
-  if (n == 0) return;
-  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
-  H5Handle mspace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
-  H5Handle ftype(H5Dget_type(ds), H5Tclose);
-  const bool half = H5Tget_class(ftype.get()) == H5T_FLOAT && H5Tget_size(ftype.get()) == 2;
+  r.n = 1;
+  for (auto c : count) r.n *= c;
+  if (r.n == 0) return r;
+  H5Sselect_hyperslab(r.fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  r.mspace = H5Handle(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
+  r.ftype = H5Handle(H5Dget_type(r.ds), H5Tclose);
+  r.half = H5Tget_class(r.ftype.get()) == H5T_FLOAT && H5Tget_size(r.ftype.get()) == 2;
+  r.swap = r.half && H5Tget_order(r.ftype.get()) != H5Tget_order(H5T_NATIVE_USHORT);
+  return r;
+}
+
+void H5File::read_rows_f32_into(const std::string& name, hsize_t first_row, hsize_t rows, float* out,
+                                size_t keep_open_cache_bytes) const {
+  RowRead r = select_rows(name, first_row, rows, keep_open_cache_bytes);
+  if (r.n == 0) return;
   herr_t status;
-  if (half) {
+  if (r.half) {
     // Memory type == file type: HDF5 copies the raw bit patterns; widening here is exact and far
-    // faster than HDF5's soft conversion of a custom float type.
-    std::vector<uint16_t> raw(n);
-    status = H5Dread(ds, ftype.get(), mspace.get(), fspace.get(), H5P_DEFAULT, raw.data());
+    // faster than HDF5's soft conversion of a custom float type. The buffer is kept between reads:
+    // a fresh one per read cost a page fault per 4 KiB.
+    std::vector<uint16_t>& raw = half_buffer_;
+    if (raw.size() < r.n) raw.resize(r.n);
+    status = H5Dread(r.ds, r.ftype.get(), r.mspace.get(), r.fspace.get(), H5P_DEFAULT, raw.data());
     if (status >= 0) {
-      const bool swap = H5Tget_order(ftype.get()) != H5Tget_order(H5T_NATIVE_USHORT);
-      for (size_t i = 0; i < n; ++i)
-        out[i] = half_bits_to_float(swap ? static_cast<uint16_t>((raw[i] >> 8) | (raw[i] << 8)) : raw[i]);
+      if (r.swap)
+        for (size_t i = 0; i < r.n; ++i) raw[i] = static_cast<uint16_t>((raw[i] >> 8) | (raw[i] << 8));
+      half_bits_to_float(raw.data(), r.n, out);
     }
   } else {
-    status = H5Dread(ds, H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT, out);
+    status = H5Dread(r.ds, H5T_NATIVE_FLOAT, r.mspace.get(), r.fspace.get(), H5P_DEFAULT, out);
   }
   BTL_REQUIRE(status >= 0, path_, ": cannot read ", name, " (corrupt file: checksum or format error)");
+}
+
+bool H5File::read_rows_half_bits_into(const std::string& name, hsize_t first_row, hsize_t rows, uint16_t* out,
+                                      size_t keep_open_cache_bytes) const {
+  RowRead r = select_rows(name, first_row, rows, keep_open_cache_bytes);
+  if (!r.half) return false;
+  if (r.n == 0) return true;
+  const herr_t status = H5Dread(r.ds, r.ftype.get(), r.mspace.get(), r.fspace.get(), H5P_DEFAULT, out);
+  BTL_REQUIRE(status >= 0, path_, ": cannot read ", name, " (corrupt file: checksum or format error)");
+  if (r.swap)
+    for (size_t i = 0; i < r.n; ++i) out[i] = static_cast<uint16_t>((out[i] >> 8) | (out[i] << 8));
+  return true;
+}
+
+void H5File::half_bits_to_float(const uint16_t* in, size_t n, float* out) {
+  const float* table = half_table();
+  for (size_t i = 0; i < n; ++i) out[i] = table[in[i]];
 }
 
 void H5File::close() {

@@ -75,6 +75,14 @@ class H5File {
   /// per dataset kept open).
   void read_rows_f32_into(const std::string& name, hsize_t first_row, hsize_t rows, float* out,
                           size_t keep_open_cache_bytes = 0) const;
+  /// For a float16 dataset: reads rows [first_row, first_row + rows) as raw binary16 bits in
+  /// native byte order into `out` and returns true (widen them with half_bits_to_float). Returns
+  /// false, reading nothing, for a dataset of another type. keep_open_cache_bytes as above.
+  bool read_rows_half_bits_into(const std::string& name, hsize_t first_row, hsize_t rows, uint16_t* out,
+                                size_t keep_open_cache_bytes = 0) const;
+  /// Widens n binary16 bit patterns to float32 (exact; a 64 Ki-entry table: attention maps are full
+  /// of subnormal halves, which a branchy conversion handles slowly).
+  static void half_bits_to_float(const uint16_t* in, size_t n, float* out);
   /// Writes a dataset of `dims` from `data` (row-major, element type `kind`).
   void write(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims, const void* data,
              const H5DatasetOptions& options = {});
@@ -103,6 +111,9 @@ class H5File {
   std::string path_;
   H5Handle file_;
   std::map<std::string, H5Handle> open_datasets_;  ///< kept open by write_rows; destroyed before file_
+  struct RowRead;
+  RowRead select_rows(const std::string& name, hsize_t first_row, hsize_t rows, size_t keep_open_cache_bytes) const;
+  mutable std::vector<uint16_t> half_buffer_;  ///< raw binary16 of the last read_rows_f32_into
   mutable std::map<std::string, H5Handle> read_datasets_;  ///< kept open by read_rows_f32_into; destroyed before file_
 };
 

@@ -4,6 +4,11 @@
 # cache entry.
 #
 #   scripts/bench/dependency_heads.sh CACHE_ENTRY_DIR CPP_HEADS_CSV [STAGE_JSON] [--word-from mean|first] [--min-count N] [--poss-rule contract|notebook]
+#   scripts/bench/dependency_heads.sh CONFIG.yaml [options]      (e.g. configs/studies/clark2019.yaml)
+#
+# With a config: extracts (or reuses) its cache entry, untimed; then runs the C++ stage alone
+# (`bertology run CONFIG --set stages=[dependency_heads]` into a temporary output folder, so it is not
+# skipped as up to date), timed, and compares it with the numpy script on the same entry, in one run.
 #
 # CACHE_ENTRY_DIR   the entry the stage read (single sentences with attention: key.json "attention": true,
 #                   "pairs": false), e.g. cache/9c3b9213c4c4a575 (`bertology cache ls` lists them)
@@ -11,9 +16,9 @@
 # STAGE_JSON        its stage.json (default: beside heads.csv); its numeric `seconds` is the C++ time
 # --word-from, --min-count: the stage's clark.word_from / clark.min_relation_count; when not given they are
 #                   looked up in stage.json (keys word_from / min_relation_count, at any depth), else mean / 100.
-# --poss-rule       passed to the numpy script: `contract` (docs/clark2019.md, default) or `notebook` (the
-#                   released notebook: the next word's prediction is scored instead; forms 's and s' only).
-# REPEATS=N (environment, default 1): numpy runs; the fastest one is reported.
+# --poss-rule       passed to the numpy script: `notebook` (default: as the released notebook and the C++
+#                   stage, the next word's prediction is scored instead) or `contract` (a variant).
+# REPEATS=N (environment, default 1): runs of each side (the C++ stage in config mode); the fastest are reported.
 #
 # Compares every row (relation, layer, head, direction): the same `correct` and `count` integers, the same
 # set of rows; reports the number of differing rows and the largest |accuracy difference| (percent points).
@@ -22,12 +27,35 @@
 # imports included); speed-up = numpy (a)+(b) / C++ seconds. Exit status 0 when every row agrees, 1 otherwise.
 set -euo pipefail
 usage() { sed -n '6p' "$0" | sed 's/^# *//' >&2; exit 2; }
-[ $# -ge 2 ] || usage
-ENTRY=$1; CPP_CSV=$2; shift 2
-STAGE_JSON=
-if [ $# -gt 0 ] && [[ "$1" != --* ]]; then STAGE_JSON=$1; shift; fi
+[ $# -ge 1 ] || usage
+STAGE_JSON=; CPP_WALL=
+if [[ "$1" == *.yaml ]]; then
+  CONFIG=$1; shift
+  BIN=${BERTOLOGY:-$(cd "$(dirname "$0")/../.." && pwd)/build/bertology}
+  cpp_out=$(mktemp -d)
+  "$BIN" extract "$CONFIG" > "$cpp_out/extract.log"
+  # REPEATS runs of the stage too; the one with the smallest stage `seconds` is reported.
+  best=
+  for rep in $(seq 1 "${REPEATS:-1}"); do
+    rm -rf "$cpp_out/results"
+    t0=$(date +%s.%N)
+    "$BIN" run "$CONFIG" --set 'stages=[dependency_heads]' --set "study.output_dir=$cpp_out/results" > "$cpp_out/run.log"
+    t1=$(date +%s.%N)
+    sec=$(/usr/bin/python3 -c "import json,glob; print(json.load(open(glob.glob('$cpp_out/results/*/dependency_heads/stage.json')[0]))['seconds'])")
+    if [ -z "$best" ] || [ "$(echo "$sec < $best" | bc)" = 1 ]; then
+      best=$sec; CPP_WALL=$(echo "$t1 - $t0" | bc)
+      rm -rf "$cpp_out/best"; cp -r "$cpp_out/results" "$cpp_out/best"
+    fi
+  done
+  ENTRY=$(sed -n 's/^cache \(.*\): complete.*/\1/p' "$cpp_out/run.log")
+  CPP_CSV=$(ls "$cpp_out"/best/*/dependency_heads/heads.csv)
+else
+  [ $# -ge 2 ] || usage
+  ENTRY=$1; CPP_CSV=$2; shift 2
+  if [ $# -gt 0 ] && [[ "$1" != --* ]]; then STAGE_JSON=$1; shift; fi
+fi
 STAGE_JSON=${STAGE_JSON:-$(dirname "$CPP_CSV")/stage.json}
-WORD_FROM=; MIN_COUNT=; POSS_RULE=contract
+WORD_FROM=; MIN_COUNT=; POSS_RULE=notebook
 while [ $# -gt 0 ]; do
   case "$1" in
     --word-from) WORD_FROM=${2:?}; shift 2 ;;
@@ -84,9 +112,10 @@ for rep in $(seq 1 "$REPEATS"); do
   tail -1 "$work/out.txt" | $PY -c "import json,sys; d=json.load(sys.stdin); d['wall_seconds']=$t1-$t0; print(json.dumps(d))" >> "$work/runs.jsonl"
 done
 
-$PY - "$CPP_CSV" "$work/heads.csv" "$work/runs.jsonl" "$SJ_SECONDS" <<'PY'
+$PY - "$CPP_CSV" "$work/heads.csv" "$work/runs.jsonl" "$SJ_SECONDS" "${CPP_WALL:-}" <<'PY'
 import csv, json, sys
 cpp_path, np_path, runs_path, cpp_seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+cpp_wall = float(sys.argv[5]) if sys.argv[5] else None
 COLS = ["relation", "layer", "head", "direction", "correct", "count", "accuracy"]
 def load(path):
     with open(path, newline="") as f:
@@ -120,7 +149,9 @@ b = min(runs, key=lambda r: r["read_seconds"] + r["compute_seconds"])
 np_s = b["read_seconds"] + b["compute_seconds"]
 print("\n| dependency_heads, %d sequences, %d words | seconds | |" % (b["num_sequences"], b["num_words"]))
 print("|---|---|---|")
-print("| C++ stage (stage.json `seconds`) | %.3f | |" % cpp_seconds)
+print("| C++ stage (stage.json `seconds`: reading, computing, writing) | %.3f | |" % cpp_seconds)
+if cpp_wall is not None:
+    print("| C++ whole command (process start-up, config, cache check, stage) | %.3f | |" % cpp_wall)
 print("| numpy (a) reading: CoNLL-U + HDF5 | %.3f | |" % b["read_seconds"])
 print("| numpy (b) computing | %.3f | |" % b["compute_seconds"])
 print("| numpy (a)+(b) | %.3f | speed-up of C++: %.1f× |" % (np_s, np_s / cpp_seconds if cpp_seconds > 0 else float("inf")))

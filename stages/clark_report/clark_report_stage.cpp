@@ -247,12 +247,14 @@ int run_clark_report(const StageContext& ctx) {
   clusters_section(StageFiles(model_dir + "/head_clusters"), md);
 
   // Figures: the plotting script is compiled into bertology; it needs python3 with matplotlib.
-  const std::string script = out.path("plot_clark2019.py");
+  // The script goes to a private temporary file: results/ keeps only results.
+  const std::string script = unique_temp_name((fs::temp_directory_path() / "bertology_plot_clark2019.py").string());
   write_text_atomic(script, kClarkPlotScript);
   const std::string python = figure_python();
   const int status = python.empty() ? -1
                                     : std::system(cat("'", python, "' '", script, "' '", model_dir, "' > '",
                                                       out.path("figures.log"), "' 2>&1").c_str());
+  fs::remove(script);
   md << "## Figures\n\n";
   if (status != 0) {
     md << "_Some figures could not be drawn (python3 with matplotlib and numpy is needed: "

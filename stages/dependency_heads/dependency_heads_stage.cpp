@@ -1,9 +1,11 @@
 // Stage `dependency_heads`: Clark et al. (2019) §4.2, Table 1 — per relation, the accuracy of
 // every head in both directions, the best head and the best fixed-offset baseline, with UD
 // labels mapped to Stanford Dependencies where an arc-for-arc equivalent exists.
+#include <algorithm>
 #include <map>
 #include <ostream>
 
+#include "pipeline/analysis/attention_pass.h"
 #include "pipeline/analysis/clark_common.h"
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/stage_output.h"
@@ -50,28 +52,46 @@ int run_dependency_heads(const StageContext& ctx) {
     used.push_back(&reader.corpus().sentences[static_cast<size_t>(reader.sequence(i).sentence_a)]);
   DependencyTally tally(used, L, H);
 
+  // This rank's sentences; one with a word that produced no wordpiece has no attention row to read
+  // a prediction from and is skipped (counted).
   int64_t skipped_no_pieces = 0;
-  std::vector<float> words;
-  std::vector<int32_t> unit_word_ids;
+  std::vector<int64_t> sequences;
+  std::vector<DependencyGold> golds(static_cast<size_t>(reader.num_sequences()));
   for (int64_t i = 0; i < reader.num_sequences(); ++i) {
     if (!mine(i, ctx)) continue;
-    if (stop_requested()) throw StopRequested{};
-    const Sentence& sentence = *used[static_cast<size_t>(i)];
-    const DependencyGold gold = dependency_gold(sentence, tally);
-    const int n = static_cast<int>(gold.heads.size());
-    bool complete = true;
-    std::vector<std::vector<float>> per_layer(static_cast<size_t>(L));
-    for (int l = 0; l < L && complete; ++l) {
-      const auto units = reader.word_attention(i, l, from, &unit_word_ids);
-      complete = words_only_attention(units, H, unit_word_ids, n, per_layer[static_cast<size_t>(l)]);
-    }
-    if (!complete) {  // a word without wordpieces: no attention row to read a prediction from
+    const auto seq = reader.sequence(i);
+    std::vector<bool> has_piece(static_cast<size_t>(seq.num_words), false);
+    for (int32_t w : seq.word_ids)
+      if (w >= 0) has_piece[static_cast<size_t>(w)] = true;
+    if (std::find(has_piece.begin(), has_piece.end(), false) != has_piece.end()) {
       ++skipped_no_pieces;
       continue;
     }
-    tally_sentence(gold, tally);
-    for (int l = 0; l < L; ++l) tally_layer(per_layer[static_cast<size_t>(l)].data(), l, gold, tally);
+    golds[static_cast<size_t>(i)] = dependency_gold(*used[static_cast<size_t>(i)], tally);
+    sequences.push_back(i);
   }
+  // Reads on this thread; word-level conversion and scoring on model.threads workers, each with its
+  // own tally (integer counts: the sum does not depend on which worker saw which sentence).
+  const int workers = std::max(1, p.model.threads);
+  std::vector<DependencyTally> partial(static_cast<size_t>(workers), tally);
+  std::vector<std::vector<float>> words(static_cast<size_t>(workers));
+  std::vector<std::vector<int32_t>> unit_word_ids(static_cast<size_t>(workers));
+  attention_pass(reader, sequences, [&](int64_t i, std::vector<std::vector<float>>& attention, int w) {
+    const DependencyGold& gold = golds[static_cast<size_t>(i)];
+    const int n = static_cast<int>(gold.heads.size());
+    const auto seq = reader.sequence(i);
+    DependencyTally& t = partial[static_cast<size_t>(w)];
+    tally_sentence(gold, t);
+    for (int l = 0; l < L; ++l) {
+      const auto units = CacheReader::to_word_level(std::move(attention[static_cast<size_t>(l)]), H,
+                                                    static_cast<int64_t>(seq.input_ids.size()), seq.word_ids.data(),
+                                                    seq.num_words, from, &unit_word_ids[static_cast<size_t>(w)]);
+      if (!words_only_attention(units, H, unit_word_ids[static_cast<size_t>(w)], n, words[static_cast<size_t>(w)]))
+        throw InternalError(cat("dependency_heads: sequence ", i, " lost a word"));
+      tally_layer(words[static_cast<size_t>(w)].data(), l, gold, t);
+    }
+  }, workers, &stop_requested);
+  for (const auto& t : partial) tally.add(t);
   ctx.mpi.allreduce_sum(tally.count);
   ctx.mpi.allreduce_sum(tally.correct);
   ctx.mpi.allreduce_sum(tally.baseline);

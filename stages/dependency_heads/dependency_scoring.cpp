@@ -29,6 +29,12 @@ int DependencyTally::relation_index(const std::string& name) const {
   return it != relations.end() && *it == name ? static_cast<int>(it - relations.begin()) : -1;
 }
 
+void DependencyTally::add(const DependencyTally& other) {
+  for (size_t k = 0; k < count.size(); ++k) count[k] += other.count[k];
+  for (size_t k = 0; k < correct.size(); ++k) correct[k] += other.correct[k];
+  for (size_t k = 0; k < baseline.size(); ++k) baseline[k] += other.baseline[k];
+}
+
 DependencyGold dependency_gold(const Sentence& sentence, const DependencyTally& tally) {
   const size_t n = sentence.words.size();
   BTL_REQUIRE(sentence.annotations.size() == n, sentence.origin,

@@ -36,6 +36,8 @@ struct DependencyTally {
   /// Relations = every DEPREL of `sentences` (plus "all"); zero counts.
   DependencyTally(const std::vector<const Sentence*>& sentences, int layers, int heads);
   int relation_index(const std::string& name) const;  ///< -1 when unknown
+  /// Adds the counts of `other` (same relations and shape).
+  void add(const DependencyTally& other);
   int64_t& correct_at(int r, int layer, int head, int direction) {
     return correct[((static_cast<size_t>(r) * num_layers + layer) * num_heads + head) * 2 + direction];
   }

@@ -125,14 +125,17 @@ TEST(ClarkDependencyHeads, GoldHeadAttentionScoresAllButRootAndNextWordEqualsOff
     EXPECT_EQ(tally.correct_at(static_cast<int>(r), 0, 1, kDepToHead), tally.baseline[r * kNumOffsets + plus_one])
         << tally.relations[r];
   EXPECT_EQ(tally.baseline[0 * kNumOffsets + plus_one], 3);  // The→dog, dog→chased, a→cat
-  // Transposed direction of head 0: for dependent i, the word that attends most to i.
-  // dog(1) gets The; chased(2) gets dog/chased-self excluded.../ cat(4) gets a. Hand count: The←? none
-  // (no one attends to word 0: ties → word 0 excluded → word 1) ...
-  // The: column 0 all zero, argmax skipping 0 -> 1 = dog, gold 2 -> correct.
-  // dog: column 1 has The -> predicts The (1), gold 3 -> wrong.  chased: column 2 has dog, cat, '.'
-  // -> first = dog (2), gold 0 -> wrong.  a: column 3 all zero -> word 0 (1), gold 5 -> wrong.
-  // cat: column 4 has a -> predicts a (4), gold 3 -> wrong.  '.': column 5 all zero -> 1, gold 3 -> wrong.
-  EXPECT_EQ(tally.correct_at(0, 0, 0, kHeadToDep), 1);
+  // Transposed direction of head 0: for dependent i, the word that attends most to i (diagonal
+  // read as 0, ties and all-zero columns to the first word, as numpy's argmax in the notebook):
+  // The: column 0 all zero -> The itself (word 1), gold 2: wrong.  dog: The attends to it -> 1, gold 3:
+  // wrong.  chased: dog, cat and '.' attend to it -> dog (2), gold 0: wrong.  a: column all zero -> 1,
+  // gold 5: wrong.  cat: a -> 4, gold 3: wrong.  '.': all zero -> 1, gold 3: wrong.
+  EXPECT_EQ(tally.correct_at(0, 0, 0, kHeadToDep), 0);
+  // Head 1 transposed: column i holds word i-1 (it attends to its next word): prediction = word i-1,
+  // 1-based i; The: zero column -> The (1) wrong; dog -> The (1) wrong; chased -> dog (2) wrong;
+  // a -> chased (3) wrong; cat -> a (4) wrong; '.' -> cat (5), and '.' itself (diagonal, read as 0)
+  // -> cat: gold 3, wrong. None is right; a word attended by its own dependent would be.
+  EXPECT_EQ(tally.correct_at(0, 0, 1, kHeadToDep), 0);
 }
 
 TEST(ClarkDependencyHeads, PossessiveRuleScoresTheNextWordsPrediction) {
@@ -186,6 +189,8 @@ TEST(ClarkWordAttention, WordsOnlyDropsSpecialUnitsAndDetectsMissingWords) {
   const float row[] = {0.2f, 0.5f, 0.5f, 0.1f};
   EXPECT_EQ(argmax_skipping(row, 4, -1), 1);  // ties: lowest index
   EXPECT_EQ(argmax_skipping(row, 4, 1), 2);
+  const float zeros[] = {0.f, 0.f, 0.f};
+  EXPECT_EQ(argmax_skipping(zeros, 3, 0), 0);  // numpy: argmax of a zeroed row is 0, even the diagonal
 }
 
 TEST(ClarkHeadClusters, ClassicalMdsRecoversPlanarDistances) {
