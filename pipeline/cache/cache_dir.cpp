@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/util/error.h"
@@ -132,7 +133,13 @@ std::vector<CacheEntrySummary> list_cache(const std::string& root) {
     CacheEntrySummary s;
     s.entry.dir = d.path().string();
     const std::string text = read_text(s.entry.key_file());
-    s.key = parse_key_json(text, s.entry.key_file());
+    try {
+      s.key = parse_key_json(text, s.entry.key_file());
+    } catch (const InputError& e) {
+      // Another bertology version's entry, or a damaged one, must not hide the others.
+      std::cerr << "bertology: warning: skipping cache entry " << s.entry.dir << ": " << e.what() << "\n";
+      continue;
+    }
     s.key_digest = sha256_hex(text.data(), text.size());
     if (fs::exists(s.entry.plan_file())) {
       try {

@@ -1,9 +1,13 @@
 #include "pipeline/cache/chunk_compute.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <condition_variable>
 #include <cstdio>
@@ -113,12 +117,19 @@ std::string json_list(const std::vector<int64_t>& v) { return nlohmann::json(v).
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+/// fsync of a closed file (HDF5 does not sync): InternalError when the data cannot be made durable.
+void sync_to_disk(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  const bool ok = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw InternalError(cat(path, ": cannot sync to disk (", std::strerror(errno), ")"));
+}
+
 struct ChunkComputer::Impl {
   ChunkComputeOptions options;
   LoadedBert bert;
   H5Kind kind = H5Kind::F16;
   at::ScalarType stored = at::kHalf;
-  WriterThread writer;
   std::vector<int> attention_layers;           // as ints for ForwardOptions
   at::Tensor heads;                            // [H_sel] int64 index
   bool all_heads = true;
@@ -127,6 +138,8 @@ struct ChunkComputer::Impl {
   int debug_batch_delay_ms = 0;
   std::mutex finished_mu;
   std::vector<ChunkRecord> finished;  // records written by the writer thread, collected by flush()
+  // Declared last: destroyed (its thread joined) before the members its jobs touch.
+  WriterThread writer;
 
   explicit Impl(const ChunkComputeOptions& o) : options(o), writer(o.queue_batches) {
     if (const char* d = std::getenv("BERTOLOGY_DEBUG_BATCH_DELAY_MS")) debug_batch_delay_ms = std::atoi(d);
@@ -353,6 +366,7 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
       ChunkRecord record;
       try {
         file->close();  // flush errors (disk full) surface here
+        sync_to_disk(tmp_path);  // the record below must never describe bytes still in the page cache
         record.index = index;
         record.num_sequences = S;
         record.num_tokens = num_tokens;
@@ -374,6 +388,12 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
     });
     return true;
   } catch (...) {
+    // Let the writer finish what is queued (earlier chunks' finishing jobs come first, so they
+    // still count), then drop anything left of this chunk.
+    try {
+      m.writer.drain();
+    } catch (...) {
+    }
     m.writer.reset();
     *file = H5File();
     std::error_code ec;

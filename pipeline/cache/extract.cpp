@@ -168,18 +168,26 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
   const CacheEntry& entry = outcome.entry;
 
   // 2. A complete entry with the same base and a superset selection serves this request as is.
-  if (!fs::exists(entry.manifest_file())) {
+  // Rank 0 decides and tells the others: ranks looking on their own could see a concurrent run's
+  // manifest appear at different moments and go separate ways.
+  std::string reuse;  // "<entry dir>\n<key digest>\n<chunks>" or empty
+  if (root && !fs::exists(entry.manifest_file())) {
     const std::string base = base_key_digest(key);
-    for (const auto& s : list_cache(p.cache.dir)) {
-      if (!s.complete || s.entry.dir == entry.dir || base_key_digest(s.key) != base || !s.key.selection.covers(sel))
-        continue;
-      outcome.entry = s.entry;
-      outcome.key_digest = s.key_digest;
-      outcome.reused_superset = outcome.complete = true;
-      outcome.chunks_done_before = s.chunks_total;
-      if (root) out << "reusing cache " << s.entry.dir << " (its selection covers this request)\n";
-      return outcome;
-    }
+    for (const auto& s : list_cache(p.cache.dir))
+      if (s.complete && s.entry.dir != entry.dir && base_key_digest(s.key) == base && s.key.selection.covers(sel)) {
+        reuse = cat(s.entry.dir, "\n", s.key_digest, "\n", s.chunks_total);
+        break;
+      }
+  }
+  reuse = mpi.broadcast(reuse);
+  if (!reuse.empty()) {
+    const size_t a = reuse.find('\n'), b = reuse.find('\n', a + 1);
+    outcome.entry.dir = reuse.substr(0, a);
+    outcome.key_digest = reuse.substr(a + 1, b - a - 1);
+    outcome.reused_superset = outcome.complete = true;
+    outcome.chunks_done_before = std::stoll(reuse.substr(b + 1));
+    if (root) out << "reusing cache " << outcome.entry.dir << " (its selection covers this request)\n";
+    return outcome;
   }
 
   // 3. Finished chunks: each rank checks a share (sha256 when verify_on_resume), all agree.
@@ -191,8 +199,9 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
     if (verify_chunk(entry, *record, p.cache.verify_on_resume, &problem)) {
       finished[i] = 1;
     } else {
-      std::cerr << "bertology: warning: " << entry.chunk_file(i) << ": " << problem << "; recomputing it\n";
-      invalidate_chunk(entry, static_cast<int64_t>(i));
+      std::cerr << "bertology: warning: " << entry.chunk_file(i) << ": " << problem
+                << (dry_run ? "; a real run recomputes it\n" : "; recomputing it\n");
+      if (!dry_run) invalidate_chunk(entry, static_cast<int64_t>(i));  // a dry run changes nothing
     }
   }
   mpi.allreduce_max(finished);
@@ -207,7 +216,9 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
     return outcome;
   }
 
-  // 4. The entry's identity files (identical on every rank and every run: written atomically).
+  // 4. The entry's identity files (identical on every rank and every run: written atomically). A
+  // manifest that promises chunks about to be recomputed goes first: readers must not trust it.
+  if (root && !pending.empty()) fs::remove(entry.manifest_file());
   if (root) {
     fs::create_directories(entry.log_dir());
     if (!fs::exists(entry.key_file())) write_text_atomic(entry.key_file(), kjson);
@@ -287,10 +298,10 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
   // 6. Everyone agrees on the outcome; rank 0 writes the manifest when every chunk is finished.
   outcome.stopped = mpi.allreduce_max(stopped) != 0;
   mpi.barrier();
-  int64_t all_done = 1;
+  int64_t missing = 0;
   for (size_t i = 0; i < plan.chunks.size(); ++i)
-    if (!fs::exists(entry.done_file(static_cast<int64_t>(i)))) all_done = 0;
-  outcome.complete = all_done == 1;
+    if (!fs::exists(entry.done_file(static_cast<int64_t>(i)))) missing = 1;
+  outcome.complete = mpi.allreduce_max(missing) == 0;  // every rank reaches the same verdict
   if (root && outcome.complete && !fs::exists(entry.manifest_file())) {
     json chunks = json::array();
     int64_t bytes = 0;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -26,10 +27,24 @@ void require_match(const Config& config, const std::string& key, const std::stri
   if (!value.empty() && !std::regex_match(value, re)) config.fail(key, cat("'", value, "' is not ", what));
 }
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
-    text.replace(pos, from.size(), to);
-  return text;
+/// Fills the template's {{NAME}} placeholders in one pass over the template, so that text inserted
+/// for one placeholder (a user's env value, say) is never searched for the next ones.
+std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values) {
+  std::string out;
+  size_t pos = 0;
+  for (;;) {
+    const size_t open = text.find("{{", pos);
+    if (open == std::string::npos) break;
+    const size_t close = text.find("}}", open + 2);
+    if (close == std::string::npos) break;
+    const auto it = values.find(text.substr(open + 2, close - open - 2));
+    if (it == values.end()) throw InternalError(cat("job template: unknown placeholder ", text.substr(open, close + 2 - open)));
+    out.append(text, pos, open - pos);
+    out += it->second;
+    pos = close + 2;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
 }
 
 /// A YAML double-quoted scalar (for --set values that are paths).
@@ -99,15 +114,15 @@ std::string render_script(const Params& p, const ScriptSpec& spec, const std::st
   for (const auto& u : spec.unit_files) units += (units.empty() ? "" : " ") + shell_single_quote(u, "unit config path");
 
   std::string text = kSlurmJobTemplate;
-  text = replace_all(text, "{{KIND}}", spec.kind);
-  text = replace_all(text, "{{STUDY}}", job_name(p.study.name));
-  text = replace_all(text, "{{SBATCH}}", sbatch_lines);
-  text = replace_all(text, "{{SETUP}}", setup.empty() ? "# (no site setup)" : setup);
-  text = replace_all(text, "{{UNITS}}", units);
-  text = replace_all(text, "{{BINARY}}", shell_single_quote(binary, "slurm.binary"));
-  text = replace_all(text, "{{COMMAND}}", spec.command);
-  text = replace_all(text, "{{EXTRA_SETS}}", s.gpus_per_task > 0 ? " --set model.device=cuda" : "");
-  text = replace_all(text, "{{REQUEUE}}", s.requeue ? "1" : "0");
+  text = fill_template(text, {{"KIND", spec.kind},
+                              {"STUDY", job_name(p.study.name)},
+                              {"SBATCH", sbatch_lines},
+                              {"SETUP", setup.empty() ? "# (no site setup)" : setup},
+                              {"UNITS", units},
+                              {"BINARY", shell_single_quote(binary, "slurm.binary")},
+                              {"COMMAND", spec.command},
+                              {"EXTRA_SETS", s.gpus_per_task > 0 ? " --set model.device=cuda" : ""},
+                              {"REQUEUE", s.requeue ? "1" : "0"}});
   return text;
 }
 

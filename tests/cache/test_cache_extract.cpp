@@ -164,6 +164,9 @@ TEST(CacheExtract, KillNineOfOneRankThenResumeIsByteIdentical) {
   EXPECT_TRUE(no_temp_files(entry));
   EXPECT_EQ(chunk_digests(entry), reference_digests());
   EXPECT_EQ(run_bertology({"cache", "verify", cfg.string()}).code, 0);
+  // The manifest was rewritten for the recomputed chunk: it names its current bytes.
+  const auto manifest = nlohmann::json::parse(slurp(entry / "manifest.json"));
+  EXPECT_EQ(manifest.at("chunks")[1].at("sha256").get<std::string>(), chunk_digests(entry).at("chunk_00001.h5"));
 }
 
 TEST(CacheExtract, SigtermFlushesExitsWithRequeueCodeAndResumes) {
@@ -219,11 +222,21 @@ TEST(CacheExtract, CorruptChunkIsFoundByVerifyAndRecomputed) {
   EXPECT_EQ(v.code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("CORRUPT " + victim.string()), std::string::npos) << v.out;
 
+  // A dry run reports it and changes nothing.
+  auto dry = run_bertology({"extract", cfg.string(), "--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_NE(dry.err.find("a real run recomputes it"), std::string::npos) << dry.err;
+  EXPECT_TRUE(fs::exists(victim));
+  EXPECT_TRUE(fs::exists(entry / "chunk_00001.done.json"));
+
   auto r = run_bertology({"extract", cfg.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("chunk_00001.h5"), std::string::npos) << "no warning about the corrupt chunk: " << r.err;
   EXPECT_EQ(chunk_digests(entry), reference_digests());
   EXPECT_EQ(run_bertology({"cache", "verify", cfg.string()}).code, 0);
+  // The manifest was rewritten for the recomputed chunk: it names its current bytes.
+  const auto manifest = nlohmann::json::parse(slurp(entry / "manifest.json"));
+  EXPECT_EQ(manifest.at("chunks")[1].at("sha256").get<std::string>(), chunk_digests(entry).at("chunk_00001.h5"));
 }
 
 TEST(CacheExtract, ConcurrentRunsOnOneCacheDirectory) {

@@ -232,7 +232,9 @@ TEST(Slurm, InjectionInConfigValuesIsRejectedOrInert) {
   EXPECT_FALSE(fs::exists(pwned));
 
   // Values that are meant to be free text are quoted and stay inert when the job runs.
-  const std::string evil = "$(touch " + pwned.string() + ")`touch " + pwned.string() + "`';touch " + pwned.string() + ";'";
+  // Placeholders of the job template in a value are text too (the template is filled in one pass).
+  const std::string evil = "$(touch " + pwned.string() + ")`touch " + pwned.string() + "`';touch " + pwned.string() +
+                           ";' {{UNITS}}{{BINARY}}";
   auto ok = run_bertology(quickstart_args(d, {"--set", "slurm.env=[\"EVIL=" + evil + "\"]", "--submit"}));
   ASSERT_EQ(ok.code, 0) << ok.out << ok.err;
   auto ids = submitted_ids(ok.out);
@@ -241,6 +243,7 @@ TEST(Slurm, InjectionInConfigValuesIsRejectedOrInert) {
   EXPECT_FALSE(fs::exists(pwned)) << "a config value was executed";
   const std::string script = slurp(d / "job dir" / "extract.sbatch");
   EXPECT_NE(script.find("export EVIL='"), std::string::npos) << script;
+  EXPECT_NE(script.find("{{UNITS}}{{BINARY}}"), std::string::npos) << script;
 }
 
 TEST(Slurm, SweepRendersOneUnitPerModelAndSkipsCompleteOnes) {
