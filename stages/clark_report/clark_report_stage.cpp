@@ -12,6 +12,7 @@
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/cache/cache_dir.h"
+#include "pipeline/cache/cache_reader.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 #include "stages/clark_report/clark2019_paper.h"
@@ -221,6 +222,42 @@ std::string figure_python() {
   return "";
 }
 
+std::string coref_names(const Params& p) {
+  if (p.clark.coref_corpus.empty()) return "not run";
+  std::string names;
+  for (const auto& path : p.clark.coref_corpus)
+    names += (names.empty() ? "`" : ", `") + fs::path(path).lexically_normal().filename().string() + "`";
+  return names;
+}
+
+/// What differs from the paper's setup, so that the numbers are read for what they are.
+void setup_section(const StageContext& ctx, std::ostream& md) {
+  const Params& p = ctx.params;
+  const CacheReader reader = CacheReader::open(ctx.cache.dir);
+  const bool ptb = reader.corpus().format == CorpusFormat::Ptb;
+  md << "## Setup, and how it differs from the paper's\n\n"
+     << "| | this run | paper |\n|---|---|---|\n"
+     << "| model | `" << fs::path(p.model.path).filename().string() << "`, " << reader.num_layers() << " layers × "
+     << reader.num_heads() << " heads | BERT-base uncased, 12 × 12 |\n"
+     << "| surface patterns, clusters | pairs of consecutive corpus sentences, ≤ " << p.tokenizer.max_length
+     << " pieces | 1000 Wikipedia segment pairs of up to 128 tokens |\n"
+     << "| dependencies | " << fs::path(p.corpus.path).filename().string() << (ptb ? " (PTB → Stanford Dependencies)" : " (corpus labels)")
+     << " | PTB-WSJ, Stanford Dependencies |\n"
+     << "| probes: training / evaluation | " << fs::path(p.corpus.path).filename().string() << " / "
+     << (p.clark.test_corpus.empty() ? "last 10% held out" : fs::path(p.clark.test_corpus).filename().string()) << ", "
+     << p.clark.probe_epochs << " epoch(s), word vectors: "
+     << (p.clark.word_vectors.empty() ? "the model's input embeddings" : fs::path(p.clark.word_vectors).filename().string())
+     << " | PTB train / dev, 1 epoch, GloVe 100-d |\n"
+     << "| coreference | " << coref_names(p)
+     << " | CoNLL-2012 (OntoNotes) |\n\n"
+     << "Head numbers of different models are not comparable: compare which behaviours occur and how well the "
+        "best head does against its baseline. "
+     << (ptb ? "" : "UD relations differ from Stanford Dependencies (e.g. UD makes the noun, not the preposition, "
+                    "the head of a prepositional phrase, so `prep`/`pobj` have no UD counterpart); the SD column "
+                    "names only arcs that mean the same in both. ")
+     << "Shorter inputs than Clark's lower the uniform-attention entropy (mean log T).\n\n";
+}
+
 int run_clark_report(const StageContext& ctx) {
   const std::string model_dir = model_output_dir(ctx.params);
   nlohmann::json inputs = nlohmann::json::object();
@@ -239,6 +276,7 @@ int run_clark_report(const StageContext& ctx) {
      << (ctx.params.clark.test_corpus.empty() ? "" : cat("; test corpus: `", fs::path(ctx.params.clark.test_corpus).filename().string(), "`"))
      << ". Heads are 1-based `layer-head` as in the paper. Tables: the stage folders beside this file; "
         "run metadata: `run.json`; algorithms and choices: docs/clark2019.md.\n\n";
+  setup_section(ctx, md);
   patterns_section(StageFiles(model_dir + "/attention_patterns"), md);
   dependency_section(StageFiles(model_dir + "/dependency_heads"), md);
   probe_section(StageFiles(model_dir + "/attention_probe"), md);
