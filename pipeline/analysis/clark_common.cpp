@@ -32,6 +32,5 @@ WordFrom clark_word_from(const Params& params) {
   return params.clark.word_from == "first" ? WordFrom::First : WordFrom::Mean;
 }
 
-std::string entry_name(const CacheEntry& entry) { return std::filesystem::path(entry.dir).filename().string(); }
 
 }  // namespace bertology

@@ -30,8 +30,6 @@ CacheReader open_attention_entry(const CacheEntry& entry, const std::string& sta
 /// WordFrom of `clark.word_from`.
 WordFrom clark_word_from(const Params& params);
 
-/// The entry's directory name: its key digest prefix, recorded in stage.json inputs.
-std::string entry_name(const CacheEntry& entry);
 
 /// True when sequence i belongs to this rank (i mod size == rank).
 inline bool mine(int64_t i, const StageContext& ctx) { return i % ctx.mpi.size() == ctx.mpi.rank(); }

@@ -17,6 +17,8 @@ std::string model_output_dir(const Params& params) {
   return (fs::path(params.study.output_dir) / model).string();
 }
 
+std::string entry_name(const CacheEntry& entry) { return fs::path(entry.dir).filename().string(); }
+
 StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::json inputs)
     : ctx_(ctx), stage_(std::move(stage)), inputs_(std::move(inputs)), start_(std::chrono::steady_clock::now()) {
   dir_ = (fs::path(model_output_dir(ctx.params)) / stage_).string();

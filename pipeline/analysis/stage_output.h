@@ -45,4 +45,7 @@ class StageOutput {
 /// The folder every stage of this run writes under: <study.output_dir>/<model folder name>.
 std::string model_output_dir(const Params& params);
 
+/// A cache entry's directory name (its key digest prefix), recorded in stage.json inputs.
+std::string entry_name(const CacheEntry& entry);
+
 }  // namespace bertology

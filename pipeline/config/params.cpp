@@ -84,6 +84,27 @@ Params params_from_config(const Config& cfg) {
   p.clark.gradient_sequences = cfg.get_int("clark.gradient_sequences");
   p.clark.mask_probability = cfg.get_float("clark.mask_probability");
 
+  p.probe.model = cfg.get_string("probe.model");
+  p.probe.hidden = cfg.get_int("probe.hidden");
+  p.probe.dropout = cfg.get_float("probe.dropout");
+  p.probe.optimizer = cfg.get_string("probe.optimizer");
+  p.probe.lr = cfg.get_float("probe.lr");
+  p.probe.weight_decay = cfg.get_float("probe.weight_decay");
+  p.probe.batch_size = cfg.get_int("probe.batch_size");
+  p.probe.max_epochs = to_int(cfg, "probe.max_epochs");
+  p.probe.patience = to_int(cfg, "probe.patience");
+  p.probe.dev_fraction = cfg.get_float("probe.dev_fraction");
+  p.probe.seeds = to_int(cfg, "probe.seeds");
+  p.probe.layers = cfg.get_ints("probe.layers");
+  p.probe.test_corpus = cfg.get_string("probe.test_corpus");
+  p.probe.tasks = cfg.get_strings("probe.tasks");
+  p.lin.data_dir = cfg.get_string("lin.data_dir");
+  p.lin.nth = cfg.get_ints("lin.nth");
+  p.lin.nth_corpus = cfg.get_string("lin.nth_corpus");
+  p.lin.max_sentences_per_file = cfg.get_int("lin.max_sentences_per_file");
+  p.structural.rank = cfg.get_int("structural.rank");
+  p.structural.batch_sentences = cfg.get_int("structural.batch_sentences");
+
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");
 

@@ -100,6 +100,38 @@ struct ClarkParams {
   double mask_probability = 0.15;            ///< attention_gradients: pieces masked
 };
 
+/// Section `probe`: probing classifiers (docs/probing.md).
+struct ProbeParams {
+  std::string model = "linear";          ///< linear | dropout_linear | mlp
+  int64_t hidden = 256;
+  double dropout = 0.1;
+  std::string optimizer = "adam";        ///< adam | adamw
+  double lr = 0.001;
+  double weight_decay = 0.0;
+  int64_t batch_size = 64;
+  int max_epochs = 20;
+  int patience = 3;
+  double dev_fraction = 0.1;
+  int seeds = 3;
+  std::vector<int64_t> layers;           ///< empty = all
+  std::string test_corpus;
+  std::vector<std::string> tasks = {"upos", "xpos", "deprel", "arc"};
+};
+
+/// Section `lin`: Lin et al. (2019) data.
+struct LinParams {
+  std::string data_dir;
+  std::vector<int64_t> nth = {1, 2, 4, 8};
+  std::string nth_corpus;                ///< "" = corpus.path
+  int64_t max_sentences_per_file = 0;    ///< 0 = all
+};
+
+/// Section `structural`: Hewitt & Manning's probe.
+struct StructuralParams {
+  int64_t rank = 128;
+  int64_t batch_sentences = 20;
+};
+
 /// Section `runtime`.
 struct RuntimeParams {
   int64_t seed = 1234;             ///< seed of every random number generator, >= 0
@@ -118,6 +150,9 @@ struct Params {
   SlurmParams slurm;                ///< section `slurm`
   std::vector<std::string> sweep_models;  ///< section `sweep`: models of a sweep ("" = model.path)
   ClarkParams clark;                ///< section `clark`
+  ProbeParams probe;                ///< section `probe`
+  LinParams lin;                    ///< section `lin`
+  StructuralParams structural;      ///< section `structural`
   RuntimeParams runtime;            ///< section `runtime`
   std::vector<std::string> stages;  ///< pipeline stages to run, in order
 };

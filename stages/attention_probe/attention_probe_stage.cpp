@@ -19,7 +19,8 @@
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
 #include "stages/attention_probe/attention_probes.h"
-#include "stages/attention_probe/random_init_model.h"
+#include "pipeline/model/derived_models.h"
+#include "pipeline/probe/token_tasks.h"
 
 namespace bertology {
 namespace {
@@ -96,12 +97,6 @@ class WordVectors {
   std::map<std::string, std::vector<float>> glove_table_;
 };
 
-/// Punctuation is left out of UAS: UPOS PUNCT, or the PTB punctuation tags.
-bool is_punctuation(const WordAnnotation& a) {
-  static const std::set<std::string> ptb = {"``", "''", ",", ".", ":", "-LRB-", "-RRB-", "#", "$"};
-  return a.upos == "PUNCT" || ptb.count(a.upos) > 0 || ptb.count(a.xpos) > 0;
-}
-
 /// Probe inputs of the sequences `seqs` of an entry. Without attention only gold, punctuation and
 /// word vectors are filled. Sentences with a word that produced no piece are skipped (counted).
 std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std::vector<int64_t>& seqs, WordFrom from,
@@ -158,13 +153,7 @@ std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std:
 }
 
 std::string random_init_model_dir(const Params& p) {
-  namespace fs = std::filesystem;
-  std::string weights;
-  for (const char* name : {"model.safetensors", "pytorch_model.bin"})
-    if (weights.empty() && fs::exists(fs::path(p.model.path) / name)) weights = (fs::path(p.model.path) / name).string();
-  BTL_REQUIRE(!weights.empty(), p.model.path, ": no weights (expected model.safetensors or pytorch_model.bin)");
-  const std::string id = sha256_file(weights) + " seed " + std::to_string(p.runtime.seed);
-  return (fs::path(p.cache.dir) / "models" / cat("random-init-", sha256_hex(id.data(), id.size()).substr(0, 16))).string();
+  return derived_model_dir(p.cache.dir, p.model.path, cat("random-init seed ", p.runtime.seed));
 }
 
 struct ProbeJob {

@@ -98,6 +98,15 @@ std::map<std::string, std::string> chunk_digests(const fs::path& cache) {
   return out;
 }
 
+/// Waits until `path` contains `text` (the requeued run has started), up to timeout_s seconds.
+bool wait_for_text(const fs::path& path, const std::string& text, int timeout_s) {
+  for (int i = 0; i < timeout_s * 5; ++i) {
+    if (fs::exists(path) && slurp(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
 bool manifest_present(const fs::path& cache) {
   std::error_code ec;
   if (!fs::exists(cache, ec)) return false;
@@ -174,6 +183,10 @@ TEST(Slurm, RequeuedExtractionResumesToTheSameBytes) {
   auto q = run_sh("scontrol requeue " + ids["extract"] + "_0");
   ASSERT_EQ(q.code, 0) << q.err;
   ASSERT_TRUE(release_requeued(ids["extract"] + "_0"));
+  // The requeued run must start before "no job active" means "done" (on a loaded machine the
+  // released job can sit between states that squeue shows as neither pending nor running).
+  const fs::path out_log = d / "job dir" / "logs" / ("extract_" + ids["extract"] + "_0.out");
+  ASSERT_TRUE(wait_for_text(out_log, "(restart 1)", 400)) << job_states(ids["extract"]) << slurp(out_log);
   ASSERT_TRUE(wait_jobs({ids["extract"], ids["stages"]}, 400)) << job_states(ids["extract"]);
   EXPECT_NE(job_states(ids["stages"]).find("COMPLETED"), std::string::npos) << job_states(ids["stages"]);
   const std::string log = slurp(d / "job dir" / "logs" / ("extract_" + ids["extract"] + "_0.out"));
@@ -195,6 +208,8 @@ TEST(Slurm, PreemptionSignalFlushesRequeuesAndResumes) {
   auto s = run_sh("scancel --batch --signal=USR1 " + ids["extract"] + "_0");
   ASSERT_EQ(s.code, 0) << s.err;
   ASSERT_TRUE(release_requeued(ids["extract"] + "_0")) << "the job did not requeue itself";
+  const fs::path out_log = d / "job dir" / "logs" / ("extract_" + ids["extract"] + "_0.out");
+  ASSERT_TRUE(wait_for_text(out_log, "(restart 1)", 400)) << job_states(ids["extract"]) << slurp(out_log);
   ASSERT_TRUE(wait_jobs({ids["extract"], ids["stages"]}, 400)) << job_states(ids["extract"]);
   const std::string log = slurp(d / "job dir" / "logs" / ("extract_" + ids["extract"] + "_0.out"));
   EXPECT_NE(log.find("requeueing job"), std::string::npos) << log;

@@ -389,6 +389,29 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "  gradient_model: \"\"\n"
                          "  gradient_sequences: 200\n"
                          "  mask_probability: 0.15\n"
+                         "probe:\n"
+                         "  model: linear\n"
+                         "  hidden: 256\n"
+                         "  dropout: 0.1\n"
+                         "  optimizer: adam\n"
+                         "  lr: 0.001\n"
+                         "  weight_decay: 0.0\n"
+                         "  batch_size: 64\n"
+                         "  max_epochs: 20\n"
+                         "  patience: 3\n"
+                         "  dev_fraction: 0.1\n"
+                         "  seeds: 3\n"
+                         "  layers: []\n"
+                         "  test_corpus: \"\"\n"
+                         "  tasks: [upos, xpos, deprel, arc]\n"
+                         "lin:\n"
+                         "  data_dir: \"\"\n"
+                         "  nth: [1, 2, 4, 8]\n"
+                         "  nth_corpus: \"\"\n"
+                         "  max_sentences_per_file: 0\n"
+                         "structural:\n"
+                         "  rank: 128\n"
+                         "  batch_sentences: 20\n"
                          "runtime:\n"
                          "  seed: 1234\n"
                          "  log_level: info\n"
@@ -500,6 +523,22 @@ TEST_F(ConfigTest, ParamsDefaultsMirrorSchemaDefaults) {
   EXPECT_EQ(from_schema.clark.coref_corpus, built.clark.coref_corpus);
   EXPECT_EQ(from_schema.clark.gradient_sequences, built.clark.gradient_sequences);
   EXPECT_DOUBLE_EQ(from_schema.clark.mask_probability, built.clark.mask_probability);
+  EXPECT_EQ(from_schema.probe.model, built.probe.model);
+  EXPECT_EQ(from_schema.probe.hidden, built.probe.hidden);
+  EXPECT_DOUBLE_EQ(from_schema.probe.dropout, built.probe.dropout);
+  EXPECT_EQ(from_schema.probe.optimizer, built.probe.optimizer);
+  EXPECT_DOUBLE_EQ(from_schema.probe.lr, built.probe.lr);
+  EXPECT_DOUBLE_EQ(from_schema.probe.weight_decay, built.probe.weight_decay);
+  EXPECT_EQ(from_schema.probe.batch_size, built.probe.batch_size);
+  EXPECT_EQ(from_schema.probe.max_epochs, built.probe.max_epochs);
+  EXPECT_EQ(from_schema.probe.patience, built.probe.patience);
+  EXPECT_DOUBLE_EQ(from_schema.probe.dev_fraction, built.probe.dev_fraction);
+  EXPECT_EQ(from_schema.probe.seeds, built.probe.seeds);
+  EXPECT_EQ(from_schema.probe.tasks, built.probe.tasks);
+  EXPECT_EQ(from_schema.lin.nth, built.lin.nth);
+  EXPECT_EQ(from_schema.lin.max_sentences_per_file, built.lin.max_sentences_per_file);
+  EXPECT_EQ(from_schema.structural.rank, built.structural.rank);
+  EXPECT_EQ(from_schema.structural.batch_sentences, built.structural.batch_sentences);
 }
 
 TEST_F(ConfigTest, ParamsRejectIntsTooLargeForTheirField) {

@@ -1,5 +1,6 @@
-#include "stages/attention_probe/random_init_model.h"
+#include "pipeline/model/derived_models.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "pipeline/model/safetensors.h"
 #include "pipeline/model/torch_bin.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
 
 namespace fs = std::filesystem;
 
@@ -53,14 +55,18 @@ RawTensor filled(const std::vector<int64_t>& shape, float value) {
   return t;
 }
 
-}  // namespace
-
-void write_random_init_model(const std::string& model_dir, const std::string& out_dir, uint64_t seed) {
-  if (fs::exists(fs::path(out_dir) / "model.safetensors")) return;
+std::string weights_path(const std::string& model_dir) {
   const auto st = fs::path(model_dir) / "model.safetensors", bin = fs::path(model_dir) / "pytorch_model.bin";
-  const StateDict original = fs::exists(st) ? read_safetensors(st.string())
-                             : fs::exists(bin) ? read_torch_bin(bin.string())
-                                               : throw InputError(cat(model_dir, ": no weights (expected model.safetensors or pytorch_model.bin)"));
+  if (fs::exists(st)) return st.string();
+  if (fs::exists(bin)) return bin.string();
+  throw InputError(cat(model_dir, ": no weights (expected model.safetensors or pytorch_model.bin)"));
+}
+
+/// The original's weights; creates out_dir with copies of its config, vocabulary and tokenizer config.
+StateDict start_derived(const std::string& model_dir, const std::string& out_dir) {
+  const std::string weights = weights_path(model_dir);
+  StateDict original = weights.size() > 12 && weights.substr(weights.size() - 12) == ".safetensors" ? read_safetensors(weights)
+                                                                                                     : read_torch_bin(weights);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   BTL_REQUIRE(!ec, out_dir, ": cannot create (", ec.message(), ")");
@@ -68,6 +74,36 @@ void write_random_init_model(const std::string& model_dir, const std::string& ou
     const auto from = fs::path(model_dir) / name;
     if (fs::exists(from)) write_text_atomic((fs::path(out_dir) / name).string(), read_text(from.string()));
   }
+  return original;
+}
+
+}  // namespace
+
+std::string derived_model_dir(const std::string& cache_dir, const std::string& model_dir, const std::string& how) {
+  const std::string id = sha256_file(weights_path(model_dir)) + " " + how;
+  std::string name = how;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  return (fs::path(cache_dir) / "models" / cat(name, "-", sha256_hex(id.data(), id.size()).substr(0, 16))).string();
+}
+
+void write_model_without_positions(const std::string& model_dir, const std::string& out_dir) {
+  if (fs::exists(fs::path(out_dir) / "model.safetensors")) return;
+  StateDict weights = start_derived(model_dir, out_dir);
+  bool found = false;
+  for (auto& [name, tensor] : weights)
+    if (name.size() >= 36 && name.substr(name.size() - 36) == "embeddings.position_embeddings.weight") {
+      std::fill(tensor.data.begin(), tensor.data.end(), uint8_t{0});  // +0.0 in every float format
+      found = true;
+    }
+  BTL_REQUIRE(found, model_dir, ": no embeddings.position_embeddings.weight to zero");
+  write_safetensors((fs::path(out_dir) / "model.safetensors").string(), weights,
+                    {{"bertology", "position embeddings set to zero"}, {"source", fs::path(model_dir).filename().string()}});
+}
+
+void write_random_init_model(const std::string& model_dir, const std::string& out_dir, uint64_t seed) {
+  if (fs::exists(fs::path(out_dir) / "model.safetensors")) return;
+  const StateDict original = start_derived(model_dir, out_dir);
   NormalSource normal(seed);
   StateDict out;
   // std::map iterates by name: the draw order, hence the bytes, are fixed.

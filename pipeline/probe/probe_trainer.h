@@ -1,0 +1,71 @@
+// Probing classifiers over cached features, trained with LibTorch (the header is torch-free).
+//
+//   ProbeData train = ..., dev = ..., test = ...;   // rows of features and their labels
+//   ProbeOptions o; o.num_classes = 17; o.seed = 1234;
+//   ProbeResult r = train_probe(train, dev, test, o, &stop_requested);
+//   r.test.accuracy();                              // percent
+//
+// Models (ProbeOptions::model): "linear" (softmax regression), "dropout_linear" (Lin et al.:
+// dropout, then linear), "mlp" (one hidden layer, ReLU, dropout). With mix_layers = M > 0 the
+// features are M layers of each row and the probe first forms Tenney's scalar mix
+// γ Σ_m softmax(a)_m x_m (a, γ learned jointly). Training: minibatches of `batch_size` rows in an
+// order shuffled per epoch from `seed`, Adam or AdamW, at most `max_epochs` epochs, stopping after
+// `patience` epochs without a better dev accuracy; the best dev epoch's weights are evaluated.
+// Position tasks (Lin et al.'s per-token binary classifier): labels are 0/1 per token, `groups`
+// delimit sentences, and a sentence counts as correct when its token with the highest class-1
+// logit is its (first) token labelled 1. Deterministic for fixed options and torch threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bertology {
+
+/// One split of a probing task.
+struct ProbeData {
+  int64_t rows = 0;                ///< examples (tokens or words)
+  int64_t dim = 0;                 ///< feature size of one layer
+  int64_t layers = 1;              ///< layers per row (> 1 only with ProbeOptions::mix_layers)
+  std::vector<float> features;     ///< [rows, layers, dim] row-major
+  std::vector<int64_t> labels;     ///< [rows], 0 .. num_classes-1
+  std::vector<int64_t> groups;     ///< position tasks: sentence g owns rows [groups[g], groups[g+1])
+};
+
+struct ProbeOptions {
+  std::string model = "linear";    ///< linear | dropout_linear | mlp
+  int64_t num_classes = 2;
+  int64_t hidden = 256;            ///< mlp hidden units
+  double dropout = 0.1;            ///< dropout_linear and mlp
+  std::string optimizer = "adam";  ///< adam | adamw
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  int64_t batch_size = 32;
+  int max_epochs = 20;
+  int patience = 3;
+  uint64_t seed = 1234;
+  int64_t mix_layers = 0;          ///< > 0: learn a scalar mix over that many layers per row
+  bool position_task = false;      ///< Lin-style: evaluate per group (see the file comment)
+};
+
+/// Correct / total (examples, or sentences for position tasks).
+struct ProbeScore {
+  int64_t correct = 0, count = 0;
+  double accuracy() const { return count > 0 ? 100.0 * correct / count : 0.0; }
+};
+
+struct ProbeResult {
+  ProbeScore dev, test;
+  int epochs = 0;                  ///< epochs trained (including those after the best)
+  int best_epoch = 0;              ///< 1-based epoch whose weights were kept
+  std::vector<double> mix_weights; ///< softmax(a) of a scalar-mix probe, else empty
+  double mix_gamma = 1.0;
+  std::vector<ProbeScore> extra;   ///< scores on train_probe's `extra_tests`, in order
+};
+
+/// Trains on `train`, selects on `dev`, scores `test` (and every split of `extra_tests`).
+/// `should_stop` (may be null) is polled between batches; StopRequested is thrown when it says so.
+ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const ProbeData& test, const ProbeOptions& options,
+                        bool (*should_stop)() = nullptr, const std::vector<const ProbeData*>& extra_tests = {});
+
+}  // namespace bertology

@@ -1,0 +1,48 @@
+// Hewitt & Manning (2019)'s structural probes, trained with LibTorch (the header is torch-free).
+//   distance: d_B(i, j) = ‖B(h_i − h_j)‖² fitted to the tree distance between words i and j,
+//             loss Σ_sentences (1/n²) Σ_{i,j} |d_tree − d_B| (mean over the batch's sentences);
+//   depth:    ‖B h_i‖² fitted to the depth of word i, loss Σ (1/n) Σ_i |depth − ‖B h_i‖²|.
+// B is [rank, d], initialised U(−0.05, 0.05) from the seed; Adam; batches of sentences; early
+// stopping on the dev loss. Evaluation as Hewitt's reporter (pipeline/probe/tree_metrics.h):
+// UUAS of the predicted distances' minimum spanning tree and root accuracy of the least deep
+// word, both without punctuation; DSpr and NSpr (Spearman, averaged per sentence length, then
+// over lengths 5–50) over all words, as Hewitt computes them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bertology {
+
+struct StructuralSentence {
+  int n = 0;                    ///< words
+  std::vector<float> vectors;   ///< [n, d]
+  std::vector<int> heads;       ///< CoNLL heads, 1-based, 0 = root
+  std::vector<bool> keep;       ///< not punctuation
+};
+
+struct StructuralOptions {
+  std::string kind = "distance";  ///< distance | depth
+  int64_t rank = 128;
+  double lr = 1e-3;
+  int64_t batch_sentences = 20;
+  int max_epochs = 40;
+  int patience = 5;
+  uint64_t seed = 1234;
+};
+
+struct StructuralResult {
+  double uuas = 0, dspr = 0;       ///< distance probe (NaN for depth)
+  double root_accuracy = 0, nspr = 0;  ///< depth probe (NaN for distance)
+  int epochs = 0, best_epoch = 0;
+  int64_t sentences = 0;           ///< test sentences
+};
+
+/// `dim` = d. `should_stop` (may be null) is polled between batches (StopRequested).
+StructuralResult train_structural_probe(const std::vector<StructuralSentence>& train,
+                                        const std::vector<StructuralSentence>& dev,
+                                        const std::vector<StructuralSentence>& test, int64_t dim,
+                                        const StructuralOptions& options, bool (*should_stop)() = nullptr);
+
+}  // namespace bertology

@@ -1,0 +1,175 @@
+#include "pipeline/probe/token_tasks.h"
+
+#include <algorithm>
+#include <set>
+
+#include "pipeline/util/error.h"
+
+namespace bertology {
+
+TokenTask parse_token_task(const std::string& name) {
+  if (name == "upos") return TokenTask::Upos;
+  if (name == "xpos") return TokenTask::Xpos;
+  if (name == "deprel") return TokenTask::Deprel;
+  if (name == "arc") return TokenTask::Arc;
+  throw InputError(cat("probe.tasks: unknown task '", name, "' (upos, xpos, deprel, arc)"));
+}
+
+const char* token_task_name(TokenTask task) {
+  switch (task) {
+    case TokenTask::Upos: return "upos";
+    case TokenTask::Xpos: return "xpos";
+    case TokenTask::Deprel: return "deprel";
+    case TokenTask::Arc: return "arc";
+  }
+  return "?";
+}
+
+bool is_punctuation(const WordAnnotation& a) {
+  static const std::set<std::string> ptb = {"``", "''", ",", ".", ":", "-LRB-", "-RRB-", "#", "$"};
+  return a.upos == "PUNCT" || ptb.count(a.upos) > 0 || ptb.count(a.xpos) > 0;
+}
+
+ProbeOptions probe_options(const Params& p) {
+  ProbeOptions o;
+  o.model = p.probe.model;
+  o.hidden = p.probe.hidden;
+  o.dropout = p.probe.dropout;
+  o.optimizer = p.probe.optimizer;
+  o.lr = p.probe.lr;
+  o.weight_decay = p.probe.weight_decay;
+  o.batch_size = p.probe.batch_size;
+  o.max_epochs = p.probe.max_epochs;
+  o.patience = p.probe.patience;
+  return o;
+}
+
+nlohmann::json probe_options_json(const ProbeOptions& o) {
+  return {{"model", o.model},       {"hidden", o.hidden},         {"dropout", o.dropout},
+          {"optimizer", o.optimizer}, {"lr", o.lr},               {"weight_decay", o.weight_decay},
+          {"batch_size", o.batch_size}, {"max_epochs", o.max_epochs}, {"patience", o.patience}};
+}
+
+CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage) {
+  CacheReader reader = CacheReader::open(entry.dir);
+  BTL_REQUIRE(reader.word_pooling() != "none", stage, ": cache entry ", entry.dir,
+              " has no word-pooled hidden states; set extract.word_pooling: mean");
+  return reader;
+}
+
+std::vector<int64_t> probe_layers(const Params& p, const CacheReader& reader) {
+  if (p.probe.layers.empty()) return reader.layers();
+  for (int64_t l : p.probe.layers)
+    BTL_REQUIRE(std::find(reader.layers().begin(), reader.layers().end(), l) != reader.layers().end(),
+                "probe.layers: layer ", l, " is not in the cache entry (extract.layers)");
+  return p.probe.layers;
+}
+
+TokenSplits token_splits(const CacheReader& train_reader, const CacheReader& test_reader, bool held_out,
+                         double dev_fraction) {
+  TokenSplits s;
+  s.train_reader = &train_reader;
+  s.test_reader = &test_reader;
+  int64_t n = train_reader.num_sequences();
+  if (held_out) {
+    const int64_t test = std::max<int64_t>(1, n / 10);
+    for (int64_t i = n - test; i < n; ++i) s.test.push_back(i);
+    n -= test;
+  } else {
+    for (int64_t i = 0; i < test_reader.num_sequences(); ++i) s.test.push_back(i);
+  }
+  const int64_t dev = static_cast<int64_t>(dev_fraction * static_cast<double>(n));
+  for (int64_t i = 0; i < n; ++i) (i < n - dev ? s.train : s.dev).push_back(i);
+  BTL_REQUIRE(!s.train.empty() && !s.test.empty(), "probes: too few sentences for training and test sets");
+  return s;
+}
+
+const FloatMatrix& LayerCache::get(const CacheReader& reader, int64_t layer) {
+  const auto key = std::make_pair(&reader, layer);
+  auto it = loaded_.find(key);
+  if (it == loaded_.end()) it = loaded_.emplace(key, reader.load_layer_words(static_cast<int>(layer))).first;
+  return it->second;
+}
+
+namespace {
+
+/// One example: the word row(s) whose vectors make its features, and its label.
+struct Example {
+  int64_t row = 0, head_row = -1;  // rows of load_layer_words(); head_row >= 0 for arcs
+  std::string label;
+};
+
+std::vector<Example> examples(TokenTask task, const CacheReader& reader, const std::vector<int64_t>& sequences) {
+  std::vector<Example> out;
+  for (int64_t i : sequences) {
+    const auto seq = reader.sequence(i);
+    const Sentence& s = reader.corpus().sentences[static_cast<size_t>(seq.sentence_a)];
+    BTL_REQUIRE(s.annotations.size() == s.words.size(), s.origin, ": token probes need CoNLL-U annotations");
+    const int64_t base = reader.word_offset(i);
+    for (size_t w = 0; w < s.words.size(); ++w) {
+      const auto& a = s.annotations[w];
+      Example e;
+      e.row = base + static_cast<int64_t>(w);
+      switch (task) {
+        case TokenTask::Upos: e.label = a.upos; break;
+        case TokenTask::Xpos: e.label = a.xpos; break;
+        case TokenTask::Deprel: e.label = a.deprel; break;
+        case TokenTask::Arc:
+          if (a.head <= 0) continue;
+          e.head_row = base + a.head - 1;
+          e.label = a.deprel;
+          break;
+      }
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+ProbeData assemble(const std::vector<Example>& ex, const CacheReader& reader, LayerCache& layers,
+                   const std::vector<int64_t>& which, const std::map<std::string, int64_t>& label_index, bool arc) {
+  ProbeData d;
+  d.rows = static_cast<int64_t>(ex.size());
+  d.layers = static_cast<int64_t>(which.size());
+  const int64_t h = reader.hidden_size();
+  d.dim = arc ? 2 * h : h;
+  d.features.resize(static_cast<size_t>(d.rows * d.layers * d.dim));
+  for (size_t m = 0; m < which.size(); ++m) {
+    const FloatMatrix& words = layers.get(reader, which[m]);
+    for (size_t r = 0; r < ex.size(); ++r) {
+      float* dst = d.features.data() + (static_cast<int64_t>(r) * d.layers + static_cast<int64_t>(m)) * d.dim;
+      if (arc) {
+        std::copy_n(words.row(ex[r].head_row), h, dst);
+        std::copy_n(words.row(ex[r].row), h, dst + h);
+      } else {
+        std::copy_n(words.row(ex[r].row), h, dst);
+      }
+    }
+  }
+  for (const auto& e : ex) {
+    const auto it = label_index.find(e.label);
+    d.labels.push_back(it == label_index.end() ? -1 : it->second);
+  }
+  return d;
+}
+
+}  // namespace
+
+TaskData task_data(TokenTask task, const TokenSplits& splits, LayerCache& layers, const std::vector<int64_t>& which) {
+  const auto train = examples(task, *splits.train_reader, splits.train);
+  const auto dev = examples(task, *splits.train_reader, splits.dev);
+  const auto test = examples(task, *splits.test_reader, splits.test);
+  std::set<std::string> names;
+  for (const auto& e : train) names.insert(e.label);
+  TaskData t;
+  t.label_names.assign(names.begin(), names.end());
+  std::map<std::string, int64_t> index;
+  for (size_t k = 0; k < t.label_names.size(); ++k) index[t.label_names[k]] = static_cast<int64_t>(k);
+  const bool arc = task == TokenTask::Arc;
+  t.train = assemble(train, *splits.train_reader, layers, which, index, arc);
+  t.dev = assemble(dev, *splits.train_reader, layers, which, index, arc);
+  t.test = assemble(test, *splits.test_reader, layers, which, index, arc);
+  return t;
+}
+
+}  // namespace bertology

@@ -1,0 +1,68 @@
+// Word-level probing tasks from CoNLL-U annotations (Tenney et al.'s token tasks), built from
+// cache entries with word-pooled hidden states; shared by token_probes and scalar_mix.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/cache/cache_reader.h"
+#include "pipeline/config/params.h"
+#include "pipeline/probe/probe_trainer.h"
+
+namespace bertology {
+
+/// upos, xpos, deprel (a word's relation), arc (the relation of head → dependent, from the
+/// concatenation [v_head ; v_dependent]; root words are not examples).
+enum class TokenTask { Upos, Xpos, Deprel, Arc };
+TokenTask parse_token_task(const std::string& name);  ///< InputError naming probe.tasks otherwise
+const char* token_task_name(TokenTask task);
+
+/// Punctuation, left out of attachment scores: UPOS PUNCT, or a PTB punctuation tag
+/// (`` '' , . : -LRB- -RRB- # $) in UPOS or XPOS.
+bool is_punctuation(const WordAnnotation& a);
+
+/// The probe.* section as trainer options (num_classes and seed are set per job).
+ProbeOptions probe_options(const Params& p);
+nlohmann::json probe_options_json(const ProbeOptions& o);
+
+/// Opens an entry that must hold word-pooled hidden states (InputError naming `stage` otherwise).
+CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage);
+/// probe.layers (all stored layers when empty); InputError when one is not stored.
+std::vector<int64_t> probe_layers(const Params& p, const CacheReader& reader);
+
+/// Sequences of the training, dev and test sets. Without a test corpus (held_out) the last 10% of
+/// the training entry's sequences are the test set. The dev set is the last `dev_fraction` of the
+/// remaining training sequences.
+struct TokenSplits {
+  const CacheReader* train_reader = nullptr;  ///< holds train and dev
+  const CacheReader* test_reader = nullptr;
+  std::vector<int64_t> train, dev, test;      ///< sequence indices
+};
+TokenSplits token_splits(const CacheReader& train_reader, const CacheReader& test_reader, bool held_out,
+                         double dev_fraction);
+
+/// Word-pooled layers loaded once per process and reader.
+class LayerCache {
+ public:
+  LayerCache(const CacheReader& train, const CacheReader& test) : train_(train), test_(test) {}
+  const FloatMatrix& get(const CacheReader& reader, int64_t layer);
+
+ private:
+  const CacheReader& train_;
+  const CacheReader& test_;
+  std::map<std::pair<const CacheReader*, int64_t>, FloatMatrix> loaded_;
+};
+
+/// The three splits of a task; labels are indices into label_names (the training labels,
+/// sorted); a dev/test label unseen in training is -1 (always wrong).
+struct TaskData {
+  ProbeData train, dev, test;
+  std::vector<std::string> label_names;
+};
+/// Features of one layer (`layers` = {l}) or, for a scalar mix, of several ([rows, M, d]).
+TaskData task_data(TokenTask task, const TokenSplits& splits, LayerCache& layers, const std::vector<int64_t>& which);
+
+}  // namespace bertology

@@ -1,0 +1,116 @@
+// Stage `structural_probe`: Hewitt & Manning (2019)'s distance and depth probes on the word vectors
+// of every layer: UUAS, DSpr, root accuracy, NSpr. Files: docs/probing.md.
+#include <cmath>
+#include <ostream>
+
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/job_grid.h"
+#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/model/checkpoint.h"
+#include "pipeline/probe/structural_probe.h"
+#include "pipeline/probe/token_tasks.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+
+namespace bertology {
+namespace {
+
+std::vector<StructuralSentence> structural_sentences(const CacheReader& reader, const std::vector<int64_t>& seqs,
+                                                     const FloatMatrix& words) {
+  std::vector<StructuralSentence> out;
+  const int64_t d = words.cols;
+  for (int64_t i : seqs) {
+    const auto seq = reader.sequence(i);
+    const Sentence& s = reader.corpus().sentences[static_cast<size_t>(seq.sentence_a)];
+    BTL_REQUIRE(s.annotations.size() == s.words.size(), s.origin, ": the structural probe needs gold heads");
+    StructuralSentence t;
+    t.n = static_cast<int>(s.words.size());
+    const float* first = words.row(reader.word_offset(i));
+    t.vectors.assign(first, first + t.n * d);
+    for (const auto& a : s.annotations) {
+      BTL_REQUIRE(a.head >= 0, s.origin, ": a word has no gold head");
+      t.heads.push_back(a.head);
+      t.keep.push_back(!is_punctuation(a));
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::string number(double v) { return std::isnan(v) ? "nan" : fixed(v, 4); }
+
+int run_structural_probe(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  CacheEntry test_entry = ctx.cache;
+  const bool held_out = p.probe.test_corpus.empty();
+  if (!held_out) {
+    Params test = p;
+    test.corpus.path = p.probe.test_corpus;
+    test_entry = extract_for_stage(test, ctx, "structural_probe: test corpus");
+  }
+  StageOutput out(ctx, "structural_probe",
+                  {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)}, {"held_out", held_out},
+                   {"rank", p.structural.rank}, {"batch_sentences", p.structural.batch_sentences},
+                   {"lr", p.probe.lr}, {"max_epochs", p.probe.max_epochs}, {"patience", p.probe.patience},
+                   {"seeds", p.probe.seeds}, {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction},
+                   {"threads", p.model.threads}});
+  if (out.up_to_date()) return 0;
+  set_torch_threads(p.model.threads);
+  const CacheReader train_reader = open_word_entry(ctx.cache, "structural_probe");
+  const CacheReader test_reader = open_word_entry(test_entry, "structural_probe");
+  const std::vector<int64_t> layers = probe_layers(p, train_reader);
+  const TokenSplits splits = token_splits(train_reader, test_reader, held_out, p.probe.dev_fraction);
+  LayerCache cache(train_reader, test_reader);
+  const char* const kinds[2] = {"distance", "depth"};
+  const int64_t Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds;
+  // Row: uuas, dspr, root accuracy, nspr, sentences.
+  const auto table = run_job_grid(ctx, 2 * Ly * S, 5, [&](int64_t j, double* row) {
+    const int kind = static_cast<int>(j / (Ly * S));
+    const int64_t layer = layers[static_cast<size_t>((j / S) % Ly)], seed = j % S;
+    const auto train = structural_sentences(train_reader, splits.train, cache.get(train_reader, layer));
+    const auto dev = structural_sentences(train_reader, splits.dev, cache.get(train_reader, layer));
+    const auto test = structural_sentences(test_reader, splits.test, cache.get(test_reader, layer));
+    StructuralOptions o;
+    o.kind = kinds[kind];
+    o.rank = p.structural.rank;
+    o.lr = p.probe.lr;
+    o.batch_sentences = p.structural.batch_sentences;
+    o.max_epochs = p.probe.max_epochs;
+    o.patience = p.probe.patience;
+    o.seed = static_cast<uint64_t>(p.runtime.seed + seed);
+    const StructuralResult r = train_structural_probe(train, dev, test, train_reader.hidden_size(), o, &stop_requested);
+    row[0] = r.uuas, row[1] = r.dspr, row[2] = r.root_accuracy, row[3] = r.nspr, row[4] = static_cast<double>(r.sentences);
+    ctx.out << "structural_probe: rank " << ctx.mpi.rank() << " " << kinds[kind] << " layer " << layer << " seed " << seed
+            << ": " << (kind == 0 ? cat("UUAS ", number(r.uuas), " DSpr ", number(r.dspr))
+                                  : cat("root ", number(r.root_accuracy), " NSpr ", number(r.nspr)))
+            << " (" << r.epochs << " epochs)\n" << std::flush;
+  });
+  CsvTable summary({"probe", "layer", "uuas", "dspr", "root_accuracy", "nspr", "uuas_sd", "root_accuracy_sd", "runs", "sentences"});
+  for (int kind = 0; kind < 2; ++kind)
+    for (int64_t l = 0; l < Ly; ++l) {
+      std::vector<double> cols[4];
+      double sentences = 0;
+      for (int64_t s = 0; s < S; ++s) {
+        const double* row = table.data() + ((kind * Ly + l) * S + s) * 5;
+        for (int c = 0; c < 4; ++c) cols[c].push_back(row[c]);
+        sentences = row[4];
+      }
+      auto mean_of = [&](int c) { return kind == 0 ? (c < 2 ? mean_sd(cols[c]).mean : NAN) : (c >= 2 ? mean_sd(cols[c]).mean : NAN); };
+      summary.add({kinds[kind], std::to_string(layers[static_cast<size_t>(l)]), number(mean_of(0)), number(mean_of(1)),
+                   number(mean_of(2)), number(mean_of(3)), kind == 0 ? number(mean_sd(cols[0]).sd) : "nan",
+                   kind == 1 ? number(mean_sd(cols[2]).sd) : "nan", std::to_string(S),
+                   std::to_string(static_cast<int64_t>(sentences))});
+    }
+  out.write("summary.csv", summary.str());
+  out.finish({{"train_sentences", splits.train.size()}, {"dev_sentences", splits.dev.size()},
+              {"test_sentences", splits.test.size()}, {"layer_convention", "0 = embeddings, l = transformer layer l"}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"structural_probe", "Hewitt & Manning 2019: distance and depth probes per layer (UUAS, DSpr, root, NSpr)",
+     run_structural_probe}};
+
+}  // namespace
+}  // namespace bertology
