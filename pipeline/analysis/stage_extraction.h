@@ -15,4 +15,10 @@ namespace bertology {
 /// Throws StopRequested after a stop signal (the entry resumes on the next run).
 CacheEntry extract_for_stage(const Params& variant, const StageContext& ctx, const std::string& why);
 
+/// A corpus a stage builds from its inputs (documents, derived sentences), written once under
+/// <cache.dir>/corpora/<stem>-<sha256 prefix of content><extension> so that its cache entries are
+/// keyed and shared like any corpus. Rank 0 writes it; every rank gets the path (collective).
+std::string stage_corpus_file(const StageContext& ctx, const std::string& stem, const std::string& extension,
+                              const std::string& content);
+
 }  // namespace bertology

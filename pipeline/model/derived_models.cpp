@@ -92,7 +92,7 @@ void write_model_without_positions(const std::string& model_dir, const std::stri
   StateDict weights = start_derived(model_dir, out_dir);
   bool found = false;
   for (auto& [name, tensor] : weights)
-    if (name.size() >= 36 && name.substr(name.size() - 36) == "embeddings.position_embeddings.weight") {
+    if (ends_with(name, "embeddings.position_embeddings.weight")) {
       std::fill(tensor.data.begin(), tensor.data.end(), uint8_t{0});  // +0.0 in every float format
       found = true;
     }

@@ -44,9 +44,10 @@ struct ProbeNet : torch::nn::Module {
   }
 };
 
-torch::Tensor features_of(const ProbeData& d) {
+/// [rows, dim], or [rows, layers, dim] for a scalar-mix probe (even over one layer).
+torch::Tensor features_of(const ProbeData& d, const ProbeOptions& o) {
   auto t = torch::from_blob(const_cast<float*>(d.features.data()), {d.rows, d.layers, d.dim}, torch::kFloat32);
-  return d.layers == 1 ? t.view({d.rows, d.dim}) : t;
+  return o.mix_layers > 0 ? t : t.view({d.rows, d.dim});
 }
 
 torch::Tensor labels_of(const ProbeData& d) {
@@ -67,7 +68,7 @@ ProbeScore evaluate(ProbeNet& net, const ProbeData& d, const ProbeOptions& o) {
   if (d.rows == 0) return s;
   torch::NoGradGuard no_grad;
   net.eval();
-  const auto x = features_of(d);
+  const auto x = features_of(d, o);
   std::vector<torch::Tensor> parts;
   for (int64_t b = 0; b < d.rows; b += 4096) parts.push_back(net.forward(x.narrow(0, b, std::min<int64_t>(4096, d.rows - b))));
   const auto logits = torch::cat(parts, 0);
@@ -110,7 +111,7 @@ ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const Prob
   else
     optimizer = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 
-  const auto x = features_of(train);
+  const auto x = features_of(train, o);
   const auto y = labels_of(train);
   std::vector<int64_t> order(static_cast<size_t>(train.rows));
   std::iota(order.begin(), order.end(), int64_t{0});

@@ -10,6 +10,7 @@
 
 #include "generated/clark_plot_script.h"
 #include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/figures.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/cache/cache_reader.h"
@@ -210,18 +211,6 @@ void clusters_section(const StageFiles& f, std::ostream& md) {
   md << ". Distances: Σ Jensen–Shannon divergence over tokens; 2-D classical MDS.\n\n";
 }
 
-/// The first Python that imports matplotlib and numpy: $BERTOLOGY_PYTHON, the system's
-/// /usr/bin/python3 (Debian's python3-matplotlib), then python3 on the PATH. "" when none does.
-std::string figure_python() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("BERTOLOGY_PYTHON")) candidates.push_back(env);
-  candidates.push_back("/usr/bin/python3");
-  candidates.push_back("python3");
-  for (const auto& python : candidates)
-    if (std::system(cat("'", python, "' -c 'import matplotlib, numpy' > /dev/null 2>&1").c_str()) == 0) return python;
-  return "";
-}
-
 std::string coref_names(const Params& p) {
   if (p.clark.coref_corpus.empty()) return "not run";
   std::string names;
@@ -285,14 +274,7 @@ int run_clark_report(const StageContext& ctx) {
   clusters_section(StageFiles(model_dir + "/head_clusters"), md);
 
   // Figures: the plotting script is compiled into bertology; it needs python3 with matplotlib.
-  // The script goes to a private temporary file: results/ keeps only results.
-  const std::string script = unique_temp_name((fs::temp_directory_path() / "bertology_plot_clark2019.py").string());
-  write_text_atomic(script, kClarkPlotScript);
-  const std::string python = figure_python();
-  const int status = python.empty() ? -1
-                                    : std::system(cat("'", python, "' '", script, "' '", model_dir, "' > '",
-                                                      out.path("figures.log"), "' 2>&1").c_str());
-  fs::remove(script);
+  const int status = run_figure_script(kClarkPlotScript, model_dir, out.path("figures.log"));
   md << "## Figures\n\n";
   if (status != 0) {
     md << "_Some figures could not be drawn (python3 with matplotlib and numpy is needed: "

@@ -64,13 +64,7 @@ int run_coref_heads(const StageContext& ctx) {
   // The file lives beside the cache entries it feeds (named by its content), not in the results.
   std::string lines;
   for (const auto& d : documents) lines += nlohmann::json({{"words", d.words}, {"document", d.id}}).dump() + "\n";
-  const std::string corpus_file =
-      (fs::path(p.cache.dir) / "corpora" / cat("coref_documents_", sha256_hex(lines.data(), lines.size()).substr(0, 16), ".jsonl")).string();
-  if (ctx.mpi.rank() == 0 && !fs::exists(corpus_file)) {
-    fs::create_directories(fs::path(corpus_file).parent_path());
-    write_text_atomic(corpus_file, lines);
-  }
-  ctx.mpi.barrier();
+  const std::string corpus_file = stage_corpus_file(ctx, "coref_documents", ".jsonl", lines);
   Params docs = p;
   docs.corpus.path = corpus_file;
   docs.corpus.format = "jsonl";

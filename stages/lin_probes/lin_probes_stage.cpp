@@ -1,0 +1,303 @@
+// Stage `lin_probes`: Lin, Tan & Frank (2019) §4 — per-layer diagnostic classifiers on a frozen
+// model: which token is the main auxiliary, the subject's head noun, the N-th token (with and
+// without position embeddings), trained on the training split and scored on test and on the
+// generalisation sets. Lin's setup: no [CLS]/[SEP], a per-token binary classifier (dropout +
+// linear), the sentence's prediction = its token with the highest class-1 score. docs/probing.md.
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <ostream>
+
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/job_grid.h"
+#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/model/checkpoint.h"
+#include "pipeline/model/derived_models.h"
+#include "pipeline/probe/token_tasks.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+
+namespace fs = std::filesystem;
+
+namespace bertology {
+namespace {
+
+/// The sequences of one split and, per sequence, the wordpiece to find (-1: no label, skipped).
+struct Split {
+  std::string name;
+  const CacheReader* reader = nullptr;
+  std::vector<int64_t> sequences;
+  std::vector<int64_t> target_piece;  // per entry of `sequences`: index within the sequence
+};
+
+/// One probing task: a training split (dev = its last dev_fraction) and evaluation splits.
+struct LinTask {
+  std::string name;
+  Split train, dev;
+  std::vector<Split> evaluations;
+};
+
+/// Lin's inputs: the file as an Open Sesame corpus, no special tokens, hidden states only.
+Params lin_inputs(const Params& p, const std::string& file, const std::string& format) {
+  Params v = p;
+  v.corpus.path = file;
+  v.corpus.format = format;
+  v.corpus.max_sentences = format == "open_sesame" ? p.lin.max_sentences_per_file : p.corpus.max_sentences;
+  v.tokenizer.add_special_tokens = false;
+  v.input.pairs = false;
+  v.input.overlong = "skip";
+  v.extract.layers = {};
+  v.extract.attention = false;
+  v.extract.word_pooling = "none";
+  return v;
+}
+
+/// The first `max_lines` lines (0 = all) of an Open Sesame file; with `possessive`, each sentence
+/// gets "'s" inserted before its target word, whose index moves up by one.
+std::string open_sesame_lines(const fs::path& file, int64_t max_lines, bool possessive) {
+  const std::string text = read_text(file.string());
+  std::string out;
+  size_t pos = 0;
+  int64_t number = 0;
+  while (pos < text.size() && (max_lines == 0 || number < max_lines)) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++number;
+    if (line.empty()) continue;
+    if (possessive) {
+      const size_t tab = line.find('\t');
+      BTL_REQUIRE(tab != std::string::npos, file.string(), ":", number, ": expected sentence<TAB>target");
+      std::vector<std::string> words;
+      std::istringstream in(line.substr(0, tab));
+      for (std::string w; in >> w;) words.push_back(w);
+      const std::string rest = line.substr(tab + 1);
+      const int target = std::stoi(rest.substr(0, rest.find('\t')));
+      BTL_REQUIRE(target > 0 && target < static_cast<int>(words.size()), file.string(), ":", number,
+                  ": the target has no word before it to make possessive");
+      words.insert(words.begin() + target, "'s");
+      line.clear();
+      for (size_t k = 0; k < words.size(); ++k) line += (k ? " " : "") + words[k];
+      line += "\t" + std::to_string(target + 1);
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+/// Position of the first piece of the sentence's "target" word.
+int64_t target_piece(const CacheReader& reader, int64_t i) {
+  const auto seq = reader.sequence(i);
+  const Sentence& s = reader.corpus().sentences[static_cast<size_t>(seq.sentence_a)];
+  const auto it = s.fields.find("target");
+  BTL_REQUIRE(it != s.fields.end(), s.origin, ": no target index");
+  const int32_t word = std::stoi(it->second);
+  for (size_t t = 0; t < seq.word_ids.size(); ++t)
+    if (seq.word_ids[t] == word) return static_cast<int64_t>(t);
+  return -1;
+}
+
+Split open_sesame_split(const std::string& name, const CacheReader& reader, const std::function<bool(const Sentence&)>& keep) {
+  Split s;
+  s.name = name;
+  s.reader = &reader;
+  for (int64_t i = 0; i < reader.num_sequences(); ++i) {
+    const Sentence& sentence = reader.corpus().sentences[static_cast<size_t>(reader.sequence(i).sentence_a)];
+    if (!keep(sentence)) continue;
+    const int64_t t = target_piece(reader, i);
+    if (t < 0) continue;
+    s.sequences.push_back(i);
+    s.target_piece.push_back(t);
+  }
+  return s;
+}
+
+/// Moves the last `fraction` of `train` into a dev split.
+Split cut_dev(Split& train, double fraction) {
+  Split dev;
+  dev.name = "dev";
+  dev.reader = train.reader;
+  const size_t n = static_cast<size_t>(fraction * static_cast<double>(train.sequences.size()));
+  dev.sequences.assign(train.sequences.end() - static_cast<int64_t>(n), train.sequences.end());
+  dev.target_piece.assign(train.target_piece.end() - static_cast<int64_t>(n), train.target_piece.end());
+  train.sequences.resize(train.sequences.size() - n);
+  train.target_piece.resize(train.target_piece.size() - n);
+  return dev;
+}
+
+/// Per-token rows of a split at one layer: label 1 at the target piece, groups per sentence.
+ProbeData position_data(const Split& split, const FloatMatrix& layer) {
+  ProbeData d;
+  d.dim = layer.cols;
+  d.groups.push_back(0);
+  for (size_t k = 0; k < split.sequences.size(); ++k) {
+    const int64_t i = split.sequences[k], first = split.reader->token_offset(i), T = split.reader->sequence_length(i);
+    d.features.insert(d.features.end(), layer.row(first), layer.row(first) + T * d.dim);
+    for (int64_t t = 0; t < T; ++t) d.labels.push_back(t == split.target_piece[k] ? 1 : 0);
+    d.rows += T;
+    d.groups.push_back(d.rows);
+  }
+  return d;
+}
+
+int run_lin_probes(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  BTL_REQUIRE(!p.lin.data_dir.empty(), "lin_probes: set lin.data_dir (the Open Sesame data: data_aux/, data_sbjn/)");
+  const fs::path data = p.lin.data_dir;
+  for (const char* f : {"data_aux/aux.train", "data_aux/aux.test", "data_aux/aux.gen", "data_sbjn/sbjn.train",
+                        "data_sbjn/sbjn.test", "data_sbjn/sbjn.gen"})
+    BTL_REQUIRE(fs::exists(data / f), "lin.data_dir: ", (data / f).string(), ": no such file");
+  // Inputs, each its own cache entry. The files are copied (first lin.max_sentences_per_file lines)
+  // without their .pos twins, which the probes do not need and which upstream are not parallel to
+  // data_sbjn's sentences. The possessive generalisation set is derived from sbjn.gen, whose
+  // subjects are compounds ("your queen bee ..."), by inserting 's before the head noun ("your
+  // queen 's bee ..."), as Lin's gen_apost set is built from the same grammar's Poss rule.
+  std::map<std::string, CacheEntry> entries;
+  for (const char* f : {"data_aux/aux.train", "data_aux/aux.test", "data_aux/aux.gen", "data_sbjn/sbjn.train",
+                        "data_sbjn/sbjn.test", "data_sbjn/sbjn.gen", "possessive"}) {
+    const std::string source = std::string(f) == "possessive" ? "data_sbjn/sbjn.gen" : f;
+    const std::string content = open_sesame_lines(data / source, p.lin.max_sentences_per_file, std::string(f) == "possessive");
+    const std::string file = stage_corpus_file(ctx, cat("open_sesame-", fs::path(f).filename().string()), ".tsv", content);
+    entries[f] = extract_for_stage(lin_inputs(p, file, "open_sesame"), ctx, cat("lin_probes: ", f));
+  }
+  const std::string nth_corpus = p.lin.nth_corpus.empty() ? p.corpus.path : p.lin.nth_corpus;
+  const std::string nth_format = p.lin.nth_corpus.empty() ? p.corpus.format : "conllu";
+  std::string no_positions;
+  if (!p.lin.nth.empty()) {
+    entries["nth"] = extract_for_stage(lin_inputs(p, nth_corpus, nth_format), ctx, "lin_probes: N-th token sentences");
+    no_positions = derived_model_dir(p.cache.dir, p.model.path, "no-positions");
+    if (ctx.mpi.rank() == 0) write_model_without_positions(p.model.path, no_positions);
+    ctx.mpi.barrier();
+    Params np = lin_inputs(p, nth_corpus, nth_format);
+    np.model.path = no_positions;
+    entries["nth_nopos"] = extract_for_stage(np, ctx, "lin_probes: N-th token, model without position embeddings");
+  }
+  const ProbeOptions base = probe_options(p);
+  nlohmann::json inputs = {{"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"layers", p.probe.layers},
+                           {"nth", p.lin.nth}, {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}};
+  for (const auto& [name, e] : entries) inputs["entries"][name] = entry_name(e);
+  StageOutput out(ctx, "lin_probes", inputs);
+  if (out.up_to_date()) return 0;
+  set_torch_threads(p.model.threads);
+
+  std::map<std::string, CacheReader> readers;
+  for (const auto& [name, e] : entries) readers.emplace(name, CacheReader::open(e.dir));
+  const auto all = [](const Sentence&) { return true; };
+  std::vector<LinTask> tasks;
+  {
+    LinTask t;
+    t.name = "main_aux";
+    t.train = open_sesame_split("train", readers.at("data_aux/aux.train"), all);
+    t.dev = cut_dev(t.train, p.probe.dev_fraction);
+    t.evaluations = {open_sesame_split("test", readers.at("data_aux/aux.test"), all),
+                     open_sesame_split("gen", readers.at("data_aux/aux.gen"), all)};
+    tasks.push_back(std::move(t));
+  }
+  {
+    LinTask t;
+    t.name = "subject_noun";
+    t.train = open_sesame_split("train", readers.at("data_sbjn/sbjn.train"), all);
+    t.dev = cut_dev(t.train, p.probe.dev_fraction);
+    t.evaluations = {open_sesame_split("test", readers.at("data_sbjn/sbjn.test"), all),
+                     open_sesame_split("gen_compound", readers.at("data_sbjn/sbjn.gen"), all),
+                     open_sesame_split("gen_possessive", readers.at("possessive"), all)};
+    tasks.push_back(std::move(t));
+  }
+  for (int64_t n : p.lin.nth)
+    for (const char* variant : {"nth", "nth_nopos"}) {
+      const CacheReader& r = readers.at(variant);
+      Split filtered;
+      filtered.reader = &r;
+      for (int64_t i = 0; i < r.num_sequences(); ++i) {
+        const int64_t T = r.sequence_length(i);
+        if (T < 10 || T > 30 || n > T) continue;  // Lin: sentences of 10-30 wordpieces
+        filtered.sequences.push_back(i);
+        filtered.target_piece.push_back(n - 1);
+      }
+      BTL_REQUIRE(filtered.sequences.size() >= 10, "lin_probes: too few sentences of 10-30 wordpieces in ", nth_corpus);
+      LinTask t;
+      t.name = cat("nth_", n, std::string(variant) == "nth" ? "" : "_nopos");
+      const size_t cut = filtered.sequences.size() * 8 / 10;  // first 80% train, the rest test
+      Split test;
+      test.name = "test";
+      test.reader = &r;
+      test.sequences.assign(filtered.sequences.begin() + static_cast<int64_t>(cut), filtered.sequences.end());
+      test.target_piece.assign(filtered.target_piece.begin() + static_cast<int64_t>(cut), filtered.target_piece.end());
+      filtered.sequences.resize(cut);
+      filtered.target_piece.resize(cut);
+      filtered.name = "train";
+      t.train = filtered;
+      t.dev = cut_dev(t.train, p.probe.dev_fraction);
+      t.evaluations = {test};
+      tasks.push_back(std::move(t));
+    }
+
+  const std::vector<int64_t> layers = p.probe.layers.empty() ? readers.at("data_aux/aux.train").layers() : p.probe.layers;
+  const int64_t Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds, K = static_cast<int64_t>(tasks.size());
+  const int64_t width = 2 * 3;  // (correct, count) for up to 3 evaluation splits
+  const auto table = run_job_grid(ctx, K * Ly * S, width, [&](int64_t j, double* row) {
+    const LinTask& task = tasks[static_cast<size_t>(j / (Ly * S))];
+    const int64_t layer = layers[static_cast<size_t>((j / S) % Ly)], seed = j % S;
+    std::map<const CacheReader*, FloatMatrix> loaded;
+    auto features = [&](const Split& s) -> const FloatMatrix& {
+      auto it = loaded.find(s.reader);
+      if (it == loaded.end()) it = loaded.emplace(s.reader, s.reader->load_layer(static_cast<int>(layer))).first;
+      return it->second;
+    };
+    const ProbeData train = position_data(task.train, features(task.train));
+    const ProbeData dev = position_data(task.dev, features(task.dev));
+    std::vector<ProbeData> evaluations;
+    for (const auto& e : task.evaluations) evaluations.push_back(position_data(e, features(e)));
+    std::vector<const ProbeData*> extra;
+    for (size_t k = 1; k < evaluations.size(); ++k) extra.push_back(&evaluations[k]);
+    ProbeOptions o = base;
+    o.num_classes = 2;
+    o.position_task = true;
+    o.seed = static_cast<uint64_t>(p.runtime.seed + seed);
+    const ProbeResult r = train_probe(train, dev, evaluations[0], o, &stop_requested, extra);
+    row[0] = static_cast<double>(r.test.correct), row[1] = static_cast<double>(r.test.count);
+    for (size_t k = 0; k < r.extra.size(); ++k)
+      row[2 + 2 * k] = static_cast<double>(r.extra[k].correct), row[3 + 2 * k] = static_cast<double>(r.extra[k].count);
+    ctx.out << "lin_probes: rank " << ctx.mpi.rank() << " " << task.name << " layer " << layer << " seed " << seed
+            << ": test " << fixed(r.test.accuracy(), 2) << "%\n" << std::flush;
+  });
+
+  CsvTable results({"task", "split", "layer", "run", "correct", "count", "accuracy"});
+  CsvTable summary({"task", "split", "layer", "mean", "sd", "runs"});
+  for (int64_t k = 0; k < K; ++k)
+    for (size_t e = 0; e < tasks[static_cast<size_t>(k)].evaluations.size(); ++e)
+      for (int64_t l = 0; l < Ly; ++l) {
+        std::vector<double> accuracies;
+        for (int64_t s = 0; s < S; ++s) {
+          const double* row = table.data() + ((k * Ly + l) * S + s) * width;
+          const double correct = row[2 * e], count = row[2 * e + 1];
+          const double acc = count > 0 ? 100.0 * correct / count : 0.0;
+          accuracies.push_back(acc);
+          results.add({tasks[static_cast<size_t>(k)].name, tasks[static_cast<size_t>(k)].evaluations[e].name,
+                       std::to_string(layers[static_cast<size_t>(l)]), std::to_string(s),
+                       std::to_string(static_cast<int64_t>(correct)), std::to_string(static_cast<int64_t>(count)), fixed(acc, 4)});
+        }
+        const MeanSd m = mean_sd(accuracies);
+        summary.add({tasks[static_cast<size_t>(k)].name, tasks[static_cast<size_t>(k)].evaluations[e].name,
+                     std::to_string(layers[static_cast<size_t>(l)]), fixed(m.mean, 4), fixed(m.sd, 4), std::to_string(S)});
+      }
+  nlohmann::json sizes;
+  for (const auto& t : tasks) {
+    sizes[t.name]["train"] = t.train.sequences.size();
+    sizes[t.name]["dev"] = t.dev.sequences.size();
+    for (const auto& e : t.evaluations) sizes[t.name][e.name] = e.sequences.size();
+  }
+  out.write("results.csv", results.str());
+  out.write("summary.csv", summary.str());
+  out.finish({{"sentences", sizes}, {"layer_convention", "0 = embeddings, l = transformer layer l (Lin's layer l)"}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"lin_probes", "Lin et al. 2019: main auxiliary, subject noun and N-th token probes per layer", run_lin_probes}};
+
+}  // namespace
+}  // namespace bertology

@@ -1,0 +1,96 @@
+// Stage `scalar_mix`: Tenney, Das & Pavlick (2019) — a probe on a learned scalar mix of all
+// layers per task (mixing weights, center of gravity) and cumulative scoring over layers 0..l
+// (Δ per layer, expected layer). Files: docs/probing.md.
+#include <cmath>
+#include <ostream>
+
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/job_grid.h"
+#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/model/checkpoint.h"
+#include "pipeline/probe/token_tasks.h"
+#include "pipeline/probe/tree_metrics.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
+
+namespace bertology {
+namespace {
+
+int run_scalar_mix(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  for (const auto& t : p.probe.tasks) parse_token_task(t);
+  CacheEntry test_entry = ctx.cache;
+  const bool held_out = p.probe.test_corpus.empty();
+  if (!held_out) {
+    Params test = p;
+    test.corpus.path = p.probe.test_corpus;
+    test_entry = extract_for_stage(test, ctx, "scalar_mix: test corpus");
+  }
+  const ProbeOptions base = probe_options(p);
+  StageOutput out(ctx, "scalar_mix",
+                  {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)}, {"held_out", held_out},
+                   {"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seed", p.runtime.seed},
+                   {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}});
+  if (out.up_to_date()) return 0;
+  set_torch_threads(p.model.threads);
+  const CacheReader train_reader = open_word_entry(ctx.cache, "scalar_mix");
+  const CacheReader test_reader = open_word_entry(test_entry, "scalar_mix");
+  const std::vector<int64_t>& stored = train_reader.layers();
+  for (int64_t l = 0; l < static_cast<int64_t>(stored.size()); ++l)
+    BTL_REQUIRE(stored[static_cast<size_t>(l)] == l, "scalar_mix: needs every hidden layer 0..L in the cache (leave extract.layers empty)");
+  const int64_t L1 = static_cast<int64_t>(stored.size());  // L + 1 layers
+  const TokenSplits splits = token_splits(train_reader, test_reader, held_out, p.probe.dev_fraction);
+  LayerCache cache(train_reader, test_reader);
+  const int64_t T = static_cast<int64_t>(p.probe.tasks.size());
+  // Jobs per task: the mix over layers 0..l for l = 0..L (the last is the full mix).
+  // Row: dev accuracy, test accuracy, then the L + 1 mixing weights (zeros past l).
+  const int64_t width = 2 + L1;
+  const auto table = run_job_grid(ctx, T * L1, width, [&](int64_t j, double* row) {
+    const auto task = parse_token_task(p.probe.tasks[static_cast<size_t>(j / L1)]);
+    const int64_t top = j % L1;
+    std::vector<int64_t> which;
+    for (int64_t l = 0; l <= top; ++l) which.push_back(l);
+    const TaskData data = task_data(task, splits, cache, which);
+    ProbeOptions o = base;
+    o.num_classes = static_cast<int64_t>(data.label_names.size());
+    o.mix_layers = top + 1;
+    o.seed = static_cast<uint64_t>(p.runtime.seed);
+    const ProbeResult r = train_probe(data.train, data.dev, data.test, o, &stop_requested);
+    row[0] = r.dev.accuracy();
+    row[1] = r.test.accuracy();
+    for (size_t m = 0; m < r.mix_weights.size(); ++m) row[2 + m] = r.mix_weights[m];
+    ctx.out << "scalar_mix: rank " << ctx.mpi.rank() << " " << token_task_name(task) << " layers 0.." << top << ": "
+            << fixed(r.test.accuracy(), 2) << "%\n" << std::flush;
+  });
+
+  CsvTable weights({"task", "layer", "weight"}), cumulative({"task", "layer", "accuracy", "dev_accuracy", "delta"}),
+      summary({"task", "center_of_gravity", "expected_layer", "accuracy_all_layers", "accuracy_layer0"});
+  for (int64_t t = 0; t < T; ++t) {
+    const std::string& name = p.probe.tasks[static_cast<size_t>(t)];
+    const double* full = table.data() + (t * L1 + (L1 - 1)) * width;
+    std::vector<double> w(full + 2, full + 2 + L1), dev_scores;
+    for (int64_t l = 0; l < L1; ++l) weights.add({name, std::to_string(l), fixed(w[static_cast<size_t>(l)], 6)});
+    for (int64_t l = 0; l < L1; ++l) {
+      const double* row = table.data() + (t * L1 + l) * width;
+      dev_scores.push_back(row[0]);
+      const double delta = l == 0 ? 0.0 : row[0] - table[static_cast<size_t>((t * L1 + l - 1) * width)];
+      cumulative.add({name, std::to_string(l), fixed(row[1], 4), fixed(row[0], 4), l == 0 ? "nan" : fixed(delta, 4)});
+    }
+    // Tenney scores the cumulative probes on dev (Δ from dev scores, as their notebook).
+    summary.add({name, fixed(center_of_gravity(w), 4), fixed(expected_layer(dev_scores), 4), fixed(full[1], 4),
+                 fixed(table[static_cast<size_t>(t * L1 * width + 1)], 4)});
+  }
+  out.write("weights.csv", weights.str());
+  out.write("cumulative.csv", cumulative.str());
+  out.write("summary.csv", summary.str());
+  out.finish({{"layers", L1}, {"train_sentences", splits.train.size()}, {"test_sentences", splits.test.size()}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"scalar_mix", "Tenney et al. 2019: scalar-mix weights, center of gravity, cumulative scoring and expected layer",
+     run_scalar_mix}};
+
+}  // namespace
+}  // namespace bertology
