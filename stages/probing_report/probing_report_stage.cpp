@@ -35,11 +35,8 @@ struct Table {
 std::string one(double v) { return std::isnan(v) ? "–" : fixed(v, 1); }
 
 void lin_section(const std::string& dir, std::ostream& md) {
+  if (!fs::exists(dir + "/stage.json")) return;
   md << "## Lin et al. 2019: diagnostic classifiers per layer\n\n";
-  if (!fs::exists(dir + "/stage.json")) {
-    md << "_Not run._\n\n";
-    return;
-  }
   const Table t = Table::read(dir + "/summary.csv");
   // Per task and split: accuracy by layer, best layer.
   std::map<std::string, std::vector<std::pair<int, std::pair<double, double>>>> rows;
@@ -73,11 +70,8 @@ void lin_section(const std::string& dir, std::ostream& md) {
 }
 
 void confusion_section(const std::string& dir, std::ostream& md) {
+  if (!fs::exists(dir + "/stage.json")) return;
   md << "## Lin et al. 2019: attention confusion score (Table 2)\n\n";
-  if (!fs::exists(dir + "/stage.json")) {
-    md << "_Not run._\n\n";
-    return;
-  }
   const Table t = Table::read(dir + "/summary.csv");
   md << "CS = −log2 p(true antecedent) of the head-averaged attention from the verb / reflexive, mean over "
         "sentences and layers; the uniform reference is log2(number of candidate phrases). Lower = more "
@@ -91,11 +85,8 @@ void confusion_section(const std::string& dir, std::ostream& md) {
 }
 
 void token_section(const std::string& dir, std::ostream& md) {
+  if (!fs::exists(dir + "/stage.json")) return;
   md << "## Token probes per layer (Tenney-style)\n\n";
-  if (!fs::exists(dir + "/stage.json")) {
-    md << "_Not run._\n\n";
-    return;
-  }
   const Table t = Table::read(dir + "/summary.csv");
   std::map<std::string, std::vector<std::pair<int, double>>> rows;
   std::vector<std::string> order;
@@ -118,11 +109,8 @@ void token_section(const std::string& dir, std::ostream& md) {
 }
 
 void structural_section(const std::string& dir, std::ostream& md) {
+  if (!fs::exists(dir + "/stage.json")) return;
   md << "## Structural probe (Hewitt & Manning 2019)\n\n";
-  if (!fs::exists(dir + "/stage.json")) {
-    md << "_Not run._\n\n";
-    return;
-  }
   const Table t = Table::read(dir + "/summary.csv");
   md << "| probe | layer | UUAS | DSpr | root % | NSpr |\n|---|---|---|---|---|---|\n";
   for (size_t r = 0; r < t.size(); ++r)
@@ -135,11 +123,8 @@ void structural_section(const std::string& dir, std::ostream& md) {
 }
 
 void scalar_section(const std::string& dir, std::ostream& md) {
+  if (!fs::exists(dir + "/stage.json")) return;
   md << "## Scalar mix and expected layer (Tenney, Das & Pavlick 2019)\n\n";
-  if (!fs::exists(dir + "/stage.json")) {
-    md << "_Not run._\n\n";
-    return;
-  }
   const Table t = Table::read(dir + "/summary.csv");
   md << "| task | center of gravity Ē_s | expected layer Ē_Δ | accuracy, all layers | accuracy, layer 0 |\n"
         "|---|---|---|---|---|\n";
@@ -165,7 +150,11 @@ int run_probing_report(const StageContext& ctx) {
   std::ostringstream md;
   md << "# Probing report: " << ctx.params.study.name << "\n\nModel: `" << fs::path(ctx.params.model.path).filename().string()
      << "`. Layers: 0 = embedding output, l = transformer layer l (Lin's layer l). Tables: the stage folders "
-        "beside this file; run metadata: `run.json`; methods: docs/probing.md.\n\n";
+        "beside this file; run metadata: `run.json`; methods: docs/probing.md.";
+  std::string missing;
+  for (const char* stage : kStages)
+    if (!fs::exists(model_dir + "/" + stage + "/stage.json")) missing += (missing.empty() ? "" : ", ") + std::string(stage);
+  md << (missing.empty() ? std::string() : cat(" Stages not in this study: ", missing, ".")) << "\n\n";
   lin_section(model_dir + "/lin_probes", md);
   confusion_section(model_dir + "/confusion_score", md);
   token_section(model_dir + "/token_probes", md);
