@@ -38,6 +38,8 @@ StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::j
         // A damaged record only means the stage runs again.
       }
     }
+    // A rerun with other inputs must not leave the old record beside half-rewritten files.
+    if (verdict == "run") fs::remove(path("stage.json"), ec);
   }
   up_to_date_ = ctx.mpi.broadcast(verdict) == "skip";
   if (up_to_date_ && ctx.mpi.rank() == 0)

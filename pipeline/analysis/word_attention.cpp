@@ -26,6 +26,7 @@ bool words_only_attention(const std::vector<float>& units, int heads, const std:
 }
 
 int argmax_skipping(const float* values, int n, int skip, int64_t stride) {
+  if (n <= 0) return -1;
   int best = 0;
   float best_value = skip == 0 ? 0.f : values[0];
   for (int j = 1; j < n; ++j) {
@@ -35,7 +36,7 @@ int argmax_skipping(const float* values, int n, int skip, int64_t stride) {
       best_value = v;
     }
   }
-  return n > 0 ? best : -1;
+  return best;
 }
 
 }  // namespace bertology

@@ -424,7 +424,9 @@ std::vector<float> CacheReader::attention(int64_t i, int layer) const {
   // float16 entries: whole layers are kept as raw binary16 (half the memory of float32) and a
   // sequence's slice is widened on the way out.
   const size_t layer_bytes = static_cast<size_t>(ch.att_off.back()) * sizeof(uint16_t);
-  const bool whole_layer = key_.dtype == "float16" && layer_bytes <= kAttentionCacheBytes / 4;
+  // Only when every stored layer of a chunk fits at once: a pass reads all layers of a sequence in
+  // turn, and a cache smaller than that would evict exactly the layer needed next.
+  const bool whole_layer = key_.dtype == "float16" && layer_bytes * attention_layers().size() <= kAttentionCacheBytes;
   if (whole_layer) {
     const auto key = std::make_pair(c, layer);
     for (auto it = attention_layers_cache_.begin(); it != attention_layers_cache_.end(); ++it)

@@ -72,7 +72,8 @@ class CacheReader {
   static constexpr size_t kChunkCacheBytes = size_t{4} << 20;
   /// attention() of a float16 entry reads a chunk's whole attention dataset of a layer at once (one
   /// HDF5 read instead of one per sequence) and keeps such layers as binary16, least recently used
-  /// dropped first, up to this many bytes; a layer over a quarter of it is read per sequence.
+  /// dropped first, up to this many bytes; when a chunk's stored layers do not all fit, attention
+  /// is read per sequence instead (HDF5 hyperslab).
   static constexpr size_t kAttentionCacheBytes = size_t{256} << 20;
 
   /// Opens the COMPLETE entry `entry_dir` (<cache.dir>/<key16>, with manifest.json); re-reads the

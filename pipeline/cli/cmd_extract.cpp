@@ -67,6 +67,13 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
     }
     return kExitOk;
   } catch (const StopRequested&) {
+    // Ranks notice a signal at different points of a stage; one that stops must not leave the
+    // others waiting in a collective, so under MPI the job ends at once with the requeue code.
+    if (mpi.size() > 1) {
+      std::cerr << "bertology: stopped by signal " << stop_signal_number() << " during the stages (rank " << mpi.rank()
+                << "); run the same command again to resume (exit code " << kExitRequeue << " = requeue)" << std::endl;
+      mpi.abort(kExitRequeue);
+    }
     if (mpi.rank() == 0)
       std::cerr << "bertology: stopped by signal " << stop_signal_number() << " during the stages; "
                 << "run the same command again to resume (exit code " << kExitRequeue << " = requeue)\n";

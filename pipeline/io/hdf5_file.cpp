@@ -329,14 +329,14 @@ H5File::RowRead H5File::select_rows(const std::string& name, hsize_t first_row, 
   std::vector<hsize_t> start(dims.size(), 0), count = dims;
   start[0] = first_row;
   count[0] = rows;
+  r.ftype = H5Handle(H5Dget_type(r.ds), H5Tclose);
+  r.half = H5Tget_class(r.ftype.get()) == H5T_FLOAT && H5Tget_size(r.ftype.get()) == 2;
+  r.swap = r.half && H5Tget_order(r.ftype.get()) != H5Tget_order(H5T_NATIVE_USHORT);
   r.n = 1;
   for (auto c : count) r.n *= c;
   if (r.n == 0) return r;
   H5Sselect_hyperslab(r.fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
   r.mspace = H5Handle(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
-  r.ftype = H5Handle(H5Dget_type(r.ds), H5Tclose);
-  r.half = H5Tget_class(r.ftype.get()) == H5T_FLOAT && H5Tget_size(r.ftype.get()) == 2;
-  r.swap = r.half && H5Tget_order(r.ftype.get()) != H5Tget_order(H5T_NATIVE_USHORT);
   return r;
 }
 

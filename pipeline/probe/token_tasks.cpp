@@ -1,6 +1,7 @@
 #include "pipeline/probe/token_tasks.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "pipeline/util/error.h"
@@ -87,8 +88,12 @@ TokenSplits token_splits(const CacheReader& train_reader, const CacheReader& tes
 const FloatMatrix& LayerCache::get(const CacheReader& reader, int64_t layer) {
   const auto key = std::make_pair(&reader, layer);
   auto it = loaded_.find(key);
-  if (it == loaded_.end()) it = loaded_.emplace(key, reader.load_layer_words(static_cast<int>(layer))).first;
-  return it->second;
+  if (it != loaded_.end()) return it->second;
+  // One layer per reader at a time: a whole corpus layer of BERT-large is gigabytes, and callers
+  // copy what they need before asking for the next layer.
+  for (auto old = loaded_.begin(); old != loaded_.end();)
+    old = old->first.first == &reader ? loaded_.erase(old) : std::next(old);
+  return loaded_.emplace(key, reader.load_layer_words(static_cast<int>(layer))).first->second;
 }
 
 namespace {

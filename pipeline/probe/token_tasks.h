@@ -44,7 +44,8 @@ struct TokenSplits {
 TokenSplits token_splits(const CacheReader& train_reader, const CacheReader& test_reader, bool held_out,
                          double dev_fraction);
 
-/// Word-pooled layers loaded once per process and reader.
+/// Word-pooled layers of two readers, the most recent layer of each kept (the reference returned
+/// by get() stays valid until the next get() of another layer of the same reader).
 class LayerCache {
  public:
   LayerCache(const CacheReader& train, const CacheReader& test) : train_(train), test_(test) {}

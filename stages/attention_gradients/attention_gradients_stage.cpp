@@ -31,7 +31,7 @@ int run_attention_gradients(const StageContext& ctx) {
   const ClarkTokenIds ids = clark_token_ids(pairs.model.path);
   const int L = model.num_layers();
   const int64_t S = std::min<int64_t>(reader.num_sequences(), p.clark.gradient_sequences);
-  std::vector<double> sums(static_cast<size_t>(L) * kNumGradientTargets + 1, 0.0),
+  std::vector<double> sums(static_cast<size_t>(L) * kNumGradientTargets + 2, 0.0),
       counts(static_cast<size_t>(L) * kNumGradientTargets, 0.0);
   for (int64_t i = 0; i < S; ++i) {
     if (!mine(i, ctx)) continue;
@@ -40,7 +40,8 @@ int run_attention_gradients(const StageContext& ctx) {
     const auto kinds = ids.kinds(seq.input_ids);
     const auto masked = choose_masked_positions(kinds, p.clark.mask_probability, static_cast<uint64_t>(p.runtime.seed), i);
     if (masked.empty()) continue;
-    sums.back() += model.add_sequence(seq.input_ids, seq.segment_ids, kinds, masked, sums, counts);
+    sums[sums.size() - 2] += model.add_sequence(seq.input_ids, seq.segment_ids, kinds, masked, sums, counts);
+    sums.back() += 1;  // sequences with a masked piece
   }
   ctx.mpi.allreduce_sum(sums);
   ctx.mpi.allreduce_sum(counts);
@@ -56,7 +57,7 @@ int run_attention_gradients(const StageContext& ctx) {
     table.add(std::move(cells));
   }
   out.write("gradients.csv", table.str());
-  out.finish({{"num_sequences", S}, {"mean_mlm_loss", sums.back() / static_cast<double>(S)},
+  out.finish({{"num_sequences", S}, {"mean_mlm_loss", sums.back() > 0 ? sums[sums.size() - 2] / sums.back() : 0.0},
               {"model", pairs.model.path}, {"index_base", 1}});
   return 0;
 }

@@ -1,6 +1,7 @@
 // Stage `attention_probe`: Clark et al. (2019) §5, Table 3 — dependency parsing probes on
 // attention (attention only; attention and word vectors), their baselines (right-branching;
 // distances and word vectors) and the random-init control, UAS without punctuation.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -119,8 +120,13 @@ std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std:
       p.gold.push_back(a.head);
       p.scored.push_back(is_punctuation(a) ? 0 : 1);
     }
-    bool complete = true;
-    if (with_attention) {
+    // A word that produced no wordpiece has no attention row: the sentence is left out of every
+    // probe and baseline alike (counted).
+    std::vector<bool> has_piece(static_cast<size_t>(n), false);
+    for (int32_t w : seq.word_ids)
+      if (w >= 0 && w < n) has_piece[static_cast<size_t>(w)] = true;
+    bool complete = std::find(has_piece.begin(), has_piece.end(), false) == has_piece.end();
+    if (with_attention && complete) {
       p.attention.resize(static_cast<size_t>(K) * n * n);
       p.root.resize(static_cast<size_t>(K) * n * 2);
       for (int l = 0; l < L && complete; ++l) {

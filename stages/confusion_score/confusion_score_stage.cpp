@@ -88,6 +88,8 @@ int run_confusion_score(const StageContext& ctx) {
         const auto seq = reader.sequence(i);
         const Sentence& s = reader.corpus().sentences[static_cast<size_t>(seq.sentence_a)];
         const int n = static_cast<int>(s.words.size());
+        BTL_REQUIRE(s.fields.count("target") && s.fields.count("subject"), s.origin,
+                    ": expected sentence<TAB>target<TAB>subject<TAB>distractors");
         const int source = std::stoi(s.fields.at("target"));
         auto groups = index_groups(s.fields.at("subject"), s.origin);
         BTL_REQUIRE(groups.size() == 1, s.origin, ": the subject field should name one phrase");
@@ -95,7 +97,7 @@ int run_confusion_score(const StageContext& ctx) {
           groups.push_back(std::move(g));
         for (const auto& g : groups)
           for (int w : g) BTL_REQUIRE(w < n, s.origin, ": word index ", w, " beyond the sentence");
-        candidates[c.name] += std::log2(static_cast<double>(groups.size()));
+        bool scored = false;
         for (int l = 0; l < L; ++l) {
           const auto units = CacheReader::to_word_level(std::move(attention[static_cast<size_t>(l)]), H,
                                                         static_cast<int64_t>(seq.input_ids.size()), seq.word_ids.data(),
@@ -109,7 +111,10 @@ int run_confusion_score(const StageContext& ctx) {
           if (std::isnan(cs)) continue;
           sum[static_cast<size_t>(l)] += cs;
           count[static_cast<size_t>(l)] += 1;
+          if (l == 0) scored = true;
         }
+        // The uniform reference is averaged over the sentences the layer-1 mean is over.
+        if (scored) candidates[c.name] += std::log2(static_cast<double>(groups.size()));
       }, 1, &stop_requested);
     }
   }

@@ -65,6 +65,14 @@ int run_coref_heads(const StageContext& ctx) {
   std::string lines;
   for (const auto& d : documents) lines += nlohmann::json({{"words", d.words}, {"document", d.id}}).dump() + "\n";
   const std::string corpus_file = stage_corpus_file(ctx, "coref_documents", ".jsonl", lines);
+  // The cache keys the words only; mentions, heads and types are read from the files each run, so
+  // they enter the stage's inputs as a digest.
+  std::string annotations;
+  for (const auto& d : documents) {
+    annotations += d.id + "\n";
+    for (const auto& m : d.mentions)
+      annotations += cat(m.start, " ", m.end, " ", m.entity, " ", m.head, " ", static_cast<int>(m.type), "\n");
+  }
   Params docs = p;
   docs.corpus.path = corpus_file;
   docs.corpus.format = "jsonl";
@@ -72,7 +80,9 @@ int run_coref_heads(const StageContext& ctx) {
   docs.input.pairs = false;
   docs.input.overlong = "truncate";
   const CacheEntry entry = extract_for_stage(docs, ctx, "coref_heads: documents");
-  StageOutput out(ctx, "coref_heads", {{"cache", entry_name(entry)}, {"word_from", p.clark.word_from}});
+  StageOutput out(ctx, "coref_heads",
+                  {{"cache", entry_name(entry)}, {"word_from", p.clark.word_from},
+                   {"mentions_sha256", sha256_hex(annotations.data(), annotations.size())}});
   if (out.up_to_date()) return 0;
 
   const CacheReader reader = open_attention_entry(entry, "coref_heads");
@@ -89,7 +99,7 @@ int run_coref_heads(const StageContext& ctx) {
   };
   std::vector<float> words;
   std::vector<int32_t> unit_word_ids;
-  int64_t words_used = 0;
+  int64_t words_used = 0, skipped_documents = 0;
   for (int64_t i = 0; i < reader.num_sequences(); ++i) {
     if (!mine(i, ctx)) continue;
     if (stop_requested()) throw StopRequested{};
@@ -97,6 +107,15 @@ int run_coref_heads(const StageContext& ctx) {
     // Truncation drops pieces from the end: the words that kept a piece are a prefix.
     int present = 0;
     for (int32_t w : seq.word_ids) present = std::max(present, w + 1);
+    // A word that produced no wordpiece (e.g. only a control character) has no attention row:
+    // such a document is skipped (counted), for the heads and the baselines alike.
+    std::vector<bool> has_piece(static_cast<size_t>(present), false);
+    for (int32_t w : seq.word_ids)
+      if (w >= 0) has_piece[static_cast<size_t>(w)] = true;
+    if (std::find(has_piece.begin(), has_piece.end(), false) != has_piece.end()) {
+      ++skipped_documents;
+      continue;
+    }
     const CorefDocument doc = truncate_document(documents[static_cast<size_t>(i)], present);
     const auto queries = antecedent_queries(doc);
     words_used += present;
@@ -111,8 +130,8 @@ int run_coref_heads(const StageContext& ctx) {
     std::vector<int> predicted(queries.size());
     for (int l = 0; l < L; ++l) {
       const auto units = reader.word_attention(i, l, from, &unit_word_ids);
-      BTL_REQUIRE(words_only_attention(units, H, unit_word_ids, present, words), entry.dir, ": document ", i,
-                  " has a word without wordpieces before its last word");
+      if (!words_only_attention(units, H, unit_word_ids, present, words))
+        throw InternalError(cat("coref_heads: document ", i, " lost a word"));
       for (int h = 0; h < H; ++h) {
         const float* a = words.data() + static_cast<size_t>(h) * present * present;
         for (size_t q = 0; q < queries.size(); ++q)
@@ -125,6 +144,7 @@ int run_coref_heads(const StageContext& ctx) {
   }
   ctx.mpi.allreduce_sum(scores);
   words_used = ctx.mpi.allreduce_sum(words_used);
+  skipped_documents = ctx.mpi.allreduce_sum(skipped_documents);
 
   auto pct = [&](int row, int k) {
     const int64_t c = scores[static_cast<size_t>(row) * 8 + k], n = scores[static_cast<size_t>(row) * 8 + 4 + k];
@@ -148,7 +168,7 @@ int run_coref_heads(const StageContext& ctx) {
   out.write("heads.csv", heads.str());
   out.write("baselines.csv", baselines.str());
   out.finish({{"num_documents", reader.num_sequences()}, {"num_words", words_used},
-              {"num_queries", scores[static_cast<size_t>(K) * 8 + 4]}, {"max_length", p.tokenizer.max_length},
+              {"num_queries", scores[static_cast<size_t>(K) * 8 + 4]}, {"max_length", p.tokenizer.max_length}, {"skipped_documents_word_without_pieces", skipped_documents},
               {"index_base", 1}});
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "stages/head_clusters/classical_mds.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstddef>
 
 namespace bertology {
@@ -20,14 +21,25 @@ std::vector<double> classical_mds(const std::vector<double>& distances, int n, i
   for (size_t i = 0; i < N; ++i)
     for (size_t j = 0; j < N; ++j) b[i * N + j] = -0.5 * (b[i * N + j] - row_mean[i] - row_mean[j] + total);
 
+  // Power iteration finds the eigenvalue largest in magnitude, but B of a non-Euclidean distance
+  // (summed JS divergences) has negative eigenvalues that can be larger in magnitude than the
+  // positive ones MDS needs. Shifting by a bound on |λ| (the largest absolute row sum) makes every
+  // eigenvalue of B + cI non-negative with the same order as B's, so the iteration finds B's
+  // largest (algebraic) eigenvalues; λ is then read back from B itself.
+  double shift = 0;
+  for (size_t i = 0; i < N; ++i) {
+    double row = 0;
+    for (size_t j = 0; j < N; ++j) row += std::fabs(b[i * N + j]);
+    shift = std::max(shift, row);
+  }
   std::vector<double> coords(N * static_cast<size_t>(dims), 0.0), v(N), w(N);
   for (int k = 0; k < dims; ++k) {
     // Fixed, non-symmetric start so that no eigenvector is orthogonal to it by accident.
     for (size_t i = 0; i < N; ++i) v[i] = 1.0 + 0.01 * static_cast<double>(i % 7) + 0.001 * static_cast<double>(i);
     double lambda = 0;
-    for (int iter = 0; iter < 5000; ++iter) {
+    for (int iter = 0; iter < 20000; ++iter) {
       for (size_t i = 0; i < N; ++i) {
-        double s = 0;
+        double s = shift * v[i];
         for (size_t j = 0; j < N; ++j) s += b[i * N + j] * v[j];
         w[i] = s;
       }

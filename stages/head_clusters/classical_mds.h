@@ -7,8 +7,9 @@
 namespace bertology {
 
 /// distances: [n, n] symmetric, zero diagonal. Returns [n, dims] row-major coordinates: the top
-/// `dims` eigenvectors of B = −½ J D² J (J = I − 11ᵀ/n) scaled by √eigenvalue (0 for a negative
-/// eigenvalue). Eigenvectors by power iteration with deflation from a fixed start, and each
+/// `dims` eigenvectors (largest eigenvalues) of B = −½ J D² J (J = I − 11ᵀ/n) scaled by
+/// √eigenvalue (0 for a negative one). Eigenvectors by shifted power iteration with deflation
+/// from a fixed start, and each
 /// axis's sign fixed so that its largest-magnitude coordinate is positive: deterministic.
 std::vector<double> classical_mds(const std::vector<double>& distances, int n, int dims = 2);
 

@@ -176,7 +176,7 @@ int run_lin_probes(const StageContext& ctx) {
     entries["nth_nopos"] = extract_for_stage(np, ctx, "lin_probes: N-th token, model without position embeddings");
   }
   const ProbeOptions base = probe_options(p);
-  nlohmann::json inputs = {{"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"layers", p.probe.layers},
+  nlohmann::json inputs = {{"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"seed", p.runtime.seed}, {"layers", p.probe.layers},
                            {"nth", p.lin.nth}, {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}};
   for (const auto& [name, e] : entries) inputs["entries"][name] = entry_name(e);
   StageOutput out(ctx, "lin_probes", inputs);

@@ -46,6 +46,7 @@ void lin_section(const std::string& dir, std::ostream& md) {
     if (!rows.count(key)) order.push_back(key);
     rows[key].push_back({std::atoi(t.at(r, "layer").c_str()), {t.number(r, "mean"), t.number(r, "sd")}});
   }
+  if (order.empty()) return;
   md << "Accuracy (%) of the sentence-level prediction, mean ± sd over runs; layer 0 = embeddings.\n\n| task / split |";
   const auto& first = rows[order.front()];
   for (const auto& [layer, v] : first) md << " " << layer << " |";
@@ -94,6 +95,7 @@ void token_section(const std::string& dir, std::ostream& md) {
     if (!rows.count(t.at(r, "task"))) order.push_back(t.at(r, "task"));
     rows[t.at(r, "task")].push_back({std::atoi(t.at(r, "layer").c_str()), t.number(r, "mean")});
   }
+  if (order.empty()) return;
   md << "Accuracy (%) on the test corpus, mean over runs.\n\n| task |";
   for (const auto& [layer, v] : rows[order.front()]) md << " " << layer << " |";
   md << "\n|---|";

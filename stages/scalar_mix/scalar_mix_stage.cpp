@@ -2,6 +2,7 @@
 // layers per task (mixing weights, center of gravity) and cumulative scoring over layers 0..l
 // (Δ per layer, expected layer). Files: docs/probing.md.
 #include <cmath>
+#include <optional>
 #include <ostream>
 
 #include "pipeline/analysis/csv_table.h"
@@ -35,8 +36,12 @@ int run_scalar_mix(const StageContext& ctx) {
   if (out.up_to_date()) return 0;
   set_torch_threads(p.model.threads);
   const CacheReader train_reader = open_word_entry(ctx.cache, "scalar_mix");
-  const CacheReader test_reader = open_word_entry(test_entry, "scalar_mix");
+  std::optional<CacheReader> test_storage;  // a second reader only for a separate test corpus
+  if (!held_out) test_storage.emplace(open_word_entry(test_entry, "scalar_mix"));
+  const CacheReader& test_reader = held_out ? train_reader : *test_storage;
   const std::vector<int64_t>& stored = train_reader.layers();
+  BTL_REQUIRE(static_cast<int>(stored.size()) == train_reader.num_layers() + 1,
+              "scalar_mix: needs every hidden layer 0..L in the cache (leave extract.layers empty)");
   for (int64_t l = 0; l < static_cast<int64_t>(stored.size()); ++l)
     BTL_REQUIRE(stored[static_cast<size_t>(l)] == l, "scalar_mix: needs every hidden layer 0..L in the cache (leave extract.layers empty)");
   const int64_t L1 = static_cast<int64_t>(stored.size());  // L + 1 layers

@@ -1,6 +1,7 @@
 // Stage `structural_probe`: Hewitt & Manning (2019)'s distance and depth probes on the word vectors
 // of every layer: UUAS, DSpr, root accuracy, NSpr. Files: docs/probing.md.
 #include <cmath>
+#include <optional>
 #include <ostream>
 
 #include "pipeline/analysis/csv_table.h"
@@ -53,12 +54,14 @@ int run_structural_probe(const StageContext& ctx) {
                   {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)}, {"held_out", held_out},
                    {"rank", p.structural.rank}, {"batch_sentences", p.structural.batch_sentences},
                    {"lr", p.probe.lr}, {"max_epochs", p.probe.max_epochs}, {"patience", p.probe.patience},
-                   {"seeds", p.probe.seeds}, {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction},
+                   {"seeds", p.probe.seeds}, {"seed", p.runtime.seed}, {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction},
                    {"threads", p.model.threads}});
   if (out.up_to_date()) return 0;
   set_torch_threads(p.model.threads);
   const CacheReader train_reader = open_word_entry(ctx.cache, "structural_probe");
-  const CacheReader test_reader = open_word_entry(test_entry, "structural_probe");
+  std::optional<CacheReader> test_storage;  // a second reader only for a separate test corpus
+  if (!held_out) test_storage.emplace(open_word_entry(test_entry, "structural_probe"));
+  const CacheReader& test_reader = held_out ? train_reader : *test_storage;
   const std::vector<int64_t> layers = probe_layers(p, train_reader);
   const TokenSplits splits = token_splits(train_reader, test_reader, held_out, p.probe.dev_fraction);
   LayerCache cache(train_reader, test_reader);
@@ -66,8 +69,10 @@ int run_structural_probe(const StageContext& ctx) {
   const int64_t Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds;
   // Row: uuas, dspr, root accuracy, nspr, sentences.
   const auto table = run_job_grid(ctx, 2 * Ly * S, 5, [&](int64_t j, double* row) {
-    const int kind = static_cast<int>(j / (Ly * S));
-    const int64_t layer = layers[static_cast<size_t>((j / S) % Ly)], seed = j % S;
+    // Layer-major job order, so that consecutive jobs of a rank reuse the loaded layer.
+    const int kind = static_cast<int>((j / S) % 2);
+    const int64_t l = j / (2 * S), seed = j % S;
+    const int64_t layer = layers[static_cast<size_t>(l)];
     const auto train = structural_sentences(train_reader, splits.train, cache.get(train_reader, layer));
     const auto dev = structural_sentences(train_reader, splits.dev, cache.get(train_reader, layer));
     const auto test = structural_sentences(test_reader, splits.test, cache.get(test_reader, layer));
@@ -92,7 +97,7 @@ int run_structural_probe(const StageContext& ctx) {
       std::vector<double> cols[4];
       double sentences = 0;
       for (int64_t s = 0; s < S; ++s) {
-        const double* row = table.data() + ((kind * Ly + l) * S + s) * 5;
+        const double* row = table.data() + ((l * 2 + kind) * S + s) * 5;
         for (int c = 0; c < 4; ++c) cols[c].push_back(row[c]);
         sentences = row[4];
       }

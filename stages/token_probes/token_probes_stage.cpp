@@ -2,6 +2,7 @@
 // annotations — UPOS, XPOS, a word's dependency relation, and the relation of an arc from the
 // concatenated head and dependent vectors. Files: docs/probing.md.
 #include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -34,13 +35,15 @@ int run_token_probes(const StageContext& ctx) {
   const ProbeOptions base = probe_options(p);
   StageOutput out(ctx, "token_probes",
                   {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)}, {"held_out", held_out},
-                   {"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seeds", p.probe.seeds},
+                   {"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"seed", p.runtime.seed},
                    {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}});
   if (out.up_to_date()) return 0;
   set_torch_threads(p.model.threads);
 
   const CacheReader train_reader = open_word_entry(ctx.cache, "token_probes");
-  const CacheReader test_reader = open_word_entry(test_entry, "token_probes");
+  std::optional<CacheReader> test_storage;  // a second reader only for a separate test corpus
+  if (!held_out) test_storage.emplace(open_word_entry(test_entry, "token_probes"));
+  const CacheReader& test_reader = held_out ? train_reader : *test_storage;
   const std::vector<int64_t> layers = probe_layers(p, train_reader);
   const TokenSplits splits = token_splits(train_reader, test_reader, held_out, p.probe.dev_fraction);
 
@@ -48,8 +51,10 @@ int run_token_probes(const StageContext& ctx) {
   LayerCache layer_cache(train_reader, test_reader);
   // Row of a job: test correct, test count, dev correct, dev count, epochs.
   const auto table = run_job_grid(ctx, T * Ly * S, 5, [&](int64_t j, double* row) {
-    const auto task = parse_token_task(p.probe.tasks[static_cast<size_t>(j / (Ly * S))]);
-    const int64_t layer = layers[static_cast<size_t>((j / S) % Ly)], seed = j % S;
+    // Layer-major job order, so that consecutive jobs of a rank reuse the loaded layer.
+    const int64_t l = j / (T * S), t = (j / S) % T, seed = j % S;
+    const auto task = parse_token_task(p.probe.tasks[static_cast<size_t>(t)]);
+    const int64_t layer = layers[static_cast<size_t>(l)];
     const TaskData data = task_data(task, splits, layer_cache, {layer});
     ProbeOptions o = base;
     o.num_classes = static_cast<int64_t>(data.label_names.size());
@@ -67,7 +72,7 @@ int run_token_probes(const StageContext& ctx) {
     for (int64_t l = 0; l < Ly; ++l) {
       std::vector<double> accuracies;
       for (int64_t s = 0; s < S; ++s) {
-        const double* row = table.data() + ((t * Ly + l) * S + s) * 5;
+        const double* row = table.data() + ((l * T + t) * S + s) * 5;
         const double acc = row[1] > 0 ? 100.0 * row[0] / row[1] : 0.0;
         accuracies.push_back(acc);
         results.add({p.probe.tasks[static_cast<size_t>(t)], std::to_string(layers[static_cast<size_t>(l)]), std::to_string(s),
