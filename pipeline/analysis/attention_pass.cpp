@@ -47,7 +47,18 @@ void attention_pass(const CacheReader& reader, const std::vector<int64_t>& seque
     }
   };
   std::vector<std::thread> threads;
-  for (int w = 0; w < std::max(1, workers); ++w) threads.emplace_back(work, w);
+  try {
+    for (int w = 0; w < std::max(1, workers); ++w) threads.emplace_back(work, w);
+  } catch (...) {
+    // Could not start every worker: stop the ones that run, then report.
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      failed = true;
+    }
+    changed.notify_all();
+    for (auto& t : threads) t.join();
+    throw;
+  }
 
   std::exception_ptr reader_error;
   bool stopped = false;

@@ -203,7 +203,9 @@ int run_attention_probe(const StageContext& ctx) {
                    {"random_test", random_test.dir.empty() ? "" : entry_name(random_test)},
                    {"held_out_tail", held_out}, {"word_from", p.clark.word_from}, {"epochs", p.clark.probe_epochs},
                    {"lr", p.clark.probe_lr}, {"seed", p.runtime.seed}, {"threads", p.model.threads},
-                   {"word_vectors", p.clark.word_vectors}});
+                   {"word_vectors", p.clark.word_vectors},
+                   // by content: a file replaced in place must not look up to date
+                   {"word_vectors_sha256", p.clark.word_vectors.empty() ? "" : sha256_file(p.clark.word_vectors)}});
   if (out.up_to_date()) return 0;
   set_torch_threads(p.model.threads);
 
