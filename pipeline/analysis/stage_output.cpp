@@ -33,7 +33,10 @@ StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::j
     if (fs::exists(path("stage.json"))) {
       try {
         const auto previous = nlohmann::json::parse(read_text(path("stage.json")));
-        if (previous.value("inputs", nlohmann::json()) == inputs_) verdict = "skip";
+        bool files_present = true;  // a table the user deleted means the stage runs again
+        for (const auto& f : previous.value("files", nlohmann::json::array()))
+          files_present = files_present && fs::exists(path(f.get<std::string>()));
+        if (previous.value("inputs", nlohmann::json()) == inputs_ && files_present) verdict = "skip";
       } catch (const std::exception&) {
         // A damaged record only means the stage runs again.
       }
@@ -49,6 +52,7 @@ StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::j
 void StageOutput::write(const std::string& name, const std::string& content) const {
   if (ctx_.mpi.rank() != 0) return;
   write_text_atomic(path(name), content);
+  written_.push_back(name);
 }
 
 double StageOutput::seconds() const {
@@ -57,7 +61,7 @@ double StageOutput::seconds() const {
 
 void StageOutput::finish(nlohmann::json extra) const {
   if (ctx_.mpi.rank() != 0) return;
-  nlohmann::json record = {{"inputs", inputs_}, {"seconds", seconds()}, {"ranks", ctx_.mpi.size()}};
+  nlohmann::json record = {{"inputs", inputs_}, {"seconds", seconds()}, {"ranks", ctx_.mpi.size()}, {"files", written_}};
   for (auto& [k, v] : extra.items()) record[k] = v;
   write_text_atomic(path("stage.json"), record.dump(2) + "\n");
   ctx_.out << stage_ << ": done in " << static_cast<int64_t>(seconds() * 10) / 10.0 << " s -> " << dir_ << "\n"

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "pipeline/stage/stage_registry.h"
 
@@ -25,7 +26,8 @@ class StageOutput {
 
   const std::string& dir() const { return dir_; }
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  /// True (on every rank) when stage.json exists and records the same inputs.
+  /// True (on every rank) when stage.json exists, records the same inputs, and every file it lists
+/// is still there.
   bool up_to_date() const { return up_to_date_; }
   /// Writes dir()/name atomically (rank 0 only; other ranks return at once).
   void write(const std::string& name, const std::string& content) const;
@@ -39,6 +41,7 @@ class StageOutput {
   std::string stage_, dir_;
   nlohmann::json inputs_;
   bool up_to_date_ = false;
+  mutable std::vector<std::string> written_;  ///< files write() wrote, recorded in stage.json
   std::chrono::steady_clock::time_point start_;
 };
 

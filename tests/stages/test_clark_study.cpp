@@ -99,6 +99,13 @@ TEST(ClarkStudy, TwoRanksGiveTheTablesOfOneAndTheReportIsComplete) {
   ASSERT_EQ(again.code, 0) << again.err;
   for (const char* stage : {"attention_patterns", "dependency_heads", "attention_probe", "coref_heads", "head_clusters"})
     EXPECT_NE(again.out.find(std::string(stage) + ": up to date"), std::string::npos) << stage << "\n" << again.out;
+  // A deleted table makes its stage run again (and only that stage).
+  fs::remove(a / "dependency_heads/relations.csv");
+  const auto third = run_bertology({"run", config.string(), "--set", "study.output_dir=" + (dir / "one").string()});
+  ASSERT_EQ(third.code, 0) << third.err;
+  EXPECT_EQ(third.out.find("dependency_heads: up to date"), std::string::npos) << third.out;
+  EXPECT_NE(third.out.find("attention_patterns: up to date"), std::string::npos) << third.out;
+  EXPECT_TRUE(fs::exists(a / "dependency_heads/relations.csv"));
 }
 
 TEST(ClarkStudy, PennTreebankInputRunsTheDependencyStages) {
