@@ -22,6 +22,7 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_cache(const std::vector<std::string>& args);
 int cmd_slurm(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
+int cmd_mcrc(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -32,6 +33,7 @@ const std::vector<Command>& commands() {
       {"cache", "ls | verify | gc: list, check and clean the activation cache", cmd_cache},
       {"slurm", "render a study (or a sweep over models) into an sbatch job graph; --submit it", cmd_slurm},
       {"convert", "convert Penn Treebank trees to CoNLL-X dependencies (basic Stanford or Penn2Malt)", cmd_convert},
+      {"mcrc", "multiple-choice reading comprehension: attacked test sets as JSON, baselines (Si et al. 2019)", cmd_mcrc},
       {"config", "list every config key (type, default, meaning) or validate and print CONFIG files", cmd_config},
   };
   return table;

@@ -215,4 +215,42 @@ TEST(CliErrors, MissingInputFile) {
                      {"/nonexistent/in.txt", "no such file"});
 }
 
+TEST(Mcrc, AttackExportsEveryAttackedSetAndBaselinesMatchHandCounts) {
+  const fs::path dir = scratch("mcrc");
+  const std::string data = (kFixtures / "mcrc" / "mc160.dev.first2.tsv").string();
+  auto r = run_bertology({"mcrc", "attack", data, "--format", "mctest", "--out", (dir / "out").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(slurp(dir / "out" / "summary.json"));
+  ASSERT_EQ(summary.at("attacks").size(), 7u);
+  // AddAns2Opt: each wrong option becomes "option answer", the correct one is untouched.
+  const auto attacked = nlohmann::json::parse(slurp(dir / "out" / "AddAns2Opt.json"));
+  ASSERT_EQ(attacked.size(), 8u);  // 2 stories x 4 questions
+  for (const auto& q : attacked) {
+    const int answer = q.at("answer").get<int>();
+    const std::string correct = q.at("options")[answer].get<std::string>();
+    for (size_t k = 0; k < q.at("options").size(); ++k) {
+      const std::string option = q.at("options")[k].get<std::string>();
+      if (static_cast<int>(k) == answer) continue;
+      ASSERT_GE(option.size(), correct.size() + 1) << option;
+      EXPECT_EQ(option.substr(option.size() - correct.size() - 1), " " + correct) << option;
+    }
+  }
+  // Same seed, same bytes; another seed shuffles differently.
+  auto again = run_bertology({"mcrc", "attack", data, "--format", "mctest", "--attack", "AddSent2Pas-Shuffle", "--out",
+                              (dir / "again").string()});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(slurp(dir / "again" / "AddSent2Pas-Shuffle.json"), slurp(dir / "out" / "AddSent2Pas-Shuffle.json"));
+  auto other = run_bertology({"mcrc", "attack", data, "--format", "mctest", "--attack", "AddSent2Pas-Shuffle", "--seed",
+                              "7", "--out", (dir / "other").string()});
+  ASSERT_EQ(other.code, 0) << other.err;
+  EXPECT_NE(slurp(dir / "other" / "AddSent2Pas-Shuffle.json"), slurp(dir / "out" / "AddSent2Pas-Shuffle.json"));
+  // Longest option by words: 5 of the 8 fixture questions have their answer as the longest option.
+  auto b = run_bertology({"mcrc", "baselines", data, "--format", "mctest"});
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_NE(b.out.find("random guess   25 %"), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("longest option 62.5 %"), std::string::npos) << b.out;
+  expect_input_error(run_bertology({"mcrc", "attack", data, "--format", "mctest", "--attack", "Nope", "--out", "x"}),
+                     {"Nope"});
+}
+
 }  // namespace
