@@ -14,6 +14,7 @@
 #include "pipeline/config/params.h"
 #include "pipeline/config/schema.h"
 #include "pipeline/util/error.h"
+#include "tests/support/unit.h"
 
 #ifndef BERTOLOGY_FIXTURES_DIR
 #error "BERTOLOGY_FIXTURES_DIR must name tests/fixtures"
@@ -21,6 +22,8 @@
 
 namespace bertology {
 namespace {
+
+using test::input_error;
 
 namespace fs = std::filesystem;
 
@@ -32,17 +35,6 @@ std::string cwd_path(const std::string& relative) {
   return (fs::current_path() / relative).lexically_normal().string();
 }
 
-/// The message of the InputError `fn` throws; a test fails if it throws nothing.
-std::string input_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "<no error>";
-}
-
 std::string load_error(const std::vector<std::string>& files, const std::vector<std::string>& sets = {}) {
   return input_error([&] { Config::load(files, sets); });
 }
@@ -50,25 +42,8 @@ std::string load_error(const std::vector<std::string>& files, const std::vector<
 std::string set_error(const std::string& set) { return load_error({}, {set}); }
 
 /// Each test gets a fresh directory for the config files it writes.
-class ConfigTest : public ::testing::Test {
+class ConfigTest : public test::ScratchDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           cat("bertology_test_config_", ::getpid(), "_", info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  /// Writes `text` to DIR/name and returns the path.
-  std::string write(const std::string& name, const std::string& text) {
-    fs::path path = dir_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-    return path.string();
-  }
-
   /// The error of loading `text` as the only config file, with the file path replaced by "F".
   std::string file_error(const std::string& text) {
     std::string path = write("c.yaml", text);
@@ -77,7 +52,6 @@ class ConfigTest : public ::testing::Test {
     return message;
   }
 
-  fs::path dir_;
 };
 
 // A schema with the key types the default schema does not use yet.

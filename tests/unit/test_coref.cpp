@@ -18,6 +18,7 @@
 #include "pipeline/coref/antecedents.h"
 #include "pipeline/coref/coref_document.h"
 #include "pipeline/util/error.h"
+#include "tests/support/unit.h"
 
 #ifndef BERTOLOGY_FIXTURES_DIR
 #error "BERTOLOGY_FIXTURES_DIR must name tests/fixtures"
@@ -25,6 +26,8 @@
 
 namespace bertology {
 namespace {
+
+using test::input_error;
 
 namespace fs = std::filesystem;
 
@@ -34,39 +37,13 @@ const std::string kLitBank = kDir + "/litbank_excerpt.conll";
 
 using MT = MentionType;
 
-/// The message of the InputError `fn` throws; the test fails if it throws nothing.
-std::string input_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "<no error>";
-}
-
 /// A file in a fresh temporary directory, removed with the fixture.
-class CorefTempFiles : public ::testing::Test {
+class CorefTempFiles : public test::ScratchDirTest {
  protected:
-  void SetUp() override {
-    const char* test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::temp_directory_path() /
-           ("bertology_coref_" + std::to_string(::getpid()) + "_" + test);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& content) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
   std::string read_error(const std::string& name, const std::string& content) {
     const std::string path = write(name, content);
     return input_error([&] { read_coref_documents(path); });
   }
-
-  fs::path dir_;
 };
 
 /// A GUM-style word line: ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC.

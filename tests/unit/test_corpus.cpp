@@ -15,6 +15,7 @@
 
 #include "pipeline/corpus/corpus.h"
 #include "pipeline/util/error.h"
+#include "tests/support/unit.h"
 #include "pipeline/util/sha256.h"
 
 #ifndef BERTOLOGY_FIXTURES_DIR
@@ -23,6 +24,8 @@
 
 namespace bertology {
 namespace {
+
+using test::input_error;
 
 namespace fs = std::filesystem;
 
@@ -37,17 +40,6 @@ const std::string kJsonl = kDir + "/sample.jsonl";
 // The README quickstart's sample lives beside the configs, two levels above tests/fixtures.
 const std::string kQuickstart =
     std::string(BERTOLOGY_FIXTURES_DIR) + "/../../configs/samples/ewt_dev_sample.conllu";
-
-/// The message of the InputError `fn` throws; the test fails if it throws nothing.
-std::string input_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "<no error>";
-}
 
 std::string read_error(const std::string& path, CorpusFormat format) {
   return input_error([&] { read_corpus(path, format); });
@@ -65,24 +57,8 @@ size_t count_words(const Corpus& c) {
 }
 
 /// Each test gets a fresh directory for the inputs it writes.
-class CorpusTest : public ::testing::Test {
+class CorpusTest : public test::ScratchDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / cat("bertology_test_corpus_", ::getpid(), "_", info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  /// Writes `content` byte for byte to `name` in the test directory; returns its path.
-  std::string write(const std::string& name, const std::string& content) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
-
-  fs::path dir_;
 };
 
 // A valid CoNLL-U word line: ID, FORM, then the remaining 8 columns.

@@ -16,22 +16,14 @@
 #include "pipeline/mcrc/mc_example.h"
 #include "pipeline/mcrc/unanswerable.h"
 #include "pipeline/util/error.h"
+#include "tests/support/unit.h"
 
 namespace bertology {
 namespace {
 
-using Words = std::vector<std::string>;
+using test::input_error;
 
-/// The message of the InputError `fn` throws; the test fails if it throws nothing.
-std::string input_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no InputError thrown";
-  return "";
-}
+using Words = std::vector<std::string>;
 
 Words sorted(Words w) {
   std::sort(w.begin(), w.end());

@@ -16,6 +16,7 @@
 #include "pipeline/mcrc/mc_example.h"
 #include "pipeline/mcrc/mc_readers.h"
 #include "pipeline/util/error.h"
+#include "tests/support/unit.h"
 
 #ifndef BERTOLOGY_FIXTURES_DIR
 #error "BERTOLOGY_FIXTURES_DIR must name tests/fixtures"
@@ -23,6 +24,8 @@
 
 namespace bertology {
 namespace {
+
+using test::input_error;
 
 namespace fs = std::filesystem;
 
@@ -32,19 +35,6 @@ const std::string kMctestAns = kDir + "/mc160.dev.first2.ans";
 const std::string kDream = kDir + "/dream_handmade.json";
 const std::string kMcscript = kDir + "/mcscript_handmade.xml";
 const std::string kRace = kDir + "/race";
-
-/// The message of the InputError `fn` throws; the test fails if it throws nothing.
-std::string input_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    const std::string what = e.what();
-    EXPECT_EQ(what.find('\n'), std::string::npos) << "messages are one line: " << what;
-    return what;
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "<no error>";
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -239,24 +229,8 @@ TEST(McrcReaders, FilledQuestion) {
 // ---- errors -------------------------------------------------------------------------------------
 
 /// Each test gets a fresh directory for the inputs it writes.
-class McrcReadersTest : public ::testing::Test {
+class McrcReadersTest : public test::ScratchDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / cat("bertology_test_mcrc_", ::getpid(), "_", info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  /// Writes `content` byte for byte to `name` (subfolders created) in the test directory.
-  std::string write(const std::string& name, const std::string& content) {
-    const fs::path path = dir_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << content;
-    return path.string();
-  }
-
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   /// A copy of the MCTest fixture as NAME.tsv / NAME.ans with the given contents.
@@ -265,7 +239,6 @@ class McrcReadersTest : public ::testing::Test {
     return write("m.tsv", tsv);
   }
 
-  fs::path dir_;
 };
 
 // MCTest ------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@
 #include "pipeline/corpus/ptb.h"
 #include "pipeline/corpus/ptb_to_dep.h"
 #include "pipeline/util/error.h"
+#include "tests/support/unit.h"
 #include "pipeline/util/sha256.h"
 
 #ifndef BERTOLOGY_FIXTURES_DIR
@@ -29,6 +30,8 @@
 
 namespace bertology {
 namespace {
+
+using test::input_error;
 
 namespace fs = std::filesystem;
 
@@ -40,17 +43,6 @@ const std::string kTreeDir = kDir + "/tree_dir";
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-/// The message of the InputError `fn` throws; the test fails if it throws nothing.
-std::string input_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "<no error>";
 }
 
 /// The only tree in `text`.
@@ -425,24 +417,8 @@ TEST(PtbMaltTest, AuxiliariesAndPrepositionsHead) {
 // ------------------------------------------------------------------------------------------------
 // Corpus format ptb
 
-class PtbCorpusTest : public ::testing::Test {
+class PtbCorpusTest : public test::ScratchDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / cat("bertology_test_ptb_", ::getpid(), "_", info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& content) {
-    const fs::path path = dir_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << content;
-    return path.string();
-  }
-
-  fs::path dir_;
 };
 
 TEST_F(PtbCorpusTest, FormatName) {
