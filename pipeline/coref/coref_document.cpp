@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/read_file.h"
 
 namespace bertology {
 namespace {
@@ -25,19 +26,7 @@ namespace {
   throw InputError(cat(path, ":", line, ": ", what));
 }
 
-std::string read_whole_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found) throw InputError(cat(path, ": no such file"));
-  BTL_REQUIRE(status.type() != fs::file_type::directory, path,
-              ": is a directory, expected a coreference file");
-  std::ifstream in(path, std::ios::binary);
-  BTL_REQUIRE(in.is_open(), path, ": cannot open coreference file");
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InternalError(cat(path, ": read error"));
-  return data;
-}
+std::string read_whole_file(const std::string& path) { return read_file_bytes(path, "a coreference file"); }
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;

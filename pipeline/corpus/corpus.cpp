@@ -11,6 +11,7 @@
 
 #include "pipeline/corpus/readers.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/read_file.h"
 #include "pipeline/util/sha256.h"
 
 namespace bertology {
@@ -84,30 +85,7 @@ Corpus read_corpus(const std::string& path, CorpusFormat format, int64_t max_sen
 
 namespace corpus_internal {
 
-std::string read_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found) throw InputError(cat(path, ": no such file"));
-  if (status.type() == fs::file_type::directory) {
-    throw InputError(cat(path, ": is a directory, expected a corpus file"));
-  }
-
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  BTL_REQUIRE(f != nullptr, path, ": cannot open (", std::strerror(errno), ")");
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
-  std::string data;
-  const auto size = fs::file_size(path, ec);
-  if (!ec) data.reserve(size);
-  char buffer[1 << 16];
-  for (;;) {
-    const size_t got = std::fread(buffer, 1, sizeof(buffer), f);
-    data.append(buffer, got);
-    if (got < sizeof(buffer)) break;
-  }
-  if (std::ferror(f)) throw InternalError(cat(path, ": read error (", std::strerror(errno), ")"));
-  return data;
-}
+std::string read_file(const std::string& path) { return read_file_bytes(path, "a corpus file"); }
 
 std::string_view skip_bom(std::string_view data) {
   constexpr std::string_view kBom = "\xEF\xBB\xBF";

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/read_file.h"
 
 namespace bertology {
 namespace {
@@ -50,25 +51,7 @@ constexpr int kRaceOptions = 4;
 /// The whole file without a leading UTF-8 byte-order mark. `role` says what the file is for, so
 /// that a missing .ans says which file was looked for and why.
 std::string read_text_file(const std::string& path, const std::string& role) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found) {
-    throw InputError(cat(path, ": no such file (", role, ")"));
-  }
-  if (status.type() == fs::file_type::directory) {
-    throw InputError(cat(path, ": is a directory, expected ", role));
-  }
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  BTL_REQUIRE(f != nullptr, path, ": cannot open (", std::strerror(errno), ")");
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
-  std::string data;
-  char buffer[1 << 16];
-  for (;;) {
-    const size_t got = std::fread(buffer, 1, sizeof(buffer), f);
-    data.append(buffer, got);
-    if (got < sizeof(buffer)) break;
-  }
-  if (std::ferror(f)) throw InternalError(cat(path, ": read error (", std::strerror(errno), ")"));
+  std::string data = read_file_bytes(path, role, true);
   if (data.compare(0, 3, "\xEF\xBB\xBF") == 0) data.erase(0, 3);
   return data;
 }
