@@ -12,6 +12,7 @@
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/figures.h"
 #include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/study_report.h"
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/cache/cache_reader.h"
 #include "pipeline/util/error.h"
@@ -23,8 +24,8 @@ namespace fs = std::filesystem;
 namespace bertology {
 namespace {
 
-const char* const kStages[] = {"attention_patterns", "dependency_heads", "attention_probe",
-                               "coref_heads",        "attention_gradients", "head_clusters"};
+const std::vector<std::string> kStages = {"attention_patterns", "dependency_heads",    "attention_probe",
+                                          "coref_heads",        "attention_gradients", "head_clusters"};
 
 /// A stage's output folder, its tables and its stage.json, when it ran.
 class StageFiles {
@@ -249,11 +250,7 @@ void setup_section(const StageContext& ctx, std::ostream& md) {
 
 int run_clark_report(const StageContext& ctx) {
   const std::string model_dir = model_output_dir(ctx.params);
-  nlohmann::json inputs = nlohmann::json::object();
-  for (const char* stage : kStages) {
-    const std::string record = model_dir + "/" + stage + "/stage.json";
-    inputs[stage] = fs::exists(record) ? sha256_file(record) : "";
-  }
+  const nlohmann::json inputs = stage_record_digests(model_dir, kStages);
   StageOutput out(ctx, "clark_report", inputs);
   if (out.up_to_date()) return 0;
   if (ctx.mpi.rank() != 0) return 0;
@@ -281,20 +278,16 @@ int run_clark_report(const StageContext& ctx) {
           "`apt-get install python3-matplotlib`); see clark_report/figures.log._\n\n";
     ctx.out << "clark_report: figures failed (see " << out.path("figures.log") << ")\n";
   }
-  for (const char* png : {"fig1_special_tokens.png", "fig2_positional.png", "fig3_gradients.png", "fig4_entropy.png",
-                          "fig5_dependency_heads.png", "fig6_head_clusters.png"})
-    if (fs::exists(model_dir + "/figures/" + png)) md << "![" << png << "](figures/" << png << ")\n\n";
-
-  nlohmann::json run = {{"study", ctx.params.study.name},       {"model", ctx.params.model.path},
-                        {"corpus", ctx.params.corpus.path},     {"test_corpus", ctx.params.clark.test_corpus},
-                        {"coref_corpus", ctx.params.clark.coref_corpus}, {"cache_entry", ctx.cache.dir},
-                        {"bertology_version", BERTOLOGY_VERSION}, {"stages", nlohmann::json::object()}};
-  for (const char* stage : kStages) {
-    const std::string record = model_dir + "/" + stage + "/stage.json";
-    if (fs::exists(record)) run["stages"][stage] = nlohmann::json::parse(read_text(record));
-  }
-  write_text_atomic(model_dir + "/report.md", md.str());
-  write_text_atomic(model_dir + "/run.json", run.dump(2) + "\n");
+  md << figure_links(model_dir, {"fig1_special_tokens.png", "fig2_positional.png", "fig3_gradients.png",
+                                 "fig4_entropy.png", "fig5_dependency_heads.png", "fig6_head_clusters.png"});
+  write_report_files(model_dir, md.str(),
+                     {{"study", ctx.params.study.name},
+                      {"model", ctx.params.model.path},
+                      {"corpus", ctx.params.corpus.path},
+                      {"test_corpus", ctx.params.clark.test_corpus},
+                      {"coref_corpus", ctx.params.clark.coref_corpus},
+                      {"cache_entry", ctx.cache.dir}},
+                     kStages);
   out.finish({{"figures_exit_status", status}});
   ctx.out << "clark_report: " << model_dir << "/report.md\n" << std::flush;
   return 0;

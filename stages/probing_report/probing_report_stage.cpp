@@ -12,6 +12,7 @@
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/figures.h"
 #include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/study_report.h"
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
@@ -21,7 +22,8 @@ namespace fs = std::filesystem;
 namespace bertology {
 namespace {
 
-const char* const kStages[] = {"lin_probes", "confusion_score", "token_probes", "structural_probe", "scalar_mix"};
+const std::vector<std::string> kStages = {"lin_probes", "confusion_score", "token_probes", "structural_probe",
+                                          "scalar_mix"};
 
 struct Table {
   CsvTable csv;
@@ -141,11 +143,7 @@ void scalar_section(const std::string& dir, std::ostream& md) {
 
 int run_probing_report(const StageContext& ctx) {
   const std::string model_dir = model_output_dir(ctx.params);
-  nlohmann::json inputs = nlohmann::json::object();
-  for (const char* stage : kStages) {
-    const std::string record = model_dir + "/" + stage + "/stage.json";
-    inputs[stage] = fs::exists(record) ? sha256_file(record) : "";
-  }
+  const nlohmann::json inputs = stage_record_digests(model_dir, kStages);
   StageOutput out(ctx, "probing_report", inputs);
   if (out.up_to_date()) return 0;
   if (ctx.mpi.rank() != 0) return 0;
@@ -154,8 +152,8 @@ int run_probing_report(const StageContext& ctx) {
      << "`. Layers: 0 = embedding output, l = transformer layer l (Lin's layer l). Tables: the stage folders "
         "beside this file; run metadata: `run.json`; methods: docs/probing.md.";
   std::string missing;
-  for (const char* stage : kStages)
-    if (!fs::exists(model_dir + "/" + stage + "/stage.json")) missing += (missing.empty() ? "" : ", ") + std::string(stage);
+  for (const auto& stage : kStages)
+    if (!fs::exists(model_dir + "/" + stage + "/stage.json")) missing += (missing.empty() ? "" : ", ") + stage;
   md << (missing.empty() ? std::string() : cat(" Stages not in this study: ", missing, ".")) << "\n\n";
   lin_section(model_dir + "/lin_probes", md);
   confusion_section(model_dir + "/confusion_score", md);
@@ -165,19 +163,15 @@ int run_probing_report(const StageContext& ctx) {
   const int status = run_figure_script(kProbingPlotScript, model_dir, out.path("figures.log"));
   md << "## Figures\n\n";
   if (status != 0) md << "_Some figures could not be drawn; see probing_report/figures.log._\n\n";
-  for (const char* png : {"lin_accuracy_by_layer.png", "confusion_by_layer.png", "token_probes_by_layer.png",
-                          "structural_by_layer.png", "scalar_mix_weights.png"})
-    if (fs::exists(model_dir + "/figures/" + png)) md << "![" << png << "](figures/" << png << ")\n\n";
-  nlohmann::json run = {{"study", ctx.params.study.name}, {"model", ctx.params.model.path},
-                        {"corpus", ctx.params.corpus.path}, {"test_corpus", ctx.params.probe.test_corpus},
-                        {"lin_data_dir", ctx.params.lin.data_dir}, {"bertology_version", BERTOLOGY_VERSION},
-                        {"stages", nlohmann::json::object()}};
-  for (const char* stage : kStages) {
-    const std::string record = model_dir + "/" + stage + "/stage.json";
-    if (fs::exists(record)) run["stages"][stage] = nlohmann::json::parse(read_text(record));
-  }
-  write_text_atomic(model_dir + "/report.md", md.str());
-  write_text_atomic(model_dir + "/run.json", run.dump(2) + "\n");
+  md << figure_links(model_dir, {"lin_accuracy_by_layer.png", "confusion_by_layer.png", "token_probes_by_layer.png",
+                                 "structural_by_layer.png", "scalar_mix_weights.png"});
+  write_report_files(model_dir, md.str(),
+                     {{"study", ctx.params.study.name},
+                      {"model", ctx.params.model.path},
+                      {"corpus", ctx.params.corpus.path},
+                      {"test_corpus", ctx.params.probe.test_corpus},
+                      {"lin_data_dir", ctx.params.lin.data_dir}},
+                     kStages);
   out.finish({{"figures_exit_status", status}});
   ctx.out << "probing_report: " << model_dir << "/report.md\n" << std::flush;
   return 0;

@@ -2,14 +2,13 @@
 // layers per task (mixing weights, center of gravity) and cumulative scoring over layers 0..l
 // (Δ per layer, expected layer). Files: docs/probing.md.
 #include <cmath>
-#include <optional>
 #include <ostream>
 
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/job_grid.h"
-#include "pipeline/analysis/stage_extraction.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/model/checkpoint.h"
+#include "pipeline/probe/probe_entries.h"
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/probe/tree_metrics.h"
 #include "pipeline/util/error.h"
@@ -21,32 +20,21 @@ namespace {
 int run_scalar_mix(const StageContext& ctx) {
   const Params& p = ctx.params;
   for (const auto& t : p.probe.tasks) parse_token_task(t);
-  CacheEntry test_entry = ctx.cache;
-  const bool held_out = p.probe.test_corpus.empty();
-  if (!held_out) {
-    Params test = p;
-    test.corpus.path = p.probe.test_corpus;
-    test_entry = extract_for_stage(test, ctx, "scalar_mix: test corpus");
-  }
+  ProbeEntries entries(ctx, "scalar_mix");
   const ProbeOptions base = probe_options(p);
-  StageOutput out(ctx, "scalar_mix",
-                  {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)}, {"held_out", held_out},
-                   {"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seed", p.runtime.seed},
+  nlohmann::json inputs = entries.inputs();
+  inputs.update({{"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seed", p.runtime.seed},
                    {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}});
+  StageOutput out(ctx, "scalar_mix", inputs);
   if (out.up_to_date()) return 0;
   set_torch_threads(p.model.threads);
-  const CacheReader train_reader = open_word_entry(ctx.cache, "scalar_mix");
-  std::optional<CacheReader> test_storage;  // a second reader only for a separate test corpus
-  if (!held_out) test_storage.emplace(open_word_entry(test_entry, "scalar_mix"));
-  const CacheReader& test_reader = held_out ? train_reader : *test_storage;
-  const std::vector<int64_t>& stored = train_reader.layers();
-  BTL_REQUIRE(static_cast<int>(stored.size()) == train_reader.num_layers() + 1,
+  entries.open();
+  // The stored layers are distinct and within 0..L, so L + 1 of them are all of them.
+  BTL_REQUIRE(static_cast<int>(entries.train().layers().size()) == entries.train().num_layers() + 1,
               "scalar_mix: needs every hidden layer 0..L in the cache (leave extract.layers empty)");
-  for (int64_t l = 0; l < static_cast<int64_t>(stored.size()); ++l)
-    BTL_REQUIRE(stored[static_cast<size_t>(l)] == l, "scalar_mix: needs every hidden layer 0..L in the cache (leave extract.layers empty)");
-  const int64_t L1 = static_cast<int64_t>(stored.size());  // L + 1 layers
-  const TokenSplits splits = token_splits(train_reader, test_reader, held_out, p.probe.dev_fraction);
-  LayerCache cache(train_reader, test_reader);
+  const int64_t L1 = entries.train().num_layers() + 1;
+  const TokenSplits& splits = entries.splits();
+  LayerCache cache(entries.train(), entries.test());
   const int64_t T = static_cast<int64_t>(p.probe.tasks.size());
   // Jobs per task: the mix over layers 0..l for l = 0..L (the last is the full mix).
   // Row: dev accuracy, test accuracy, then the L + 1 mixing weights (zeros past l).
@@ -89,7 +77,9 @@ int run_scalar_mix(const StageContext& ctx) {
   out.write("weights.csv", weights.str());
   out.write("cumulative.csv", cumulative.str());
   out.write("summary.csv", summary.str());
-  out.finish({{"layers", L1}, {"train_sentences", splits.train.size()}, {"test_sentences", splits.test.size()}});
+  nlohmann::json record = entries.split_sizes();
+  record["layers"] = L1;
+  out.finish(record);
   return 0;
 }
 

@@ -1,14 +1,13 @@
 // Stage `structural_probe`: Hewitt & Manning (2019)'s distance and depth probes on the word vectors
 // of every layer: UUAS, DSpr, root accuracy, NSpr. Files: docs/probing.md.
 #include <cmath>
-#include <optional>
 #include <ostream>
 
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/job_grid.h"
-#include "pipeline/analysis/stage_extraction.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/model/checkpoint.h"
+#include "pipeline/probe/probe_entries.h"
 #include "pipeline/probe/structural_probe.h"
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/util/error.h"
@@ -43,27 +42,20 @@ std::string number(double v) { return std::isnan(v) ? "nan" : fixed(v, 4); }
 
 int run_structural_probe(const StageContext& ctx) {
   const Params& p = ctx.params;
-  CacheEntry test_entry = ctx.cache;
-  const bool held_out = p.probe.test_corpus.empty();
-  if (!held_out) {
-    Params test = p;
-    test.corpus.path = p.probe.test_corpus;
-    test_entry = extract_for_stage(test, ctx, "structural_probe: test corpus");
-  }
-  StageOutput out(ctx, "structural_probe",
-                  {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)}, {"held_out", held_out},
-                   {"rank", p.structural.rank}, {"batch_sentences", p.structural.batch_sentences},
+  ProbeEntries entries(ctx, "structural_probe");
+  nlohmann::json inputs = entries.inputs();
+  inputs.update({{"rank", p.structural.rank}, {"batch_sentences", p.structural.batch_sentences},
                    {"lr", p.probe.lr}, {"max_epochs", p.probe.max_epochs}, {"patience", p.probe.patience},
                    {"seeds", p.probe.seeds}, {"seed", p.runtime.seed}, {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction},
                    {"threads", p.model.threads}});
+  StageOutput out(ctx, "structural_probe", inputs);
   if (out.up_to_date()) return 0;
   set_torch_threads(p.model.threads);
-  const CacheReader train_reader = open_word_entry(ctx.cache, "structural_probe");
-  std::optional<CacheReader> test_storage;  // a second reader only for a separate test corpus
-  if (!held_out) test_storage.emplace(open_word_entry(test_entry, "structural_probe"));
-  const CacheReader& test_reader = held_out ? train_reader : *test_storage;
+  entries.open();
+  const CacheReader& train_reader = entries.train();
+  const CacheReader& test_reader = entries.test();
   const std::vector<int64_t> layers = probe_layers(p, train_reader);
-  const TokenSplits splits = token_splits(train_reader, test_reader, held_out, p.probe.dev_fraction);
+  const TokenSplits& splits = entries.splits();
   LayerCache cache(train_reader, test_reader);
   const char* const kinds[2] = {"distance", "depth"};
   const int64_t Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds;
@@ -108,8 +100,9 @@ int run_structural_probe(const StageContext& ctx) {
                    std::to_string(static_cast<int64_t>(sentences))});
     }
   out.write("summary.csv", summary.str());
-  out.finish({{"train_sentences", splits.train.size()}, {"dev_sentences", splits.dev.size()},
-              {"test_sentences", splits.test.size()}, {"layer_convention", "0 = embeddings, l = transformer layer l"}});
+  nlohmann::json record = entries.split_sizes();
+  record["layer_convention"] = "0 = embeddings, l = transformer layer l";
+  out.finish(record);
   return 0;
 }
 

@@ -2,20 +2,19 @@
 // annotations — UPOS, XPOS, a word's dependency relation, and the relation of an arc from the
 // concatenated head and dependent vectors. Files: docs/probing.md.
 #include <map>
-#include <optional>
 #include <ostream>
 #include <set>
 
 #include "pipeline/analysis/clark_common.h"
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/job_grid.h"
-#include "pipeline/analysis/stage_extraction.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/cache/cache_reader.h"
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/probe/probe_trainer.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
+#include "pipeline/probe/probe_entries.h"
 #include "pipeline/probe/token_tasks.h"
 
 namespace bertology {
@@ -25,30 +24,21 @@ int run_token_probes(const StageContext& ctx) {
   const Params& p = ctx.params;
   BTL_REQUIRE(!p.probe.tasks.empty(), "token_probes: probe.tasks is empty");
   for (const auto& t : p.probe.tasks) parse_token_task(t);  // fail early on a typo
-  CacheEntry test_entry = ctx.cache;
-  const bool held_out = p.probe.test_corpus.empty();
-  if (!held_out) {
-    Params test = p;
-    test.corpus.path = p.probe.test_corpus;
-    test_entry = extract_for_stage(test, ctx, "token_probes: test corpus");
-  }
+  ProbeEntries entries(ctx, "token_probes");
   const ProbeOptions base = probe_options(p);
-  StageOutput out(ctx, "token_probes",
-                  {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)}, {"held_out", held_out},
-                   {"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"seed", p.runtime.seed},
+  nlohmann::json inputs = entries.inputs();
+  inputs.update({{"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"seed", p.runtime.seed},
                    {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}});
+  StageOutput out(ctx, "token_probes", inputs);
   if (out.up_to_date()) return 0;
   set_torch_threads(p.model.threads);
 
-  const CacheReader train_reader = open_word_entry(ctx.cache, "token_probes");
-  std::optional<CacheReader> test_storage;  // a second reader only for a separate test corpus
-  if (!held_out) test_storage.emplace(open_word_entry(test_entry, "token_probes"));
-  const CacheReader& test_reader = held_out ? train_reader : *test_storage;
-  const std::vector<int64_t> layers = probe_layers(p, train_reader);
-  const TokenSplits splits = token_splits(train_reader, test_reader, held_out, p.probe.dev_fraction);
+  entries.open();
+  const std::vector<int64_t> layers = probe_layers(p, entries.train());
+  const TokenSplits& splits = entries.splits();
 
   const int64_t T = static_cast<int64_t>(p.probe.tasks.size()), Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds;
-  LayerCache layer_cache(train_reader, test_reader);
+  LayerCache layer_cache(entries.train(), entries.test());
   // Row of a job: test correct, test count, dev correct, dev count, epochs.
   const auto table = run_job_grid(ctx, T * Ly * S, 5, [&](int64_t j, double* row) {
     // Layer-major job order, so that consecutive jobs of a rank reuse the loaded layer.
@@ -84,8 +74,9 @@ int run_token_probes(const StageContext& ctx) {
     }
   out.write("results.csv", results.str());
   out.write("summary.csv", summary.str());
-  out.finish({{"train_sentences", splits.train.size()}, {"dev_sentences", splits.dev.size()},
-              {"test_sentences", splits.test.size()}, {"layer_convention", "0 = embeddings, l = transformer layer l"}});
+  nlohmann::json record = entries.split_sizes();
+  record["layer_convention"] = "0 = embeddings, l = transformer layer l";
+  out.finish(record);
   return 0;
 }
 

@@ -1,0 +1,46 @@
+#include "pipeline/analysis/study_report.h"
+
+#include <filesystem>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/util/sha256.h"
+
+namespace fs = std::filesystem;
+
+namespace bertology {
+
+namespace {
+std::string record_of(const std::string& model_dir, const std::string& stage) {
+  return model_dir + "/" + stage + "/stage.json";
+}
+}  // namespace
+
+nlohmann::json stage_record_digests(const std::string& model_dir, const std::vector<std::string>& stages) {
+  nlohmann::json digests = nlohmann::json::object();
+  for (const auto& stage : stages) {
+    const std::string record = record_of(model_dir, stage);
+    digests[stage] = fs::exists(record) ? sha256_file(record) : "";
+  }
+  return digests;
+}
+
+std::string figure_links(const std::string& model_dir, const std::vector<std::string>& pngs) {
+  std::string md;
+  for (const auto& png : pngs)
+    if (fs::exists(model_dir + "/figures/" + png)) md += "![" + png + "](figures/" + png + ")\n\n";
+  return md;
+}
+
+void write_report_files(const std::string& model_dir, const std::string& markdown, nlohmann::json run,
+                        const std::vector<std::string>& stages) {
+  run["bertology_version"] = BERTOLOGY_VERSION;
+  run["stages"] = nlohmann::json::object();
+  for (const auto& stage : stages) {
+    const std::string record = record_of(model_dir, stage);
+    if (fs::exists(record)) run["stages"][stage] = nlohmann::json::parse(read_text(record));
+  }
+  write_text_atomic(model_dir + "/report.md", markdown);
+  write_text_atomic(model_dir + "/run.json", run.dump(2) + "\n");
+}
+
+}  // namespace bertology
