@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "pipeline/analysis/stage_extraction.h"
 #include "pipeline/tokenizer/bert_tokenizer.h"
 #include "pipeline/util/error.h"
 
@@ -15,6 +16,13 @@ ClarkTokenIds clark_token_ids(const std::string& model_dir) {
   for (const char* p : {".", ","})
     if (tokenizer.vocab().find(p) >= 0) ids.punct.push_back(tokenizer.vocab().find(p));
   return ids;
+}
+
+CacheEntry extract_sentence_pairs(const StageContext& ctx, const std::string& stage, const std::string& model_dir) {
+  Params pairs = ctx.params;
+  pairs.input.pairs = true;
+  if (!model_dir.empty()) pairs.model.path = model_dir;
+  return extract_for_stage(pairs, ctx, stage + ": sentence pairs");
 }
 
 CacheReader open_attention_entry(const CacheEntry& entry, const std::string& stage) {

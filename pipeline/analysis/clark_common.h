@@ -23,6 +23,10 @@ struct ClarkTokenIds {
 };
 ClarkTokenIds clark_token_ids(const std::string& model_dir);
 
+/// Clark's §3 inputs, [CLS] A [SEP] B [SEP] of consecutive corpus sentences, extracted (or reused)
+/// for `stage` with `model_dir` (empty = model.path); a collective call.
+CacheEntry extract_sentence_pairs(const StageContext& ctx, const std::string& stage, const std::string& model_dir = "");
+
 /// Opens the entry the stage reads and checks that it stores attention of every layer and head
 /// (InputError naming the stage and the config keys to change otherwise).
 CacheReader open_attention_entry(const CacheEntry& entry, const std::string& stage);

@@ -4,7 +4,6 @@
 
 #include "pipeline/analysis/clark_common.h"
 #include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_extraction.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
@@ -15,12 +14,10 @@ namespace {
 
 int run_attention_gradients(const StageContext& ctx) {
   const Params& p = ctx.params;
-  Params pairs = p;
-  pairs.input.pairs = true;
-  if (!p.clark.gradient_model.empty()) pairs.model.path = p.clark.gradient_model;
+  const std::string model_dir = p.clark.gradient_model.empty() ? p.model.path : p.clark.gradient_model;
   // The model is loaded (and its MLM head checked) before any extraction for it.
-  const AttentionGradientModel model(pairs.model.path, p.model.threads);
-  const CacheEntry entry = extract_for_stage(pairs, ctx, "attention_gradients: sentence pairs");
+  const AttentionGradientModel model(model_dir, p.model.threads);
+  const CacheEntry entry = extract_sentence_pairs(ctx, "attention_gradients", model_dir);
   StageOutput out(ctx, "attention_gradients",
                   {{"cache", entry_name(entry)}, {"sequences", p.clark.gradient_sequences},
                    {"mask_probability", p.clark.mask_probability}, {"seed", p.runtime.seed},
@@ -28,7 +25,7 @@ int run_attention_gradients(const StageContext& ctx) {
   if (out.up_to_date()) return 0;
 
   const CacheReader reader = CacheReader::open(entry.dir);
-  const ClarkTokenIds ids = clark_token_ids(pairs.model.path);
+  const ClarkTokenIds ids = clark_token_ids(model_dir);
   const int L = model.num_layers();
   const int64_t S = std::min<int64_t>(reader.num_sequences(), p.clark.gradient_sequences);
   std::vector<double> sums(static_cast<size_t>(L) * kNumGradientTargets + 2, 0.0),
@@ -45,7 +42,7 @@ int run_attention_gradients(const StageContext& ctx) {
   }
   ctx.mpi.allreduce_sum(sums);
   ctx.mpi.allreduce_sum(counts);
-  BTL_REQUIRE(S > 0, "attention_gradients: no sentence pair fits tokenizer.max_length in ", pairs.corpus.path);
+  BTL_REQUIRE(S > 0, "attention_gradients: no sentence pair fits tokenizer.max_length in ", p.corpus.path);
 
   CsvTable table({"layer", "to_sep", "to_punct", "to_other"});
   for (int l = 0; l < L; ++l) {
@@ -58,7 +55,7 @@ int run_attention_gradients(const StageContext& ctx) {
   }
   out.write("gradients.csv", table.str());
   out.finish({{"num_sequences", S}, {"mean_mlm_loss", sums.back() > 0 ? sums[sums.size() - 2] / sums.back() : 0.0},
-              {"model", pairs.model.path}, {"index_base", 1}});
+              {"model", model_dir}, {"index_base", 1}});
   return 0;
 }
 

@@ -7,7 +7,6 @@
 #include "pipeline/analysis/attention_measures.h"
 #include "pipeline/analysis/clark_common.h"
 #include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_extraction.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
@@ -16,9 +15,7 @@ namespace bertology {
 namespace {
 
 int run_attention_patterns(const StageContext& ctx) {
-  Params pairs = ctx.params;
-  pairs.input.pairs = true;
-  const CacheEntry entry = extract_for_stage(pairs, ctx, "attention_patterns: sentence pairs");
+  const CacheEntry entry = extract_sentence_pairs(ctx, "attention_patterns");
   StageOutput out(ctx, "attention_patterns", {{"cache", entry_name(entry)}});
   if (out.up_to_date()) return 0;
 
@@ -43,7 +40,7 @@ int run_attention_patterns(const StageContext& ctx) {
   }
   ctx.mpi.allreduce_sum(sums);
   const double n = sums[L * per_layer + 1];
-  BTL_REQUIRE(n > 0, "attention_patterns: no sentence pair fits tokenizer.max_length in ", pairs.corpus.path);
+  BTL_REQUIRE(n > 0, "attention_patterns: no sentence pair fits tokenizer.max_length in ", ctx.params.corpus.path);
 
   std::vector<std::string> columns = {"layer", "head"};
   for (int m = 0; m < kNumPatternMeasures; ++m) columns.push_back(pattern_measure_name(m));

@@ -7,7 +7,6 @@
 #include "pipeline/analysis/attention_measures.h"
 #include "pipeline/analysis/clark_common.h"
 #include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_extraction.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
@@ -48,9 +47,7 @@ void add_js_distances(const std::vector<std::vector<float>>& attention, int T, s
 }
 
 int run_head_clusters(const StageContext& ctx) {
-  Params pairs = ctx.params;
-  pairs.input.pairs = true;
-  const CacheEntry entry = extract_for_stage(pairs, ctx, "head_clusters: sentence pairs");
+  const CacheEntry entry = extract_sentence_pairs(ctx, "head_clusters");
   StageOutput out(ctx, "head_clusters", {{"cache", entry_name(entry)}});
   if (out.up_to_date()) return 0;
 
@@ -79,7 +76,7 @@ int run_head_clusters(const StageContext& ctx) {
   ctx.mpi.allreduce_sum(distances);
   ctx.mpi.allreduce_sum(patterns);
   const double n = patterns.back();
-  BTL_REQUIRE(n > 0, "head_clusters: no sentence pair fits tokenizer.max_length in ", pairs.corpus.path);
+  BTL_REQUIRE(n > 0, "head_clusters: no sentence pair fits tokenizer.max_length in ", ctx.params.corpus.path);
   for (int a = 0; a < K; ++a)
     for (int b = 0; b < a; ++b) distances[static_cast<size_t>(a) * K + b] = distances[static_cast<size_t>(b) * K + a];
 
