@@ -178,12 +178,39 @@ void attach_mentions(std::vector<Mention> mentions, CorefDocument* doc) {
   doc->mentions = std::move(mentions);
 }
 
+// ---- what both readers share ------------------------------------------------------------------
+
+/// The documents read so far and the one being assembled, for both formats.
+class DocumentReader {
+ protected:
+  DocumentReader(const std::string& path, std::string_view data) : path_(path), data_(data), builder_(path) {}
+
+  [[noreturn]] void fail_here(const std::string& what) const { fail(path_, line_, what); }
+
+  /// Closes the open document: its mentions attached, it joins docs_.
+  void finish_document() {
+    doc_open_ = false;
+    if (doc_.words.empty()) fail(path_, doc_line_, cat("document '", doc_.id, "' has no words"));
+    attach_mentions(builder_.finish(), &doc_);
+    docs_.push_back(std::move(doc_));
+  }
+
+  const std::string& path_;
+  std::string_view data_;
+  std::vector<CorefDocument> docs_;
+  int64_t line_ = 0;
+
+  bool doc_open_ = false;
+  CorefDocument doc_;
+  int64_t doc_line_ = 0;  ///< the line that began it ("# newdoc" / "#begin document")
+  MentionBuilder builder_;
+};
+
 // ---- GUM-style CoNLL-U -------------------------------------------------------------------------
 
-class GumReader {
+class GumReader : DocumentReader {
  public:
-  GumReader(const std::string& path, std::string_view data)
-      : path_(path), data_(data), builder_(path) {}
+  GumReader(const std::string& path, std::string_view data) : DocumentReader(path, data) {}
 
   std::vector<CorefDocument> read() {
     Lines lines(data_);
@@ -204,8 +231,6 @@ class GumReader {
 
  private:
   enum Column { kId = 0, kForm, kLemma, kUpos, kXpos, kFeats, kHead, kDeprel, kDeps, kMisc };
-
-  [[noreturn]] void fail_here(const std::string& what) const { fail(path_, line_, what); }
 
   // Only "# newdoc" matters: it starts a document ("# newdoc id = X"; without an id the
   // document is named by its origin).
@@ -332,22 +357,8 @@ class GumReader {
 
   void end_document() {
     end_sentence();
-    if (!doc_open_) return;
-    doc_open_ = false;
-    if (doc_.words.empty()) fail(path_, doc_line_, cat("document '", doc_.id, "' has no words"));
-    attach_mentions(builder_.finish(), &doc_);
-    docs_.push_back(std::move(doc_));
+    if (doc_open_) finish_document();
   }
-
-  const std::string& path_;
-  std::string_view data_;
-  std::vector<CorefDocument> docs_;
-  int64_t line_ = 0;
-
-  bool doc_open_ = false;
-  CorefDocument doc_;
-  int64_t doc_line_ = 0;  ///< its "# newdoc" line
-  MentionBuilder builder_;
 
   bool sentence_open_ = false;
   int sentence_start_ = 0;           ///< document index of the open sentence's first word
@@ -356,10 +367,9 @@ class GumReader {
 
 // ---- CoNLL-2012 --------------------------------------------------------------------------------
 
-class Conll2012Reader {
+class Conll2012Reader : DocumentReader {
  public:
-  Conll2012Reader(const std::string& path, std::string_view data)
-      : path_(path), data_(data), builder_(path) {}
+  Conll2012Reader(const std::string& path, std::string_view data) : DocumentReader(path, data) {}
 
   std::vector<CorefDocument> read() {
     Lines lines(data_);
@@ -383,8 +393,6 @@ class Conll2012Reader {
   }
 
  private:
-  [[noreturn]] void fail_here(const std::string& what) const { fail(path_, line_, what); }
-
   // "#begin document (NAME); part P" (the id rule is in the header).
   void begin_document(std::string_view line) {
     if (doc_open_) {
@@ -458,21 +466,9 @@ class Conll2012Reader {
 
   void end_document() {
     if (!doc_open_) fail_here("'#end document' without a '#begin document' before it");
-    doc_open_ = false;
-    if (doc_.words.empty()) fail(path_, doc_line_, cat("document '", doc_.id, "' has no words"));
-    attach_mentions(builder_.finish(), &doc_);
-    docs_.push_back(std::move(doc_));
+    finish_document();
   }
 
-  const std::string& path_;
-  std::string_view data_;
-  std::vector<CorefDocument> docs_;
-  int64_t line_ = 0;
-
-  bool doc_open_ = false;
-  CorefDocument doc_;
-  int64_t doc_line_ = 0;  ///< its "#begin document" line
-  MentionBuilder builder_;
   int sentence_length_ = -1;  ///< words so far in the current sentence, -1 before its first
 };
 
