@@ -17,6 +17,7 @@
 #include "pipeline/cache/chunk_format.h"
 #include "pipeline/cache/plan.h"
 #include "pipeline/corpus/corpus.h"
+#include "pipeline/model/checkpoint_files.h"
 #include "pipeline/model/bert_config.h"
 #include "pipeline/tokenizer/bert_tokenizer.h"
 #include "pipeline/util/error.h"
@@ -35,11 +36,6 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 std::string sha256_or_empty(const fs::path& p) { return fs::exists(p) ? sha256_file(p.string()) : std::string(); }
 
-std::string weights_file(const std::string& dir) {
-  for (const char* name : {"model.safetensors", "pytorch_model.bin"})
-    if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
-  throw InputError(cat(dir, ": no weights (expected model.safetensors or pytorch_model.bin)"));
-}
 
 /// Sorted, unique, within [lo, hi]; empty -> all of [lo, hi].
 std::vector<int64_t> resolve_list(std::vector<int64_t> v, int64_t lo, int64_t hi, const char* key) {
@@ -125,7 +121,7 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
 
   // 1. What changes the bytes. Rank 0 hashes the weights once (large files on shared storage).
   const BertConfig cfg = BertConfig::from_json_file((fs::path(p.model.path) / "config.json").string());
-  const std::string weights = weights_file(p.model.path);
+  const std::string weights = checkpoint_weights_file(p.model.path);
   CacheKeyParts key;
   key.model_sha256 = mpi.broadcast(root ? sha256_file(weights) : std::string());
   key.vocab_sha256 = sha256_or_empty(fs::path(p.model.path) / "vocab.txt");

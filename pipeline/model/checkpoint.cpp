@@ -9,8 +9,7 @@
 #include <set>
 
 #include "pipeline/model/raw_tensor.h"
-#include "pipeline/model/safetensors.h"
-#include "pipeline/model/torch_bin.h"
+#include "pipeline/model/checkpoint_files.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 
@@ -71,17 +70,7 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options) {
   out.config = BertConfig::from_json_file((fs::path(dir) / "config.json").string());
 
   // Weights: safetensors first (safe, fast), then the pickle-based torch.save zip.
-  const auto st = fs::path(dir) / "model.safetensors", bin = fs::path(dir) / "pytorch_model.bin";
-  StateDict raw;
-  if (fs::exists(st)) {
-    out.report.weights_file = st.string();
-    raw = read_safetensors(st.string());
-  } else if (fs::exists(bin)) {
-    out.report.weights_file = bin.string();
-    raw = read_torch_bin(bin.string());
-  } else {
-    throw InputError(cat(dir, ": no weights (expected model.safetensors or pytorch_model.bin)"));
-  }
+  const StateDict raw = read_checkpoint_weights(dir, &out.report.weights_file);
   const std::string& file = out.report.weights_file;
   if (options.compute_digest) out.report.weights_sha256 = sha256_file(file);
 

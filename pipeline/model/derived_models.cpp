@@ -7,8 +7,8 @@
 #include <random>
 
 #include "pipeline/cache/cache_dir.h"
+#include "pipeline/model/checkpoint_files.h"
 #include "pipeline/model/safetensors.h"
-#include "pipeline/model/torch_bin.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 
@@ -55,18 +55,10 @@ RawTensor filled(const std::vector<int64_t>& shape, float value) {
   return t;
 }
 
-std::string weights_path(const std::string& model_dir) {
-  const auto st = fs::path(model_dir) / "model.safetensors", bin = fs::path(model_dir) / "pytorch_model.bin";
-  if (fs::exists(st)) return st.string();
-  if (fs::exists(bin)) return bin.string();
-  throw InputError(cat(model_dir, ": no weights (expected model.safetensors or pytorch_model.bin)"));
-}
 
 /// The original's weights; creates out_dir with copies of its config, vocabulary and tokenizer config.
 StateDict start_derived(const std::string& model_dir, const std::string& out_dir) {
-  const std::string weights = weights_path(model_dir);
-  StateDict original = weights.size() > 12 && weights.substr(weights.size() - 12) == ".safetensors" ? read_safetensors(weights)
-                                                                                                     : read_torch_bin(weights);
+  StateDict original = read_checkpoint_weights(model_dir);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   BTL_REQUIRE(!ec, out_dir, ": cannot create (", ec.message(), ")");
@@ -80,7 +72,7 @@ StateDict start_derived(const std::string& model_dir, const std::string& out_dir
 }  // namespace
 
 std::string derived_model_dir(const std::string& cache_dir, const std::string& model_dir, const std::string& how) {
-  const std::string id = sha256_file(weights_path(model_dir)) + " " + how;
+  const std::string id = sha256_file(checkpoint_weights_file(model_dir)) + " " + how;
   std::string name = how;
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';

@@ -8,8 +8,7 @@
 #include <random>
 
 #include "pipeline/model/checkpoint.h"
-#include "pipeline/model/safetensors.h"
-#include "pipeline/model/torch_bin.h"
+#include "pipeline/model/checkpoint_files.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
 
@@ -183,10 +182,7 @@ Attachment right_branching(const std::vector<ProbeSentence>& test) {
 }
 
 std::vector<float> model_word_embeddings(const std::string& model_dir, int64_t* rows, int64_t* cols) {
-  namespace fs = std::filesystem;
-  const auto st = fs::path(model_dir) / "model.safetensors", bin = fs::path(model_dir) / "pytorch_model.bin";
-  BTL_REQUIRE(fs::exists(st) || fs::exists(bin), model_dir, ": no weights (expected model.safetensors or pytorch_model.bin)");
-  const StateDict weights = fs::exists(st) ? read_safetensors(st.string()) : read_torch_bin(bin.string());
+  const StateDict weights = read_checkpoint_weights(model_dir);
   for (const char* name : {"embeddings.word_embeddings.weight", "bert.embeddings.word_embeddings.weight"}) {
     const auto it = weights.find(name);
     if (it == weights.end()) continue;
