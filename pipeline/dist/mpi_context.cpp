@@ -1,5 +1,7 @@
 #include "pipeline/dist/mpi_context.h"
 
+#include <algorithm>
+
 #include <mpi.h>
 
 #include <cstdlib>
@@ -64,6 +66,19 @@ void MpiContext::allreduce_sum(std::vector<int64_t>& values) const {
 void MpiContext::allreduce_sum(std::vector<float>& values) const {
   if (active_ && !values.empty())
     MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void MpiContext::allreduce_sum(float* data, size_t count) const {
+  if (!active_) return;
+  constexpr size_t kPiece = size_t{1} << 28;
+  for (size_t begin = 0; begin < count; begin += kPiece) {
+    const size_t n = std::min(kPiece, count - begin);
+    MPI_Allreduce(MPI_IN_PLACE, data + begin, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  }
+}
+
+void MpiContext::broadcast_bytes(void* data, size_t bytes) const {
+  if (active_ && bytes > 0) MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
 void MpiContext::broadcast(std::vector<float>& values) const {

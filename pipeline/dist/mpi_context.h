@@ -33,6 +33,11 @@ class MpiContext {
   void allreduce_sum(std::vector<double>& values) const;
   void allreduce_sum(std::vector<int64_t>& values) const;
   void allreduce_sum(std::vector<float>& values) const;
+  /// Element-wise float sums over ranks of `count` values at `data` (host memory), in place; sent
+  /// in pieces of at most 2^28 values so that counts never overflow MPI's int.
+  void allreduce_sum(float* data, size_t count) const;
+  /// Rank 0's `bytes` bytes at `data` on every rank (e.g. an ncclUniqueId).
+  void broadcast_bytes(void* data, size_t bytes) const;
   /// Rank 0's values on every rank (same size on every rank).
   void broadcast(std::vector<float>& values) const;
   /// Rank 0's string on every rank.

@@ -53,6 +53,7 @@ BertConfig BertConfig::from_json_file(const std::string& path) {
   read_optional(j, path, "hidden_act", c.hidden_act);
   read_optional(j, path, "hidden_dropout_prob", c.hidden_dropout_prob);
   read_optional(j, path, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+  read_optional(j, path, "initializer_range", c.initializer_range);
   read_optional(j, path, "pad_token_id", c.pad_token_id);
   read_optional(j, path, "position_embedding_type", c.position_embedding_type);
 

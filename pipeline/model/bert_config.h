@@ -18,6 +18,7 @@ struct BertConfig {
   std::string hidden_act = "gelu";        ///< "gelu" (erf), "gelu_new"/"gelu_pytorch_tanh" (tanh approx.) or "relu"
   double hidden_dropout_prob = 0.1;       ///< dropout after embeddings, attention output and FFN (training only)
   double attention_probs_dropout_prob = 0.1;  ///< dropout on attention probabilities (training only)
+  double initializer_range = 0.02;        ///< sd of the normal init of new weights (task heads)
   int pad_token_id = 0;                   ///< id of [PAD]
   std::string position_embedding_type = "absolute";  ///< only "absolute" is supported
 

@@ -37,6 +37,17 @@ struct ForwardOptions {
   bool differentiable_attention = false;
 };
 
+/// A right-padded batch with its padding removed: the real tokens of all sequences stacked as
+/// rows [n, ...] (sequence by sequence), and what is needed to scatter them back for attention.
+/// Built by BertModelImpl::cls_hidden(); see pipeline/model/bert_packed.cpp.
+struct PackedBatch {
+  int64_t batch = 0;              ///< B sequences
+  int64_t padded_length = 0;      ///< T, the longest sequence
+  torch::Tensor flat_index;       ///< [n] int64: row b*T + t of each real token in the padded [B*T] layout
+  torch::Tensor cls_rows;         ///< [B] int64: packed row of each sequence's first token ([CLS])
+  torch::Tensor additive_mask;    ///< [B, 1, 1, T]: 0 for real keys, float-min for padding
+};
+
 /// Word + position + segment embeddings, then LayerNorm and dropout.
 class BertEmbeddingsImpl : public torch::nn::Module {
  public:
@@ -59,6 +70,12 @@ class BertLayerImpl : public torch::nn::Module {
   /// attention_out: when non-null, receives the probabilities [B, H, T, T].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& additive_mask,
                         torch::Tensor* attention_out);
+  /// The same layer on packed rows x: [n, d] -> [n, d]. Only attention sees padding; the
+  /// projections, feed-forward and LayerNorms run on real tokens only.
+  torch::Tensor forward_packed(const torch::Tensor& x, const PackedBatch& batch);
+  /// The layer's output at each sequence's first token only: x [n, d] -> [B, d]. Keys and values
+  /// still come from every token; queries, attention output and feed-forward from [CLS] alone.
+  torch::Tensor forward_first_token(const torch::Tensor& x, const PackedBatch& batch);
 
   // Submodules named as in HF: attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
   // intermediate.dense, output.{dense,LayerNorm}. Held here directly; the nesting lives in names.
@@ -103,6 +120,14 @@ class BertModelImpl : public torch::nn::Module {
   EncoderOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         const torch::Tensor& token_type_ids, const ForwardOptions& options = {});
 
+  /// The last layer's hidden state at [CLS], [B, d], equal to
+  /// forward(...).hidden_states.back().select(1, 0) but cheaper for classifiers: padding is
+  /// removed outside attention, and the last layer runs only for [CLS] (no other position of it
+  /// reaches a [CLS]-based classifier). attention_mask must be right-padded (1...1 0...0 per row).
+  torch::Tensor cls_hidden(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                           const torch::Tensor& token_type_ids);
+  /// tanh(W h + b) on [B, d] [CLS] states (the pooler without the row selection).
+  torch::Tensor pool_cls(const torch::Tensor& cls_hidden);
   /// [CLS] pooler: tanh(W h_0 + b) on the last hidden state [B, T, d] -> [B, d].
   torch::Tensor pool(const torch::Tensor& last_hidden);
   /// MLM logits [B, T, vocab] from the last hidden state; requires the MLM head.

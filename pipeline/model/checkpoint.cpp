@@ -82,9 +82,15 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options) {
     by_name[name] = &tensor;
   }
   const bool has_pooler = by_name.count("pooler.dense.weight") > 0;
-  const bool has_mlm = by_name.count("cls.predictions.transform.dense.weight") > 0;
+  const bool has_mlm = by_name.count("cls.predictions.transform.dense.weight") > 0 && !options.skip_mlm_head;
 
-  out.model = BertModel(out.config, has_pooler, has_mlm);
+  if (options.dropout >= 0) {
+    BTL_REQUIRE(options.dropout < 1.0, "dropout must be in [0, 1), got ", options.dropout);
+    out.config.hidden_dropout_prob = options.dropout;
+    out.config.attention_probs_dropout_prob = options.dropout;
+  }
+  const bool build_pooler = has_pooler || options.require_pooler;
+  out.model = BertModel(out.config, build_pooler, has_mlm);
   out.model->eval();
 
   torch::NoGradGuard no_grad;
@@ -92,6 +98,12 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options) {
   std::vector<std::string> missing;
   for (auto& [name, param] : out.model->hf_named_parameters()) {
     auto it = by_name.find(name);
+    if (it == by_name.end() && !has_pooler && name.rfind("pooler.", 0) == 0) {
+      if (name.size() > 7 && name.substr(name.size() - 7) == ".weight") param.normal_(0.0, out.config.initializer_range);
+      else param.zero_();
+      out.report.initialised.push_back(name);
+      continue;
+    }
     if (it == by_name.end()) {
       missing.push_back(name);
       continue;
@@ -131,7 +143,8 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options) {
   }
   for (const auto& [name, tensor] : by_name) {
     if (used.count(name)) continue;
-    (is_known_unused(name) ? out.report.ignored : out.report.unexpected).push_back(name);
+    const bool skipped_head = options.skip_mlm_head && name.rfind("cls.predictions.", 0) == 0;
+    (is_known_unused(name) || skipped_head ? out.report.ignored : out.report.unexpected).push_back(name);
   }
 
   // Device and dtype.

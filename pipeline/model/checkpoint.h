@@ -20,6 +20,16 @@ struct LoadOptions {
   std::string device = "cpu";      ///< "cpu" or "cuda" / "cuda:N" (CUDA builds only)
   std::string dtype = "float32";   ///< compute dtype: float32 (CPU and CUDA), float16/bfloat16 (CUDA; bfloat16 also CPU, slow)
   bool compute_digest = true;      ///< sha256 of the weights file (cache keys and output attributes need it)
+  /// Dropout of hidden states and attention probabilities in training mode; < 0 keeps
+  /// config.json's hidden_dropout_prob / attention_probs_dropout_prob (fine-tuning may override).
+  double dropout = -1.0;
+  /// Build the pooler even when the checkpoint has none (task heads on [CLS] need it); its
+  /// weights are then drawn as HF initialises them (normal(0, initializer_range), bias 0) from
+  /// LibTorch's current generator, and listed in LoadReport::initialised.
+  bool require_pooler = false;
+  /// Leave out the MLM head even when the checkpoint has one (its keys are then "ignored"), so
+  /// that task models do not carry (and decay) parameters no loss reaches.
+  bool skip_mlm_head = false;
 };
 
 /// What was read and how the names matched.
@@ -28,6 +38,7 @@ struct LoadReport {
   std::string weights_sha256;               ///< hex digest of that file ("" when not computed)
   std::vector<std::string> ignored;         ///< keys known to be unused (NSP head, position_ids buffer)
   std::vector<std::string> unexpected;      ///< keys that matched nothing (e.g. a task classifier)
+  std::vector<std::string> initialised;     ///< parameters not in the checkpoint, freshly initialised
   bool mlm_decoder_tied = true;             ///< decoder weight absent or equal to the word embeddings
 };
 

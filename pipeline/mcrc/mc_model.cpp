@@ -1,0 +1,161 @@
+#include "pipeline/mcrc/mc_model.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/model/checkpoint_files.h"
+#include "pipeline/model/safetensors.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/read_file.h"
+
+namespace bertology {
+namespace fs = std::filesystem;
+
+McBatch make_mc_batch(const std::vector<McFeatures>& features, const std::vector<int64_t>& which, int32_t pad_id,
+                      const torch::Device& device) {
+  BTL_REQUIRE(!which.empty(), "make_mc_batch: no questions");
+  McBatch b;
+  b.questions = static_cast<int64_t>(which.size());
+  b.options = static_cast<int64_t>(features.at(static_cast<size_t>(which[0])).input_ids.size());
+  int64_t T = 0;
+  for (int64_t q : which) {
+    const auto& f = features.at(static_cast<size_t>(q));
+    BTL_REQUIRE(static_cast<int64_t>(f.input_ids.size()) == b.options, "mcrc: question ", q, " has ",
+                f.input_ids.size(), " options but others in its batch have ", b.options,
+                " (a dataset must have one option count)");
+    for (const auto& ids : f.input_ids) T = std::max<int64_t>(T, static_cast<int64_t>(ids.size()));
+  }
+  const int64_t rows = b.questions * b.options;
+  auto ids = torch::full({rows, T}, static_cast<int64_t>(pad_id), torch::kLong);
+  auto types = torch::zeros({rows, T}, torch::kLong);
+  auto mask = torch::zeros({rows, T}, torch::kLong);
+  auto labels = torch::empty({b.questions}, torch::kLong);
+  auto* pid = ids.data_ptr<int64_t>();
+  auto* ptype = types.data_ptr<int64_t>();
+  auto* pmask = mask.data_ptr<int64_t>();
+  int64_t row = 0;
+  for (int64_t n = 0; n < b.questions; ++n) {
+    const auto& f = features[static_cast<size_t>(which[static_cast<size_t>(n)])];
+    labels[n] = f.answer;
+    for (int64_t k = 0; k < b.options; ++k, ++row) {
+      const auto& src = f.input_ids[static_cast<size_t>(k)];
+      const auto& seg = f.token_type_ids[static_cast<size_t>(k)];
+      for (size_t t = 0; t < src.size(); ++t) {
+        pid[row * T + static_cast<int64_t>(t)] = src[t];
+        ptype[row * T + static_cast<int64_t>(t)] = seg[t];
+        pmask[row * T + static_cast<int64_t>(t)] = 1;
+      }
+      b.real_tokens += static_cast<int64_t>(src.size());
+    }
+  }
+  b.input_ids = ids.to(device);
+  b.token_type_ids = types.to(device);
+  b.attention_mask = mask.to(device);
+  b.labels = labels.to(device);
+  return b;
+}
+
+MultipleChoiceModelImpl::MultipleChoiceModelImpl(BertModel encoder, double classifier_dropout) {
+  BTL_REQUIRE(encoder->has_pooler(), "the multiple-choice head needs the encoder's pooler");
+  bert = register_module("bert", std::move(encoder));
+  dropout = register_module("dropout", torch::nn::Dropout(classifier_dropout));
+  const int64_t d = bert->config().hidden_size;
+  classifier = register_module("classifier", torch::nn::Linear(d, 1));
+  torch::NoGradGuard no_grad;
+  classifier->weight.normal_(0.0, bert->config().initializer_range);
+  classifier->bias.zero_();
+}
+
+torch::Tensor MultipleChoiceModelImpl::forward(const McBatch& batch) {
+  // [N*C, d] pooled [CLS] = tanh(W h_cls + b); [N*C, 1] score = w . dropout(pooled) + b
+  auto pooled = bert->pool_cls(bert->cls_hidden(batch.input_ids, batch.attention_mask, batch.token_type_ids));
+  auto scores = classifier(dropout(pooled));
+  // [N, C]: one row of option scores per question
+  return scores.view({batch.questions, batch.options});
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> MultipleChoiceModelImpl::hf_named_parameters() {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (auto& [name, t] : bert->hf_named_parameters()) out.emplace_back("bert." + name, t);
+  out.emplace_back("classifier.weight", classifier->weight);
+  out.emplace_back("classifier.bias", classifier->bias);
+  return out;
+}
+
+LoadedMcModel load_mc_model(const std::string& dir, const LoadOptions& options) {
+  LoadOptions encoder_options = options;
+  encoder_options.require_pooler = true;
+  encoder_options.skip_mlm_head = true;
+  LoadedBert encoder = load_bert(dir, encoder_options);
+  LoadedMcModel out;
+  out.config = encoder.config;
+  out.report = encoder.report;
+  const double dropout = options.dropout >= 0 ? options.dropout : encoder.config.hidden_dropout_prob;
+  out.model = MultipleChoiceModel(encoder.model, dropout);
+
+  // The classifier, when the checkpoint has one (a fine-tuned model), replaces the fresh init.
+  auto& unexpected = out.report.unexpected;
+  const bool has_weight = std::find(unexpected.begin(), unexpected.end(), "classifier.weight") != unexpected.end();
+  const bool has_bias = std::find(unexpected.begin(), unexpected.end(), "classifier.bias") != unexpected.end();
+  if (has_weight || has_bias) {
+    const std::string& file = out.report.weights_file;
+    BTL_REQUIRE(has_weight && has_bias, file, ": has only one of classifier.weight / classifier.bias");
+    const StateDict raw = read_checkpoint_weights(dir);
+    const auto weight = raw_to_tensor(raw.at("classifier.weight")).to(torch::kFloat);
+    const auto bias = raw_to_tensor(raw.at("classifier.bias")).to(torch::kFloat);
+    const int64_t d = out.config.hidden_size;
+    BTL_REQUIRE(weight.sizes() == torch::IntArrayRef({1, d}) && bias.sizes() == torch::IntArrayRef({1}), file,
+                ": classifier.weight/bias have shapes ", weight.sizes(), " / ", bias.sizes(), ", a multiple-choice ",
+                "head needs [1, ", d, "] / [1] (is this a classifier of another task?)");
+    torch::NoGradGuard no_grad;
+    out.model->classifier->weight.copy_(weight);
+    out.model->classifier->bias.copy_(bias);
+    unexpected.erase(std::remove_if(unexpected.begin(), unexpected.end(),
+                                    [](const std::string& k) { return k.rfind("classifier.", 0) == 0; }),
+                     unexpected.end());
+    out.classifier_from_checkpoint = true;
+  } else {
+    out.report.initialised.push_back("classifier.weight");
+    out.report.initialised.push_back("classifier.bias");
+  }
+  auto device = torch::Device(options.device);
+  out.model->classifier->to(device);
+  return out;
+}
+
+StateDict mc_state_dict(MultipleChoiceModel& model) {
+  StateDict dict;
+  for (auto& [name, t] : model->hf_named_parameters()) {
+    auto c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    RawTensor r;
+    r.dtype = DType::F32;
+    r.shape.assign(c.sizes().begin(), c.sizes().end());
+    r.data.resize(static_cast<size_t>(c.numel()) * sizeof(float));
+    std::memcpy(r.data.data(), c.data_ptr<float>(), r.data.size());
+    dict.emplace(name, std::move(r));
+  }
+  return dict;
+}
+
+void save_mc_model(MultipleChoiceModel& model, const std::string& source_dir, const std::string& out_dir) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  BTL_REQUIRE(!ec, out_dir, ": cannot create (", ec.message(), ")");
+  const auto config_path = (fs::path(source_dir) / "config.json").string();
+  nlohmann::json config = nlohmann::json::parse(read_file_bytes(config_path, "model config"));
+  config["architectures"] = {"BertForMultipleChoice"};
+  write_text_atomic((fs::path(out_dir) / "config.json").string(), config.dump(2) + "\n");
+  for (const char* name : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}) {
+    const fs::path src = fs::path(source_dir) / name;
+    if (!fs::exists(src)) continue;
+    write_text_atomic((fs::path(out_dir) / name).string(), read_file_bytes(src.string(), "tokenizer file"));
+  }
+  write_safetensors((fs::path(out_dir) / "model.safetensors").string(), mc_state_dict(model),
+                    {{"format", "pt"}, {"written_by", "bertology"}});
+}
+
+}  // namespace bertology
