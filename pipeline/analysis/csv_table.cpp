@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
+#include "pipeline/cache/cache_dir.h"  // read_text
 #include "pipeline/util/error.h"
 
 namespace bertology {
@@ -70,5 +72,13 @@ std::string fixed(double value, int decimals) {
   if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
   return s;
 }
+
+CsvFile CsvFile::read(const std::string& path) { return {CsvTable::parse(read_text(path), path), path}; }
+
+const std::string& CsvFile::at(size_t row, const std::string& column) const {
+  return csv.rows().at(row)[csv.column(column, origin)];
+}
+
+double CsvFile::number(size_t row, const std::string& column) const { return std::atof(at(row, column).c_str()); }
 
 }  // namespace bertology

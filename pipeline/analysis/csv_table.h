@@ -25,6 +25,19 @@ class CsvTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
+/// A CSV file written by a stage, read back by a report stage: cells by row and column name.
+struct CsvFile {
+  CsvTable csv{{}};
+  std::string origin;  ///< the path, for errors
+  /// Reads and parses `path`; InputError naming it when unreadable or malformed.
+  static CsvFile read(const std::string& path);
+  /// The cell of `row` in `column`; InputError naming the file when the column is absent.
+  const std::string& at(size_t row, const std::string& column) const;
+  /// at() as a number (std::atof: "nan" is NaN, an empty cell 0).
+  double number(size_t row, const std::string& column) const;
+  size_t size() const { return csv.rows().size(); }
+};
+
 /// Fixed-point text of a value with `decimals` digits ("nan" for NaN).
 std::string fixed(double value, int decimals = 4);
 

@@ -15,6 +15,15 @@ namespace bertology {
 
 namespace {
 
+int run_stage_list(const Params& params, const CacheEntry& entry, const MpiContext& mpi, std::ostream& out) {
+  for (const auto& name : params.stages) {
+    StageContext context{params, entry, mpi, out};
+    const int rc = find_stage(name)->run(context);
+    if (rc != kExitOk) return rc;
+  }
+  return kExitOk;
+}
+
 int extract_or_run(const std::string& command, const std::vector<std::string>& args, bool run_stages) {
   ConfigArgs config_args;
   bool dry_run = false;
@@ -31,18 +40,27 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
   MpiContext mpi;
   try {
     std::string effective;
-    const Params params = load_params(config_args, &effective, {"model.path", "corpus.path"});
+    const Params without_corpus = load_params(config_args, &effective, {"model.path"});
     if (config_args.dump) return kExitOk;
     // Stage names are checked before hours of extraction, not after.
+    bool needs_cache = !run_stages;
     if (run_stages)
-      for (const auto& name : params.stages)
-        if (!find_stage(name)) {
+      for (const auto& name : without_corpus.stages) {
+        const StageInfo* stage = find_stage(name);
+        if (!stage) {
           std::string known;
           for (const auto& s : registered_stages()) known += (known.empty() ? "" : ", ") + s.name;
           throw InputError(cat("stages: unknown stage '", name, "' (registered: ", known.empty() ? "none yet" : known, ")"));
         }
-
+        needs_cache = needs_cache || stage->needs_cache;
+      }
     std::ostream& out = std::cout;
+    if (!needs_cache) {  // e.g. fine-tuning studies: their stages read their own datasets
+      if (dry_run) return kExitOk;
+      return run_stage_list(without_corpus, CacheEntry{}, mpi, out);
+    }
+    const Params params = load_params(config_args, nullptr, {"model.path", "corpus.path"});
+
     const ExtractionOutcome outcome = run_extraction(params, mpi, dry_run, out);
     if (dry_run) return kExitOk;
     if (outcome.stopped) {
@@ -60,12 +78,7 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
                   : cat(outcome.chunks_done_before, " were already done, the rest computed now"))
           << ")\n" << std::flush;
     if (!run_stages) return kExitOk;
-    for (const auto& name : params.stages) {
-      StageContext context{params, outcome.entry, mpi, out};
-      const int rc = find_stage(name)->run(context);
-      if (rc != kExitOk) return rc;
-    }
-    return kExitOk;
+    return run_stage_list(params, outcome.entry, mpi, out);
   } catch (const StopRequested&) {
     // Ranks notice a signal at different points of a stage; one that stops must not leave the
     // others waiting in a collective, so under MPI the job ends at once with the requeue code.

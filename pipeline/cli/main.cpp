@@ -1,20 +1,14 @@
 // bertology: the thin executable; everything lives in the pipeline library.
 #include <unistd.h>
 
-#include <malloc.h>
-
 #include <cstdio>
 #include <iostream>
 
 #include "pipeline/cli/command.h"
+#include "pipeline/util/heap_policy.h"
 
 int main(int argc, char** argv) {
-  // Reading a cache allocates and frees buffers of megabytes per chunk and layer. glibc's defaults
-  // hand them back to the kernel each time (mmap, heap trimming) and fault the pages in again on
-  // the next read: that was half the time of a pass over cached attention (measured with
-  // scripts/bench/dependency_heads.sh). Keep up to 512 MiB of freed heap for reuse instead.
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  bertology::keep_freed_heap_for_reuse();  // measured policy: see heap_policy.h
   const int rc = bertology::run_cli(argc, argv);
   if (rc == bertology::kExitInternal) {
     // After a failed write (disk full), HDF5 1.10 can crash in its own atexit handler while

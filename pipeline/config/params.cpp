@@ -102,6 +102,27 @@ Params params_from_config(const Config& cfg) {
   p.lin.nth = cfg.get_ints("lin.nth");
   p.lin.nth_corpus = cfg.get_string("lin.nth_corpus");
   p.lin.max_sentences_per_file = cfg.get_int("lin.max_sentences_per_file");
+  p.mcrc.name = cfg.get_string("mcrc.name");
+  p.mcrc.format = cfg.get_string("mcrc.format");
+  p.mcrc.train = cfg.get_string("mcrc.train");
+  p.mcrc.dev = cfg.get_string("mcrc.dev");
+  p.mcrc.test = cfg.get_string("mcrc.test");
+  p.mcrc.max_length = cfg.get_int("mcrc.max_length");
+  p.mcrc.epochs = cfg.get_int("mcrc.epochs");
+  p.mcrc.batch_size = cfg.get_int("mcrc.batch_size");
+  p.mcrc.micro_batch = cfg.get_int("mcrc.micro_batch");
+  p.mcrc.lr = cfg.get_float("mcrc.lr");
+  p.mcrc.warmup = cfg.get_float("mcrc.warmup");
+  p.mcrc.weight_decay = cfg.get_float("mcrc.weight_decay");
+  p.mcrc.adam_eps = cfg.get_float("mcrc.adam_eps");
+  p.mcrc.max_grad_norm = cfg.get_float("mcrc.max_grad_norm");
+  p.mcrc.dropout = cfg.get_float("mcrc.dropout");
+  p.mcrc.checkpoint_every = cfg.get_int("mcrc.checkpoint_every");
+  p.mcrc.eval_batch = cfg.get_int("mcrc.eval_batch");
+  p.mcrc.attacks = cfg.get_strings("mcrc.attacks");
+  p.mcrc.attack_seed = cfg.get_int("mcrc.attack_seed");
+  p.mcrc.min_shuffle_degree = cfg.get_float("mcrc.min_shuffle_degree");
+  p.mcrc.unanswerable = cfg.get_strings("mcrc.unanswerable");
   p.structural.rank = cfg.get_int("structural.rank");
   p.structural.batch_sentences = cfg.get_int("structural.batch_sentences");
 

@@ -126,6 +126,32 @@ struct LinParams {
   int64_t max_sentences_per_file = 0;    ///< 0 = all
 };
 
+/// Section `mcrc`: Si et al. (2019) multiple-choice fine-tuning, attacks and un-answerable
+/// training (docs/si2019.md). Training defaults follow Si's BERT-RACE base recipe where it fits a
+/// 2-core machine.
+struct McrcParams {
+  std::string name;                      ///< dataset label in tables ("" = from the train file name)
+  std::string format = "mctest";         ///< mctest | dream | mcscript | race
+  std::string train, dev, test;          ///< dataset files (RACE: folders)
+  int64_t max_length = 320;              ///< wordpieces per option sequence, specials included
+  int64_t epochs = 3;
+  int64_t batch_size = 16;               ///< questions per optimiser step (all ranks)
+  int64_t micro_batch = 4;               ///< questions per forward on one rank
+  double lr = 5e-5;
+  double warmup = 0.1;
+  double weight_decay = 0.01;
+  double adam_eps = 1e-8;
+  double max_grad_norm = 1.0;
+  double dropout = 0.1;                  ///< fine-tuning dropout; < 0 = the checkpoint's config
+  int64_t checkpoint_every = 20;         ///< optimiser steps between resumable checkpoints
+  int64_t eval_batch = 8;                ///< questions per evaluation forward
+  std::vector<std::string> attacks = {"AddSent2Pas-Shuffle", "AddSent2Opt-Shuffle", "AddAns2Opt-Shuffle",
+                                      "Sent2Opt-Shuffle", "Ans2Opt-Shuffle", "AddSent2Opt", "AddAns2Opt"};
+  int64_t attack_seed = 2020;
+  double min_shuffle_degree = 0.5;
+  std::vector<std::string> unanswerable = {"P-Shuffle", "Q-Shuffle", "PQ-Shuffle", "P-Remove", "Q-Remove", "PQ-Remove"};
+};
+
 /// Section `structural`: Hewitt & Manning's probe.
 struct StructuralParams {
   int64_t rank = 128;
@@ -152,6 +178,7 @@ struct Params {
   ClarkParams clark;                ///< section `clark`
   ProbeParams probe;                ///< section `probe`
   LinParams lin;                    ///< section `lin`
+  McrcParams mcrc;                  ///< section `mcrc`
   StructuralParams structural;      ///< section `structural`
   RuntimeParams runtime;            ///< section `runtime`
   std::vector<std::string> stages;  ///< pipeline stages to run, in order

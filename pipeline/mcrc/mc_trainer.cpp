@@ -26,14 +26,17 @@ namespace {
 
 constexpr uint64_t kDropoutStream = 0x64726f706f7574ULL;  // "dropout": keeps dropout apart from data order
 
-/// The epoch's question order: Fisher–Yates with a generator seeded from (seed, epoch).
-std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
+}  // namespace
+
+std::vector<int64_t> mc_epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   std::mt19937_64 engine(example_seed(seed, static_cast<uint64_t>(epoch)));
   fisher_yates(order, engine);
   return order;
 }
+
+namespace {
 
 /// What state.json holds besides the tensors.
 struct RunState {
@@ -49,7 +52,7 @@ struct RunState {
 nlohmann::json to_json(const RunState& s) {
   nlohmann::json epochs = nlohmann::json::array();
   for (const auto& e : s.epochs)
-    epochs.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"dev_accuracy", e.dev_accuracy}, {"seconds", e.seconds}});
+    epochs.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"dev_accuracy", e.dev_accuracy}, {"seconds", e.seconds}, {"tokens", e.tokens}});
   return {{"run_key", s.run_key}, {"steps", s.steps}, {"epochs", epochs}, {"best_epoch", s.best_epoch},
           {"best_dev_accuracy", s.best_dev}, {"epoch_loss_sum", s.epoch_loss_sum}, {"epoch_questions", s.epoch_questions}};
 }
@@ -62,7 +65,7 @@ RunState state_from_json(const std::string& path) {
     s.steps = j.at("steps").get<int64_t>();
     for (const auto& e : j.at("epochs"))
       s.epochs.push_back({e.at("epoch").get<int>(), e.at("train_loss").get<double>(), e.at("dev_accuracy").get<double>(),
-                          e.at("seconds").get<double>()});
+                          e.at("seconds").get<double>(), e.at("tokens").get<int64_t>()});
     s.best_epoch = j.at("best_epoch").get<int>();
     s.best_dev = j.at("best_dev_accuracy").get<double>();
     s.epoch_loss_sum = j.at("epoch_loss_sum").get<double>();
@@ -195,12 +198,13 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
 
   const auto session_start = std::chrono::steady_clock::now();
   auto epoch_start = session_start;
+  int64_t epoch_tokens = 0;
   std::vector<int64_t> order;
   int64_t order_epoch = -1;
   while (state.steps < result.total_steps) {
     const int64_t step = state.steps, epoch = step / steps_per_epoch;
     if (epoch != order_epoch) {
-      order = epoch_order(n, o.seed, epoch);
+      order = mc_epoch_order(n, o.seed, epoch);
       order_epoch = epoch;
     }
     const int64_t begin = (step % steps_per_epoch) * o.batch_size, end = std::min(n, begin + o.batch_size);
@@ -233,6 +237,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
     state.epoch_loss_sum += sums[0];
     state.epoch_questions += global;
     result.tokens_this_session += static_cast<int64_t>(sums[1]);
+    epoch_tokens += static_cast<int64_t>(sums[1]);
 
     const bool epoch_end = state.steps % steps_per_epoch == 0;
     if (epoch_end) {
@@ -240,6 +245,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
       record.epoch = static_cast<int>(epoch + 1);
       record.train_loss = state.epoch_loss_sum / static_cast<double>(std::max<int64_t>(1, state.epoch_questions));
       record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      record.tokens = epoch_tokens;
       if (!dev.empty()) {
         const auto predictions = mc_predictions(score_mc(model, dev, pad_id, o.eval_batch, mpi));
         int64_t correct = 0;
@@ -259,7 +265,6 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
         *log << "mcrc train: epoch " << record.epoch << "/" << o.epochs << ": loss " << record.train_loss
              << (dev.empty() ? std::string() : cat(", dev accuracy ", record.dev_accuracy, " %")) << (better ? " (best)" : "")
              << ", " << record.seconds << " s\n" << std::flush;
-      epoch_start = std::chrono::steady_clock::now();
     }
     int64_t stop = stop_requested() || (o.stop_after_steps >= 0 && state.steps >= o.stop_after_steps) ? 1 : 0;
     stop = mpi.allreduce_max(stop);
@@ -267,6 +272,10 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
     if (epoch_end || periodic || stop) {
       if (rank0) save_state(model, optimizer, state, paths.state_dir);
       mpi.barrier();
+    }
+    if (epoch_end) {  // the next epoch's clock starts after evaluation and checkpoints
+      epoch_start = std::chrono::steady_clock::now();
+      epoch_tokens = 0;
     }
     maybe_fault_kill(state.steps, mpi);
     if (stop && state.steps < result.total_steps) {

@@ -59,6 +59,7 @@ struct McEpochRecord {
   double train_loss = 0.0;     ///< mean cross-entropy over the epoch's questions
   double dev_accuracy = -1.0;  ///< percent; -1 without a dev set
   double seconds = 0.0;        ///< wall time of the epoch's training steps (this session's part)
+  int64_t tokens = 0;          ///< real tokens trained on in that time, all ranks
 };
 
 struct McTrainResult {
@@ -85,6 +86,10 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
 /// and gathered on all of them. Collective.
 std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const std::vector<McFeatures>& features,
                                          int32_t pad_id, int64_t batch, const MpiContext& mpi);
+
+/// The question order of epoch `epoch` (0-based): Fisher–Yates over 0..n-1 with a generator
+/// seeded from (seed, epoch). Global batch s of the epoch is order[s*batch_size, (s+1)*batch_size).
+std::vector<int64_t> mc_epoch_order(int64_t n, uint64_t seed, int64_t epoch);
 
 /// argmax of each row (the first on ties).
 std::vector<int> mc_predictions(const std::vector<std::vector<float>>& scores);

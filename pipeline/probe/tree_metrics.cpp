@@ -136,7 +136,8 @@ std::vector<double> average_ranks(const std::vector<double>& v) {
   return rank;
 }
 
-// Pearson correlation; NaN when either side has zero variance.
+}  // namespace
+
 double pearson(const std::vector<double>& x, const std::vector<double>& y) {
   const double n = static_cast<double>(x.size());
   const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
@@ -151,7 +152,6 @@ double pearson(const std::vector<double>& x, const std::vector<double>& y) {
   return std::clamp(sxy / std::sqrt(sxx * syy), -1.0, 1.0);
 }
 
-}  // namespace
 
 std::vector<int> tree_depths(const std::vector<int>& heads) { return checked_depths(heads); }
 

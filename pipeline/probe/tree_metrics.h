@@ -71,6 +71,10 @@ UuasCount uuas(const std::vector<double>& predicted_dist, const std::vector<int>
 // ---------------------------------------------------------------------------------------------
 // Spearman correlations
 
+/// Pearson correlation of two equally long samples, clamped to [-1, 1]; NaN when a side has
+/// zero variance or fewer than 2 values.
+double pearson(const std::vector<double>& x, const std::vector<double>& y);
+
 /// Spearman rank correlation of two equally long samples: the Pearson correlation of their
 /// ranks, ties given the average of the ranks they span (scipy.stats.spearmanr). NaN when a side
 /// is constant, when there are fewer than 2 values, or when a value is NaN (scipy's defaults).

@@ -28,6 +28,9 @@ struct StageInfo {
   std::string name;
   std::string summary;
   StageFunction run = nullptr;
+  /// Whether the stage reads the activation cache of corpus.path. A run whose stages all say no
+  /// (fine-tuning stages read their own datasets) skips extraction and needs no corpus.path.
+  bool needs_cache = true;
 };
 
 /// Adds a stage (called from static initialisers in stages/).

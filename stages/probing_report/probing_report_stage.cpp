@@ -25,14 +25,7 @@ namespace {
 const std::vector<std::string> kStages = {"lin_probes", "confusion_score", "token_probes", "structural_probe",
                                           "scalar_mix"};
 
-struct Table {
-  CsvTable csv;
-  std::string origin;
-  static Table read(const std::string& path) { return {CsvTable::parse(read_text(path), path), path}; }
-  std::string at(size_t row, const std::string& column) const { return csv.rows()[row][csv.column(column, origin)]; }
-  double number(size_t row, const std::string& column) const { return std::atof(at(row, column).c_str()); }
-  size_t size() const { return csv.rows().size(); }
-};
+using Table = CsvFile;
 
 std::string one(double v) { return std::isnan(v) ? "–" : fixed(v, 1); }
 

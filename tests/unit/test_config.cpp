@@ -511,6 +511,24 @@ TEST_F(ConfigTest, ParamsDefaultsMirrorSchemaDefaults) {
   EXPECT_EQ(from_schema.probe.tasks, built.probe.tasks);
   EXPECT_EQ(from_schema.lin.nth, built.lin.nth);
   EXPECT_EQ(from_schema.lin.max_sentences_per_file, built.lin.max_sentences_per_file);
+  EXPECT_EQ(from_schema.mcrc.name, built.mcrc.name);
+  EXPECT_EQ(from_schema.mcrc.format, built.mcrc.format);
+  EXPECT_EQ(from_schema.mcrc.max_length, built.mcrc.max_length);
+  EXPECT_EQ(from_schema.mcrc.epochs, built.mcrc.epochs);
+  EXPECT_EQ(from_schema.mcrc.batch_size, built.mcrc.batch_size);
+  EXPECT_EQ(from_schema.mcrc.micro_batch, built.mcrc.micro_batch);
+  EXPECT_DOUBLE_EQ(from_schema.mcrc.lr, built.mcrc.lr);
+  EXPECT_DOUBLE_EQ(from_schema.mcrc.warmup, built.mcrc.warmup);
+  EXPECT_DOUBLE_EQ(from_schema.mcrc.weight_decay, built.mcrc.weight_decay);
+  EXPECT_DOUBLE_EQ(from_schema.mcrc.adam_eps, built.mcrc.adam_eps);
+  EXPECT_DOUBLE_EQ(from_schema.mcrc.max_grad_norm, built.mcrc.max_grad_norm);
+  EXPECT_DOUBLE_EQ(from_schema.mcrc.dropout, built.mcrc.dropout);
+  EXPECT_EQ(from_schema.mcrc.checkpoint_every, built.mcrc.checkpoint_every);
+  EXPECT_EQ(from_schema.mcrc.eval_batch, built.mcrc.eval_batch);
+  EXPECT_EQ(from_schema.mcrc.attacks, built.mcrc.attacks);
+  EXPECT_EQ(from_schema.mcrc.attack_seed, built.mcrc.attack_seed);
+  EXPECT_DOUBLE_EQ(from_schema.mcrc.min_shuffle_degree, built.mcrc.min_shuffle_degree);
+  EXPECT_EQ(from_schema.mcrc.unanswerable, built.mcrc.unanswerable);
   EXPECT_EQ(from_schema.structural.rank, built.structural.rank);
   EXPECT_EQ(from_schema.structural.batch_sentences, built.structural.batch_sentences);
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Hugging Face reference for scripts/bench/mc_train.sh: BertForMultipleChoice fine-tuning steps.
+
+Same inputs as build/bench_mc_train: the MCTest questions of --data, encoded by HF's tokenizer as
+tokenizer(story, question + " " + option, truncation="longest_first", max_length=L), the batches
+bench_mc_train wrote (--batches), each padded to its longest sequence (DataCollatorWithPadding's
+dynamic padding), train mode (dropout on), torch.optim.AdamW with HF's decay groups,
+get_linear_schedule_with_warmup, clip_grad_norm_ 1.0. One warm-up step, then every batch timed.
+Prints one JSON line {"what": "hf_mc_train", "tokens_per_s", ...}; tokens are real (non-pad) tokens.
+"""
+import argparse
+import json
+import time
+
+import torch
+from transformers import BertForMultipleChoice, BertTokenizer, get_linear_schedule_with_warmup
+
+
+def mctest_questions(tsv):
+    ans = tsv[:-4] + ".ans"
+    out = []
+    answers = [l.rstrip("\n").split("\t") for l in open(ans, encoding="utf-8")]
+    for n, line in enumerate(open(tsv, encoding="utf-8")):
+        f = line.rstrip("\n").split("\t")
+        story = f[2].replace("\\newline", "\n").replace("\\tab", "\t")
+        for q in range(4):
+            base = 3 + q * 5
+            question = f[base].split(": ", 1)[1]
+            out.append((story, question, f[base + 1:base + 5], "ABCD".index(answers[n][q])))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--batches", required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    spec = json.load(open(args.batches))
+    tok = BertTokenizer.from_pretrained(args.model)
+    encoded = []
+    for story, question, options, answer in mctest_questions(args.data):
+        enc = [tok(story, question + " " + o, truncation="longest_first", max_length=spec["max_length"]) for o in options]
+        encoded.append(([e["input_ids"] for e in enc], [e["token_type_ids"] for e in enc], answer))
+
+    def batch(indices):
+        T = max(len(ids) for i in indices for ids in encoded[i][0])
+        ids = torch.tensor([[o + [0] * (T - len(o)) for o in encoded[i][0]] for i in indices])
+        types = torch.tensor([[t + [0] * (T - len(t)) for t in encoded[i][1]] for i in indices])
+        mask = torch.tensor([[[1] * len(o) + [0] * (T - len(o)) for o in encoded[i][0]] for i in indices])
+        labels = torch.tensor([encoded[i][2] for i in indices])
+        real = sum(len(o) for i in indices for o in encoded[i][0])
+        return ids, types, mask, labels, real
+
+    torch.manual_seed(0)
+    model = BertForMultipleChoice.from_pretrained(args.model, attn_implementation="eager").train()
+    no_decay = [n for n, _ in model.named_parameters() if n.endswith(".bias") or "LayerNorm." in n]
+    groups = [{"params": [p for n, p in model.named_parameters() if n not in no_decay], "weight_decay": 0.01},
+              {"params": [p for n, p in model.named_parameters() if n in no_decay], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=5e-5, eps=1e-8)
+    batches = spec["batches"]
+    sched = get_linear_schedule_with_warmup(opt, 1, len(batches) + 1)
+    prepared = [batch(b) for b in batches]
+
+    def step(ids, types, mask, labels):
+        opt.zero_grad()
+        loss = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+
+    step(*prepared[0][:4])  # warm-up
+    start = time.perf_counter()
+    tokens = 0
+    for ids, types, mask, labels, real in prepared:
+        step(ids, types, mask, labels)
+        tokens += real
+    seconds = time.perf_counter() - start
+    print(json.dumps({"what": "hf_mc_train", "threads": torch.get_num_threads(), "timed_steps": len(prepared),
+                      "tokens": tokens, "seconds": round(seconds, 3), "tokens_per_s": round(tokens / seconds, 1)}))
+
+
+if __name__ == "__main__":
+    main()

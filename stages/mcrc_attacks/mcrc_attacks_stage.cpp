@@ -1,0 +1,164 @@
+// Stage `mcrc_attacks`: Si et al. (2019) §3, Table 2 — the model fine-tuned on the original
+// training set (by mcrc_finetune) on un-readable versions of the test set, and the §5.3 analyses:
+// performance change against option-length change (over attacks) and against ShuffleDegree and
+// answer length (over groups of questions; stages/mcrc_attacks/attack_analysis.h). docs/si2019.md.
+// Outputs: attacks.csv (one row per attack), per_question.csv, correlations.csv, bins.csv.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/mcrc/attacks.h"
+#include "pipeline/mcrc/baselines.h"
+#include "pipeline/mcrc/mc_study.h"
+#include "pipeline/mcrc/mc_trainer.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/read_file.h"
+#include "stages/mcrc_attacks/attack_analysis.h"
+
+namespace fs = std::filesystem;
+
+namespace bertology {
+namespace {
+
+constexpr int kBins = 5;
+
+std::vector<int> correctness(const std::vector<int>& predictions, const std::vector<McFeatures>& f) {
+  std::vector<int> out(f.size());
+  for (size_t q = 0; q < f.size(); ++q) out[q] = predictions[q] == f[q].answer ? 1 : 0;
+  return out;
+}
+
+double mean_percent(const std::vector<int>& correct) {
+  double s = 0;
+  for (int c : correct) s += c;
+  return correct.empty() ? NAN : 100.0 * s / static_cast<double>(correct.size());
+}
+
+int run_mcrc_attacks(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  const std::string runs_path = (fs::path(model_output_dir(p)) / "mcrc_finetune" / "runs.json").string();
+  BTL_REQUIRE(fs::exists(runs_path), "mcrc_attacks: ", runs_path, " not found: run the mcrc_finetune stage first "
+              "(list it before mcrc_attacks in stages:)");
+  const auto runs = nlohmann::json::parse(read_file_bytes(runs_path, "mcrc_finetune record"));
+  BTL_REQUIRE(runs.contains("runs") && runs["runs"].contains("original"), runs_path, ": no 'original' run");
+  const auto& original = runs["runs"]["original"];
+  const McStudyData data = load_mc_study_data(p.mcrc);
+  std::vector<Attack> attacks;
+  for (const auto& name : p.mcrc.attacks) attacks.push_back(parse_attack(name));
+  AttackOptions attack_options;
+  attack_options.seed = static_cast<uint64_t>(p.mcrc.attack_seed);
+  attack_options.min_shuffle_degree = p.mcrc.min_shuffle_degree;
+
+  StageOutput out(ctx, "mcrc_attacks", {{"model_run", original.at("run_key")}, {"test", mc_dataset_digest(data.test)},
+                                        {"attacks", p.mcrc.attacks}, {"attack_seed", p.mcrc.attack_seed},
+                                        {"min_shuffle_degree", p.mcrc.min_shuffle_degree},
+                                        {"max_length", p.mcrc.max_length}});
+  if (out.up_to_date()) return 0;
+
+  set_torch_threads(p.model.threads);
+  const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
+  LoadOptions load;
+  load.device = rank_device(p.model.device);
+  load.dtype = p.model.dtype;
+  load.compute_digest = false;
+  const std::string best_dir = original.at("best_dir").get<std::string>();
+  auto loaded = load_mc_model(best_dir, load);
+  BTL_REQUIRE(loaded.classifier_from_checkpoint, best_dir, ": not a fine-tuned multiple-choice checkpoint");
+  auto model = loaded.model;
+  const int max_length = static_cast<int>(p.mcrc.max_length);
+  const int32_t pad = tokenizer.pad_id();
+
+  const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
+  const auto original_correct = correctness(mc_predictions(score_mc(model, test, pad, p.mcrc.eval_batch, ctx.mpi)), test);
+  const double original_accuracy = mean_percent(original_correct);
+
+  std::vector<int> answer_words;
+  for (const auto& ex : data.test.examples) answer_words.push_back(option_words(ex.options.at(static_cast<size_t>(ex.answer))));
+
+  CsvTable attacks_csv({"dataset", "attack", "questions", "accuracy", "change_percent", "mean_shuffle_degree",
+                        "option_length_change_percent", "unmet_sequences"});
+  attacks_csv.add({data.name, "original", std::to_string(test.size()), fixed(original_accuracy, 2), "0", "", "0", "0"});
+  CsvTable per_question({"attack", "id", "original_correct", "attacked_correct", "shuffle_degree", "option_words_before",
+                         "option_words_after", "answer_words"});
+  CsvTable bins_csv({"analysis", "attack", "bin", "mean_value", "questions", "original_accuracy", "attacked_accuracy",
+                     "change_percent"});
+  std::vector<double> change_by_attack, length_change_by_attack;
+  std::vector<double> degree_values;          // pooled over the shuffling attacks
+  std::vector<int> degree_original, degree_attacked;
+  std::vector<int> add_sent_shuffle_correct;  // AddSent2Opt-Shuffle, for the answer-length analysis
+  for (Attack a : attacks) {
+    std::vector<McExample> attacked;
+    std::vector<AttackInfo> infos(data.test.examples.size());
+    AttackSummary summary;
+    for (size_t i = 0; i < data.test.examples.size(); ++i)
+      attacked.push_back(attack_example(data.test.examples[i], a, attack_options, i, &infos[i]));
+    attack_set(data.test.examples, a, attack_options, &summary);  // the set's totals, same draws
+    const auto features = encode_mc_examples(tokenizer, attacked, max_length);
+    const auto correct = correctness(mc_predictions(score_mc(model, features, pad, p.mcrc.eval_batch, ctx.mpi)), features);
+    const double accuracy = mean_percent(correct);
+    const double change = percent_change(original_accuracy, accuracy);
+    attacks_csv.add({data.name, attack_name(a), std::to_string(test.size()), fixed(accuracy, 2), fixed(change, 2),
+                     attack_shuffles(a) ? fixed(summary.mean_shuffle_degree, 4) : "",
+                     fixed(100.0 * summary.option_length_change, 2), std::to_string(summary.unmet)});
+    change_by_attack.push_back(change);
+    length_change_by_attack.push_back(100.0 * summary.option_length_change);
+    for (size_t q = 0; q < test.size(); ++q) {
+      per_question.add({attack_name(a), data.test.examples[q].id, std::to_string(original_correct[q]), std::to_string(correct[q]),
+                        attack_shuffles(a) ? fixed(infos[q].shuffle_degree, 4) : "",
+                        std::to_string(infos[q].option_words_before), std::to_string(infos[q].option_words_after),
+                        std::to_string(answer_words[q])});
+      if (attack_shuffles(a) && infos[q].shuffled_sequences > 0) {
+        degree_values.push_back(infos[q].shuffle_degree);
+        degree_original.push_back(original_correct[q]);
+        degree_attacked.push_back(correct[q]);
+      }
+    }
+    if (a == Attack::AddSent2OptShuffle) add_sent_shuffle_correct = correct;
+    if (ctx.mpi.rank() == 0)
+      ctx.out << "mcrc_attacks: " << data.name << " " << attack_name(a) << ": " << fixed(accuracy, 1) << " % ("
+              << fixed(change, 1) << " %)\n" << std::flush;
+  }
+
+  CsvTable correlations({"analysis", "points", "pearson", "paper"});
+  correlations.add({"change vs option length change (over attacks)", std::to_string(change_by_attack.size()),
+                    fixed(pearson(length_change_by_attack, change_by_attack), 4),
+                    "-0.4293 all attacks and datasets; -0.6403 MCScript; -0.3997 RACE-M"});
+  const auto degree_bins = change_by_bins(degree_values, degree_original, degree_attacked, kBins);
+  correlations.add({"change vs ShuffleDegree (question groups; shuffling attacks pooled)", std::to_string(degree_bins.size()),
+                    fixed(bin_correlation(degree_bins), 4), "-0.8965 MCScript; -0.3442 RACE-M"});
+  for (size_t b = 0; b < degree_bins.size(); ++b) {
+    const auto& x = degree_bins[b];
+    bins_csv.add({"shuffle_degree", "shuffling attacks", std::to_string(b), fixed(x.mean_value, 4), std::to_string(x.questions),
+                  fixed(x.original_accuracy, 2), fixed(x.attacked_accuracy, 2), fixed(x.change_percent, 2)});
+  }
+  if (!add_sent_shuffle_correct.empty()) {
+    std::vector<double> lengths(answer_words.begin(), answer_words.end());
+    const auto length_bins = change_by_bins(lengths, original_correct, add_sent_shuffle_correct, kBins);
+    correlations.add({"change vs answer length (question groups; AddSent2Opt-Shuffle)", std::to_string(length_bins.size()),
+                      fixed(bin_correlation(length_bins), 4), "0.7693 MCScript; -0.4048 RACE-M"});
+    for (size_t b = 0; b < length_bins.size(); ++b) {
+      const auto& x = length_bins[b];
+      bins_csv.add({"answer_length", "AddSent2Opt-Shuffle", std::to_string(b), fixed(x.mean_value, 4),
+                    std::to_string(x.questions), fixed(x.original_accuracy, 2), fixed(x.attacked_accuracy, 2),
+                    fixed(x.change_percent, 2)});
+    }
+  }
+  out.write("attacks.csv", attacks_csv.str());
+  out.write("per_question.csv", per_question.str());
+  out.write("correlations.csv", correlations.str());
+  out.write("bins.csv", bins_csv.str());
+  out.finish({{"dataset", data.name}, {"model", best_dir}, {"original_accuracy", original_accuracy},
+              {"bins", kBins}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"mcrc_attacks", "Si et al. 2019: un-readable test-set attacks on the fine-tuned model (Table 2) and §5.3 correlations",
+     run_mcrc_attacks, /*needs_cache=*/false}};
+
+}  // namespace
+}  // namespace bertology

@@ -1,0 +1,139 @@
+// Stage `mcrc_finetune`: Si et al. (2019) multiple-choice fine-tuning, on the original training
+// set and on each un-answerable version of it (§4, Table 3: P/Q/PQ-Shuffle, P/Q/PQ-Remove), each
+// model evaluated on the unmodified dev and test sets. docs/si2019.md.
+//
+// Every run is data-parallel over the job's ranks and resumable: its checkpoints live under
+// <cache.dir>/mcrc/<run key>/ (mc_study.h), so a rerun, a requeued job or another study with the
+// same model, data and recipe picks up the finished or half-finished run instead of training again.
+// Outputs: regimes.csv (one row per regime), epochs.csv (loss and dev accuracy per epoch),
+// test_predictions.csv (per regime and question) and runs.json (each regime's checkpoint folder,
+// read by mcrc_attacks).
+#include <torch/torch.h>
+
+#include <ostream>
+
+#include "pipeline/analysis/csv_table.h"
+#include "pipeline/analysis/stage_output.h"
+#include "pipeline/mcrc/baselines.h"
+#include "pipeline/mcrc/mc_study.h"
+#include "pipeline/mcrc/mc_trainer.h"
+#include "pipeline/mcrc/unanswerable.h"
+#include "pipeline/model/checkpoint_files.h"
+#include "pipeline/util/error.h"
+#include "pipeline/util/sha256.h"
+
+namespace bertology {
+namespace {
+
+McTrainOptions train_options(const Params& p) {
+  McTrainOptions o;
+  o.epochs = static_cast<int>(p.mcrc.epochs);
+  o.batch_size = p.mcrc.batch_size;
+  o.micro_batch = p.mcrc.micro_batch;
+  o.lr = p.mcrc.lr;
+  o.warmup = p.mcrc.warmup;
+  o.weight_decay = p.mcrc.weight_decay;
+  o.adam_eps = p.mcrc.adam_eps;
+  o.max_grad_norm = p.mcrc.max_grad_norm;
+  o.seed = static_cast<uint64_t>(p.runtime.seed);
+  o.checkpoint_every = p.mcrc.checkpoint_every;
+  o.eval_batch = p.mcrc.eval_batch;
+  return o;
+}
+
+double accuracy(const std::vector<int>& predictions, const std::vector<McFeatures>& f) {
+  int64_t correct = 0;
+  for (size_t q = 0; q < f.size(); ++q) correct += predictions[q] == f[q].answer;
+  return f.empty() ? -1.0 : 100.0 * static_cast<double>(correct) / static_cast<double>(f.size());
+}
+
+int run_mcrc_finetune(const StageContext& ctx) {
+  const Params& p = ctx.params;
+  const McStudyData data = load_mc_study_data(p.mcrc);
+  std::vector<std::string> regimes = {"original"};
+  for (const auto& name : p.mcrc.unanswerable) regimes.push_back(unanswerable_name(parse_unanswerable(name)));
+
+  const std::string model_sha = sha256_file(checkpoint_weights_file(p.model.path));
+  nlohmann::json keys = nlohmann::json::object();
+  for (const auto& r : regimes) keys[r] = mc_run_key(p, r, model_sha, data);
+  StageOutput out(ctx, "mcrc_finetune", {{"runs", keys}, {"test", mc_dataset_digest(data.test)},
+                                         {"max_length", p.mcrc.max_length}});
+  if (out.up_to_date()) return 0;
+
+  set_torch_threads(p.model.threads);
+  const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
+  const int max_length = static_cast<int>(p.mcrc.max_length);
+  const auto dev = encode_mc_examples(tokenizer, data.dev.examples, max_length);
+  const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
+  const McTrainOptions options = train_options(p);
+  const bool rank0 = ctx.mpi.rank() == 0;
+
+  CsvTable regimes_csv({"dataset", "regime", "train_questions", "truncated_options", "epochs", "best_epoch",
+                        "dev_accuracy", "test_accuracy", "train_seconds", "train_tokens_per_s", "resumed_from_step"});
+  CsvTable epochs_csv({"regime", "epoch", "train_loss", "dev_accuracy", "seconds"});
+  CsvTable predictions_csv({"regime", "id", "answer", "prediction", "correct", "scores"});
+  nlohmann::json runs = nlohmann::json::object();
+  for (const auto& regime : regimes) {
+    const std::vector<McExample> train_examples =
+        regime == "original" ? data.train.examples
+                             : make_unanswerable_set(data.train.examples, parse_unanswerable(regime),
+                                                     static_cast<uint64_t>(p.runtime.seed));
+    const auto train = encode_mc_examples(tokenizer, train_examples, max_length);
+    int64_t truncated = 0;
+    for (const auto& f : train) truncated += f.truncated_options;
+
+    // The classifier (and a missing pooler) is drawn from the seed, alike on every rank.
+    torch::manual_seed(p.runtime.seed);
+    LoadOptions load;
+    load.device = rank_device(p.model.device);
+    load.dtype = p.model.dtype;
+    load.dropout = p.mcrc.dropout;
+    load.compute_digest = false;
+    auto model = load_mc_model(p.model.path, load).model;
+    const std::string key = keys.at(regime).get<std::string>();
+    const std::string run_dir = mc_run_dir(p, key);
+    const McTrainPaths paths{run_dir + "/state", run_dir + "/best", p.model.path, key};
+    if (rank0) ctx.out << "mcrc_finetune: " << data.name << " " << regime << ": " << train.size() << " questions, "
+                       << options.epochs << " epochs, run " << run_dir << "\n" << std::flush;
+    const McTrainResult result = train_mc_model(model, train, dev, tokenizer.pad_id(), options, paths, ctx.mpi,
+                                                rank0 ? &ctx.out : nullptr);
+    const double dev_accuracy = result.best_dev_accuracy;  // of the model kept (the best epoch's)
+    const auto scores = score_mc(model, test, tokenizer.pad_id(), options.eval_batch, ctx.mpi);
+    const auto predictions = mc_predictions(scores);
+    const double test_accuracy = accuracy(predictions, test);
+    if (rank0) ctx.out << "mcrc_finetune: " << regime << ": dev " << fixed(dev_accuracy, 1) << " %, test "
+                       << fixed(test_accuracy, 1) << " %\n" << std::flush;
+
+    const double seconds = result.seconds_this_session;
+    regimes_csv.add({data.name, regime, std::to_string(train.size()), std::to_string(truncated),
+                     std::to_string(options.epochs), std::to_string(result.best_epoch), fixed(dev_accuracy, 2),
+                     fixed(test_accuracy, 2), fixed(seconds, 1),
+                     result.tokens_this_session > 0 ? fixed(static_cast<double>(result.tokens_this_session) / seconds, 1) : "",
+                     std::to_string(result.resumed_from_step)});
+    for (const auto& e : result.epochs)
+      epochs_csv.add({regime, std::to_string(e.epoch), fixed(e.train_loss, 5), fixed(e.dev_accuracy, 2), fixed(e.seconds, 1)});
+    for (size_t q = 0; q < test.size(); ++q) {
+      std::string row_scores;
+      for (float s : scores[q]) row_scores += (row_scores.empty() ? "" : " ") + fixed(s, 4);
+      predictions_csv.add({regime, data.test.examples[q].id, std::to_string(test[q].answer), std::to_string(predictions[q]),
+                           std::to_string(predictions[q] == test[q].answer ? 1 : 0), row_scores});
+    }
+    runs[regime] = {{"run_key", key}, {"best_dir", paths.best_dir}, {"test_accuracy", test_accuracy},
+                    {"dev_accuracy", dev_accuracy}, {"allreduce", result.allreduce_backend}};
+  }
+  out.write("regimes.csv", regimes_csv.str());
+  out.write("epochs.csv", epochs_csv.str());
+  out.write("test_predictions.csv", predictions_csv.str());
+  out.write("runs.json", nlohmann::json{{"dataset", data.name}, {"runs", runs}}.dump(1) + "\n");
+  out.finish({{"dataset", data.name}, {"ranks", ctx.mpi.size()}, {"threads", p.model.threads},
+              {"random_baseline", random_baseline(data.test.examples)},
+              {"longest_baseline", longest_baseline(data.test.examples)}});
+  return 0;
+}
+
+const StageRegistration registration{
+    {"mcrc_finetune", "Si et al. 2019: multiple-choice fine-tuning on the original and un-answerable training sets (Table 3)",
+     run_mcrc_finetune, /*needs_cache=*/false}};
+
+}  // namespace
+}  // namespace bertology
