@@ -28,31 +28,16 @@ import shutil
 import torch
 from transformers import BertConfig, BertForMultipleChoice, BertTokenizer, get_linear_schedule_with_warmup
 
+from mctest_reader import read_mctest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "tests/fixtures")
 OUT = os.path.join(FIX, "models/tiny_mc")
 
 
-def mctest_questions(tsv, ans):
-    out = []
-    answers = [l.rstrip("\n").split("\t") for l in open(ans, encoding="utf-8")]
-    for n, line in enumerate(open(tsv, encoding="utf-8")):
-        f = line.rstrip("\n").split("\t")
-        story = f[2].replace("\\newline", "\n").replace("\\tab", "\t")
-        for q in range(4):
-            base = 3 + q * 5
-            question = f[base]
-            for p in ("one: ", "multiple: "):
-                if question.startswith(p):
-                    question = question[len(p):]
-            out.append({"passage": story, "question": question, "options": f[base + 1:base + 5],
-                        "answer": "ABCD".index(answers[n][q])})
-    return out
-
-
 def features_reference():
     tok = BertTokenizer(os.path.join(FIX, "vocab/bert-base-uncased-vocab.txt"), do_lower_case=True)
-    qs = mctest_questions(os.path.join(FIX, "mcrc/mc160.dev.first2.tsv"), os.path.join(FIX, "mcrc/mc160.dev.first2.ans"))
+    qs = read_mctest(os.path.join(FIX, "mcrc/mc160.dev.first2.tsv"))
     result = {"vocab": "tests/fixtures/vocab/bert-base-uncased-vocab.txt", "max_lengths": {}}
     for max_length in (64, 512):
         per_q = []

@@ -43,19 +43,15 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
     const Params without_corpus = load_params(config_args, &effective, {"model.path"});
     if (config_args.dump) return kExitOk;
     // Stage names are checked before hours of extraction, not after.
-    bool needs_cache = !run_stages;
     if (run_stages)
-      for (const auto& name : without_corpus.stages) {
-        const StageInfo* stage = find_stage(name);
-        if (!stage) {
+      for (const auto& name : without_corpus.stages)
+        if (!find_stage(name)) {
           std::string known;
           for (const auto& s : registered_stages()) known += (known.empty() ? "" : ", ") + s.name;
           throw InputError(cat("stages: unknown stage '", name, "' (registered: ", known.empty() ? "none yet" : known, ")"));
         }
-        needs_cache = needs_cache || stage->needs_cache;
-      }
     std::ostream& out = std::cout;
-    if (!needs_cache) {  // e.g. fine-tuning studies: their stages read their own datasets
+    if (run_stages && !stages_need_cache(without_corpus.stages)) {  // e.g. fine-tuning studies: their stages read their own datasets
       if (dry_run) return kExitOk;
       return run_stage_list(without_corpus, CacheEntry{}, mpi, out);
     }

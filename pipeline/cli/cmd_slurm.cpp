@@ -50,7 +50,8 @@ int cmd_slurm(const std::vector<std::string>& args) {
   std::cout << "rendered " << graph.units.size() << " unit(s) (" << complete << " already complete in the cache) into "
             << graph.out_dir << "\n";
   for (const auto& u : graph.units)
-    std::cout << "  " << u.config_file << ": " << u.model_path << (u.complete ? " [complete]" : "") << "\n";
+    std::cout << "  " << u.config_file << ": " << u.model_path
+              << (u.cache_entry.empty() ? " [no extraction: the stages read their own data]" : u.complete ? " [complete]" : "") << "\n";
   if (dry_run) {
     for (const auto& script : {graph.extract_script, graph.stages_script}) {
       if (script.empty()) continue;

@@ -136,6 +136,7 @@ std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const std::
   const int64_t lo = n * mpi.rank() / mpi.size(), hi = n * (mpi.rank() + 1) / mpi.size();
   std::vector<float> flat(static_cast<size_t>(n * options), 0.0f);
   for (int64_t b = lo; b < hi; b += batch) {
+    if (stop_requested()) throw StopRequested{};  // evaluation keeps nothing to resume: just stop
     std::vector<int64_t> which;
     for (int64_t q = b; q < std::min(hi, b + batch); ++q) which.push_back(q);
     const auto logits = model->forward(make_mc_batch(features, which, pad_id, device)).to(torch::kCPU, torch::kFloat).contiguous();
@@ -193,7 +194,9 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
                          resume_dir);
     state = saved;
     result.resumed_from_step = saved.steps;
-    if (log && rank0) *log << "mcrc train: resuming " << paths.state_dir << " at step " << saved.steps << " of " << result.total_steps << "\n";
+    if (log && rank0)
+      *log << "mcrc train: " << (saved.steps == result.total_steps ? "finished run found in " : "resuming ") << paths.state_dir
+           << " at step " << saved.steps << " of " << result.total_steps << "\n";
   }
 
   const auto session_start = std::chrono::steady_clock::now();
@@ -239,6 +242,9 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
     result.tokens_this_session += static_cast<int64_t>(sums[1]);
     epoch_tokens += static_cast<int64_t>(sums[1]);
 
+    if (log && rank0 && state.steps % 10 == 0)
+      *log << "mcrc train: step " << state.steps << "/" << result.total_steps << ", epoch loss so far "
+           << state.epoch_loss_sum / static_cast<double>(std::max<int64_t>(1, state.epoch_questions)) << "\n" << std::flush;
     const bool epoch_end = state.steps % steps_per_epoch == 0;
     if (epoch_end) {
       McEpochRecord record;

@@ -83,7 +83,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
                              const McTrainPaths& paths, const MpiContext& mpi, std::ostream* log = nullptr);
 
 /// Option scores of every question (row n = question n's C scores), questions split over ranks
-/// and gathered on all of them. Collective.
+/// and gathered on all of them. Collective. Throws StopRequested when a stop signal arrives.
 std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const std::vector<McFeatures>& features,
                                          int32_t pad_id, int64_t batch, const MpiContext& mpi);
 

@@ -1,5 +1,7 @@
 #include "pipeline/slurm/slurm_jobs.h"
 
+#include "pipeline/stage/stage_registry.h"
+
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/cache/extract.h"
 #include "pipeline/dist/mpi_context.h"
+#include "pipeline/stage/stage_registry.h"
 #include "pipeline/util/error.h"
 #include "slurm_template.h"  // generated from slurm/job.sbatch.in
 
@@ -204,7 +207,9 @@ SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::
   const Config base = Config::load(files, sets);
   const Params params = params_from_config(base);
   validate_slurm(base, params);
-  if (base.get_string("corpus.path").empty())
+  // Studies whose stages read their own data (fine-tuning) have no extraction job.
+  const bool needs_cache = stages_need_cache(params.stages);
+  if (needs_cache && base.get_string("corpus.path").empty())
     base.fail("corpus.path", "is required by `bertology slurm` (the study's corpus)");
 
   std::vector<std::string> models = models_arg;
@@ -228,7 +233,9 @@ SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::
     Params unit = params_from_config(unit_config);
     unit.cache.verify_on_resume = false;  // a status check; the job itself verifies
     std::ostringstream discard;
-    const ExtractionOutcome status = run_extraction(unit, single_rank, /*dry_run=*/true, discard);
+    ExtractionOutcome status;
+    if (needs_cache) status = run_extraction(unit, single_rank, /*dry_run=*/true, discard);
+    else status.complete = true;  // nothing to extract
 
     char name[32];
     std::snprintf(name, sizeof name, "unit_%03zu.yaml", i);

@@ -24,4 +24,13 @@ std::vector<StageInfo> registered_stages() {
   return out;
 }
 
+bool stages_need_cache(const std::vector<std::string>& stages) {
+  if (stages.empty()) return true;
+  for (const auto& name : stages) {
+    const StageInfo* stage = find_stage(name);
+    if (!stage || stage->needs_cache) return true;
+  }
+  return false;
+}
+
 }  // namespace bertology

@@ -37,6 +37,9 @@ struct StageInfo {
 void register_stage(StageInfo info);
 /// The stage called `name`, or nullptr.
 const StageInfo* find_stage(const std::string& name);
+/// Whether a run of `stages` needs the activation cache of corpus.path: true when the list is
+/// empty (extraction only) or any stage needs it or is not registered.
+bool stages_need_cache(const std::vector<std::string>& stages);
 /// All registered stages, sorted by name.
 std::vector<StageInfo> registered_stages();
 

@@ -10,24 +10,15 @@ Prints one JSON line {"what": "hf_mc_train", "tokens_per_s", ...}; tokens are re
 """
 import argparse
 import json
+import os
+import sys
 import time
 
 import torch
 from transformers import BertForMultipleChoice, BertTokenizer, get_linear_schedule_with_warmup
 
-
-def mctest_questions(tsv):
-    ans = tsv[:-4] + ".ans"
-    out = []
-    answers = [l.rstrip("\n").split("\t") for l in open(ans, encoding="utf-8")]
-    for n, line in enumerate(open(tsv, encoding="utf-8")):
-        f = line.rstrip("\n").split("\t")
-        story = f[2].replace("\\newline", "\n").replace("\\tab", "\t")
-        for q in range(4):
-            base = 3 + q * 5
-            question = f[base].split(": ", 1)[1]
-            out.append((story, question, f[base + 1:base + 5], "ABCD".index(answers[n][q])))
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from mctest_reader import read_mctest  # noqa: E402
 
 
 def main():
@@ -41,9 +32,10 @@ def main():
     spec = json.load(open(args.batches))
     tok = BertTokenizer.from_pretrained(args.model)
     encoded = []
-    for story, question, options, answer in mctest_questions(args.data):
-        enc = [tok(story, question + " " + o, truncation="longest_first", max_length=spec["max_length"]) for o in options]
-        encoded.append(([e["input_ids"] for e in enc], [e["token_type_ids"] for e in enc], answer))
+    for q in read_mctest(args.data):
+        enc = [tok(q["passage"], q["question"] + " " + o, truncation="longest_first", max_length=spec["max_length"])
+               for o in q["options"]]
+        encoded.append(([e["input_ids"] for e in enc], [e["token_type_ids"] for e in enc], q["answer"]))
 
     def batch(indices):
         T = max(len(ids) for i in indices for ids in encoded[i][0])

@@ -104,11 +104,17 @@ int run_mcrc_finetune(const StageContext& ctx) {
     if (rank0) ctx.out << "mcrc_finetune: " << regime << ": dev " << fixed(dev_accuracy, 1) << " %, test "
                        << fixed(test_accuracy, 1) << " %\n" << std::flush;
 
-    const double seconds = result.seconds_this_session;
+    // Time and tokens of the training steps over every session of the run (from the epoch
+    // records, so a reused or resumed run reports its whole training, not this session's part).
+    double seconds = 0;
+    int64_t tokens = 0;
+    for (const auto& e : result.epochs) {
+      seconds += e.seconds;
+      tokens += e.tokens;
+    }
     regimes_csv.add({data.name, regime, std::to_string(train.size()), std::to_string(truncated),
                      std::to_string(options.epochs), std::to_string(result.best_epoch), fixed(dev_accuracy, 2),
-                     fixed(test_accuracy, 2), fixed(seconds, 1),
-                     result.tokens_this_session > 0 ? fixed(static_cast<double>(result.tokens_this_session) / seconds, 1) : "",
+                     fixed(test_accuracy, 2), fixed(seconds, 1), seconds > 0 ? fixed(static_cast<double>(tokens) / seconds, 1) : "",
                      std::to_string(result.resumed_from_step)});
     for (const auto& e : result.epochs)
       epochs_csv.add({regime, std::to_string(e.epoch), fixed(e.train_loss, 5), fixed(e.dev_accuracy, 2), fixed(e.seconds, 1)});

@@ -101,7 +101,7 @@ int run_si_report(const StageContext& ctx) {
      << "The paper fine-tunes BERT-large" << (column >= 0 ? "" : cat("; it has no column for `", dataset, "`")) << ". "
      << "Tables: the stage folders beside this file; methods: docs/si2019.md.\n\n";
 
-  md << "## Fine-tuning\n\n| training set | dev | test | best epoch | training time (s) | train tokens/s |\n|---|---|---|---|---|---|\n";
+  md << "## Fine-tuning\n\n| training set | dev | test | best epoch | training steps (s) | training tokens/s |\n|---|---|---|---|---|---|\n";
   for (size_t r = 0; r < regimes.size(); ++r)
     md << "| " << regimes.at(r, "regime") << " | " << one(regimes.number(r, "dev_accuracy")) << " | "
        << one(regimes.number(r, "test_accuracy")) << " | " << regimes.at(r, "best_epoch") << " | "
@@ -124,7 +124,7 @@ int run_si_report(const StageContext& ctx) {
     for (size_t r = 0; r < attacks.size(); ++r) {
       const std::string name = attacks.at(r, "attack");
       const double pa = paper(name, column);
-      md << "| " << (name == "original" ? "BERT (no attack)" : name) << " | " << one(attacks.number(r, "accuracy")) << " | "
+      md << "| " << (name == "original" ? "no attack" : name) << " | " << one(attacks.number(r, "accuracy")) << " | "
          << (name == "original" ? "" : signed_one(attacks.number(r, "change_percent"))) << " | " << one(pa) << " | "
          << (name == "original" ? "" : signed_one(100.0 * (pa - paper_original) / paper_original)) << " | "
          << attacks.at(r, "mean_shuffle_degree") << " | "
@@ -146,7 +146,7 @@ int run_si_report(const StageContext& ctx) {
      << "| Longest option | " << one(longest) << " | " << one(paper("Longest", column)) << " |\n";
   for (size_t r = 0; r < regimes.size(); ++r) {
     const std::string regime = regimes.at(r, "regime");
-    md << "| " << (regime == "original" ? "original (BERT)" : regime) << " | " << one(regimes.number(r, "test_accuracy"))
+    md << "| " << (regime == "original" ? "original training set" : regime) << " | " << one(regimes.number(r, "test_accuracy"))
        << " | " << one(paper(regime, column)) << " |\n";
   }
 

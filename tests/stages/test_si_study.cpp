@@ -155,6 +155,36 @@ TEST(SiStudy, KilledRunResumesToTheUninterruptedModel) {
     for (size_t c = 0; c + 1 < ea[r].size(); ++c) EXPECT_EQ(ea[r][c], eb[r][c]);  // all but seconds
 }
 
+TEST(SiStudy, SigtermSavesTheStateAndExitsForRequeue) {
+  const fs::path dir = scratch("si_sigterm");
+  // Long enough (1000 epochs of 2 steps) that the signal always arrives mid-training.
+  const auto config = write_config(dir, "  epochs: 1000\n  batch_size: 4\n  checkpoint_every: 5\n  unanswerable: []\n"
+                                        "stages: [mcrc_finetune]\n");
+  const std::string state = (dir / "cache/mcrc").string();
+  const auto stopped = run_sh("( " + bertology_cmd({"run", config.string()}) + " & pid=$!; "
+                              "for i in $(seq 600); do ls " + shell_quote(state) + "/*/state/state.json >/dev/null 2>&1 && break; sleep 0.05; done; "
+                              "kill -TERM $pid; wait $pid )");
+  EXPECT_EQ(stopped.code, 75) << stopped.err << stopped.out;  // requeue
+  EXPECT_NE(stopped.err.find("stopped by signal 15"), std::string::npos) << stopped.err;
+  // The signal lands in a training step (the state is saved then) or in an epoch's dev
+  // evaluation (the last periodic state stays the resume point).
+  EXPECT_FALSE(fs::exists(dir / "results/tiny_mlm_gelu/mcrc_finetune/stage.json"));
+  // The state a rerun resumes from (resuming itself is KilledRunResumesToTheUninterruptedModel).
+  const auto saved = nlohmann::json::parse(slurp(fs::directory_iterator(state)->path() / "state/state.json"));
+  EXPECT_GT(saved.at("steps").get<int64_t>(), 0);
+  EXPECT_LT(saved.at("steps").get<int64_t>(), 2000);
+}
+
+TEST(SiStudy, SlurmGraphHasNoExtractionJob) {
+  const fs::path dir = scratch("si_slurm");
+  const auto config = write_config(dir, "stages: [mcrc_finetune, mcrc_attacks, si_report]\n");
+  const auto r = run_bertology({"slurm", config.string(), "--out", (dir / "jobs").string(), "--dry-run"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("[no extraction"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir / "jobs/extract.sbatch"));
+  EXPECT_NE(slurp(dir / "jobs/stages.sbatch").find(" run "), std::string::npos);
+}
+
 TEST(SiStudy, ConfigurationErrorsAreOneLine) {
   const fs::path dir = scratch("si_errors");
   const auto config = write_config(dir, "stages: [mcrc_finetune]\n");
