@@ -28,7 +28,7 @@ import shutil
 import torch
 from transformers import BertConfig, BertForMultipleChoice, BertTokenizer, get_linear_schedule_with_warmup
 
-from mctest_reader import read_mctest
+from hf_mc_recipe import hf_adamw, hf_step, read_mctest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "tests/fixtures")
@@ -100,21 +100,12 @@ def model_reference():
         if isinstance(m, torch.nn.Dropout):
             m.p = 0.0
     model.train()
-    decay = [n for n, _ in model.named_parameters() if not (n.endswith(".bias") or "LayerNorm." in n)]
-    groups = [{"params": [p for n, p in model.named_parameters() if n in decay], "weight_decay": 0.01},
-              {"params": [p for n, p in model.named_parameters() if n not in decay], "weight_decay": 0.0}]
-    opt = torch.optim.AdamW(groups, lr=1e-2, eps=1e-8)
+    opt = hf_adamw(model, lr=1e-2, weight_decay=0.01, eps=1e-8)
     total = 3
     sched = get_linear_schedule_with_warmup(opt, math.ceil(0.25 * total), total)
     losses = []
     for _ in range(total):
-        opt.zero_grad()
-        loss = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
+        losses.append(hf_step(model, opt, sched, ids, types, mask, labels, max_grad_norm=1.0))
     model.eval()
     with torch.no_grad():
         after = model(input_ids=ids, token_type_ids=types, attention_mask=mask).logits

@@ -18,7 +18,7 @@ import torch
 from transformers import BertForMultipleChoice, BertTokenizer, get_linear_schedule_with_warmup
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from mctest_reader import read_mctest  # noqa: E402
+from hf_mc_recipe import hf_adamw, hf_step, read_mctest  # noqa: E402
 
 
 def main():
@@ -48,21 +48,13 @@ def main():
 
     torch.manual_seed(0)
     model = BertForMultipleChoice.from_pretrained(args.model, attn_implementation="eager").train()
-    no_decay = [n for n, _ in model.named_parameters() if n.endswith(".bias") or "LayerNorm." in n]
-    groups = [{"params": [p for n, p in model.named_parameters() if n not in no_decay], "weight_decay": 0.01},
-              {"params": [p for n, p in model.named_parameters() if n in no_decay], "weight_decay": 0.0}]
-    opt = torch.optim.AdamW(groups, lr=5e-5, eps=1e-8)
+    opt = hf_adamw(model, lr=5e-5)
     batches = spec["batches"]
     sched = get_linear_schedule_with_warmup(opt, 1, len(batches) + 1)
     prepared = [batch(b) for b in batches]
 
     def step(ids, types, mask, labels):
-        opt.zero_grad()
-        loss = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        hf_step(model, opt, sched, ids, types, mask, labels)
 
     step(*prepared[0][:4])  # warm-up
     start = time.perf_counter()
