@@ -189,9 +189,11 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
                 "options); remove ", paths.state_dir, " to start over");
     BTL_REQUIRE(saved.steps <= result.total_steps, json_path, ": ", saved.steps, " steps done but this run has only ",
                 result.total_steps);
-    load_mc_weights(model, (fs::path(resume_dir) / "weights.safetensors").string());
-    optimizer.load_state(read_safetensors((fs::path(resume_dir) / "optimizer.safetensors").string()), saved.steps,
-                         resume_dir);
+    if (saved.steps < result.total_steps) {  // a finished run keeps only state.json and best/
+      load_mc_weights(model, (fs::path(resume_dir) / "weights.safetensors").string());
+      optimizer.load_state(read_safetensors((fs::path(resume_dir) / "optimizer.safetensors").string()), saved.steps,
+                           resume_dir);
+    }
     state = saved;
     result.resumed_from_step = saved.steps;
     if (log && rank0)
@@ -288,6 +290,13 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
       if (log && rank0) *log << "mcrc train: stopped after step " << state.steps << "; the next run resumes there\n" << std::flush;
       throw StopRequested{};
     }
+  }
+  // Finished: the weights and moments in state/ are no longer needed (best/ holds the model), and
+  // are three model sizes of disk per run; state.json stays as the record that the run is done.
+  if (rank0 && result.resumed_from_step < result.total_steps) {
+    std::error_code ec;
+    fs::remove(fs::path(paths.state_dir) / "weights.safetensors", ec);
+    fs::remove(fs::path(paths.state_dir) / "optimizer.safetensors", ec);
   }
   result.seconds_this_session = std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
   result.epochs = state.epochs;

@@ -15,7 +15,9 @@
 // weights.safetensors, optimizer.safetensors (AdamW moments) and state.json (steps done, epoch
 // records, best dev accuracy, the run key). Written every `checkpoint_every` steps, at each
 // epoch end, and when a stop signal arrives (then StopRequested is thrown). A run whose state
-// folder exists continues from it; a state written for another run key is an InputError.
+// folder exists continues from it; a state written for another run key is an InputError. When a
+// run finishes, its state keeps only state.json (best_dir holds the model), and a later call with
+// the same run reuses it without training.
 // After each epoch the dev accuracy is measured; a better one (strictly) saves the model as a
 // loadable checkpoint folder `best_dir` (without a dev set, the last epoch's model is saved).
 #pragma once

@@ -185,6 +185,16 @@ TEST(McTrainer, StoppedRunResumesToTheSameModelAsAnUninterruptedOne) {
   }
   const auto a = weights_of(whole), b = weights_of(second);
   for (const auto& [name, t] : a) EXPECT_TRUE(torch::equal(t, b.at(name))) << name;
+  // A finished run keeps only state.json beside best/, and a later call reuses it: no training,
+  // the best model loaded.
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(paths.state_dir) / "state.json"));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(paths.state_dir) / "optimizer.safetensors"));
+  auto reused = load_tiny();
+  const auto again = train_mc_model(reused, features, features, 0, o, paths, mpi);
+  EXPECT_EQ(again.resumed_from_step, again.total_steps);
+  EXPECT_EQ(again.tokens_this_session, 0);
+  const auto c = weights_of(reused);
+  for (const auto& [name, t] : a) EXPECT_TRUE(torch::equal(t, c.at(name))) << name;
   // A state written for other inputs is refused.
   McTrainPaths other = paths;
   other.run_key = "another-run";
