@@ -289,9 +289,11 @@ McExample attack_example(const McExample& example, Attack attack, const AttackOp
 }
 
 std::vector<McExample> attack_set(const std::vector<McExample>& examples, Attack attack,
-                                  const AttackOptions& options, AttackSummary* summary) {
+                                  const AttackOptions& options, AttackSummary* summary,
+                                  std::vector<AttackInfo>* infos) {
   std::vector<McExample> out;
   out.reserve(examples.size());
+  if (infos) infos->clear();
   AttackSummary s;
   double degree_sum = 0.0;
   for (std::size_t i = 0; i < examples.size(); ++i) {
@@ -304,6 +306,7 @@ std::vector<McExample> attack_set(const std::vector<McExample>& examples, Attack
     s.unmet += info.unmet;
     s.option_words_before += info.option_words_before;
     s.option_words_after += info.option_words_after;
+    if (infos) infos->push_back(info);
   }
   if (s.shuffled_sequences > 0) s.mean_shuffle_degree = degree_sum / static_cast<double>(s.shuffled_sequences);
   if (s.option_words_before > 0)

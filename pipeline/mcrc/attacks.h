@@ -173,9 +173,11 @@ struct AttackSummary {
 };
 nlohmann::json attack_summary_json(const AttackSummary& s);
 
-/// Attacks every example, example_index = position in `examples`.
+/// Attacks every example, example_index = position in `examples`; `infos`, when given, receives
+/// each example's AttackInfo (in order).
 std::vector<McExample> attack_set(const std::vector<McExample>& examples, Attack attack,
-                                  const AttackOptions& options, AttackSummary* summary = nullptr);
+                                  const AttackOptions& options, AttackSummary* summary = nullptr,
+                                  std::vector<AttackInfo>* infos = nullptr);
 
 /// An attacked (or any) set as a JSON array of {"id", "passage", "question", "options",
 /// "answer"} objects.

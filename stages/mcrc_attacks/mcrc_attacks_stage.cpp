@@ -91,12 +91,9 @@ int run_mcrc_attacks(const StageContext& ctx) {
   std::vector<int> degree_original, degree_attacked;
   std::vector<int> add_sent_shuffle_correct;  // AddSent2Opt-Shuffle, for the answer-length analysis
   for (Attack a : attacks) {
-    std::vector<McExample> attacked;
-    std::vector<AttackInfo> infos(data.test.examples.size());
+    std::vector<AttackInfo> infos;
     AttackSummary summary;
-    for (size_t i = 0; i < data.test.examples.size(); ++i)
-      attacked.push_back(attack_example(data.test.examples[i], a, attack_options, i, &infos[i]));
-    attack_set(data.test.examples, a, attack_options, &summary);  // the set's totals, same draws
+    const auto attacked = attack_set(data.test.examples, a, attack_options, &summary, &infos);
     const auto features = encode_mc_examples(tokenizer, attacked, max_length);
     const auto correct = correctness(mc_predictions(score_mc(model, features, pad, p.mcrc.eval_batch, ctx.mpi)), features);
     const double accuracy = mean_percent(correct);

@@ -423,13 +423,17 @@ TEST(McrcAttacksSeed, SameSeedSameOutputDifferentSeedDifferent) {
 TEST(McrcAttacksSeed, AttackSetUsesPositionAsIndex) {
   const std::vector<McExample> set = {example(), example(), example()};
   AttackSummary summary;
-  const std::vector<McExample> out = attack_set(set, Attack::AddAns2OptShuffle, AttackOptions{}, &summary);
+  std::vector<AttackInfo> infos;
+  const std::vector<McExample> out = attack_set(set, Attack::AddAns2OptShuffle, AttackOptions{}, &summary, &infos);
   ASSERT_EQ(out.size(), 3u);
+  ASSERT_EQ(infos.size(), 3u);
   int64_t sequences = 0;
   double degree_sum = 0.0;
   for (std::size_t i = 0; i < 3; ++i) {
     AttackInfo info;
     EXPECT_EQ(out[i].options, attack_example(set[i], Attack::AddAns2OptShuffle, AttackOptions{}, i, &info).options);
+    EXPECT_EQ(infos[i].shuffle_degree, info.shuffle_degree);
+    EXPECT_EQ(infos[i].option_words_after, info.option_words_after);
     sequences += info.shuffled_sequences;
     degree_sum += info.shuffle_degree * info.shuffled_sequences;
   }
