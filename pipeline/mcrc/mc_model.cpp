@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/cache/cache_dir.h"
-#include "pipeline/model/checkpoint_files.h"
 #include "pipeline/model/safetensors.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/read_file.h"
@@ -90,7 +89,8 @@ LoadedMcModel load_mc_model(const std::string& dir, const LoadOptions& options) 
   LoadOptions encoder_options = options;
   encoder_options.require_pooler = true;
   encoder_options.skip_mlm_head = true;
-  LoadedBert encoder = load_bert(dir, encoder_options);
+  StateDict head;  // the classifier, when the checkpoint has one
+  LoadedBert encoder = load_bert(dir, encoder_options, &head);
   LoadedMcModel out;
   out.config = encoder.config;
   out.report = encoder.report;
@@ -99,14 +99,12 @@ LoadedMcModel load_mc_model(const std::string& dir, const LoadOptions& options) 
 
   // The classifier, when the checkpoint has one (a fine-tuned model), replaces the fresh init.
   auto& unexpected = out.report.unexpected;
-  const bool has_weight = std::find(unexpected.begin(), unexpected.end(), "classifier.weight") != unexpected.end();
-  const bool has_bias = std::find(unexpected.begin(), unexpected.end(), "classifier.bias") != unexpected.end();
+  const bool has_weight = head.count("classifier.weight") > 0, has_bias = head.count("classifier.bias") > 0;
   if (has_weight || has_bias) {
     const std::string& file = out.report.weights_file;
     BTL_REQUIRE(has_weight && has_bias, file, ": has only one of classifier.weight / classifier.bias");
-    const StateDict raw = read_checkpoint_weights(dir);
-    const auto weight = raw_to_tensor(raw.at("classifier.weight")).to(torch::kFloat);
-    const auto bias = raw_to_tensor(raw.at("classifier.bias")).to(torch::kFloat);
+    const auto weight = raw_to_tensor(head.at("classifier.weight")).to(torch::kFloat);
+    const auto bias = raw_to_tensor(head.at("classifier.bias")).to(torch::kFloat);
     const int64_t d = out.config.hidden_size;
     BTL_REQUIRE(weight.sizes() == torch::IntArrayRef({1, d}) && bias.sizes() == torch::IntArrayRef({1}), file,
                 ": classifier.weight/bias have shapes ", weight.sizes(), " / ", bias.sizes(), ", a multiple-choice ",

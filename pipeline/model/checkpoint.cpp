@@ -64,7 +64,7 @@ void set_torch_threads(int threads) {
   at::set_num_threads(threads);
 }
 
-LoadedBert load_bert(const std::string& dir, const LoadOptions& options) {
+LoadedBert load_bert(const std::string& dir, const LoadOptions& options, StateDict* unexpected_tensors) {
   BTL_REQUIRE(fs::is_directory(dir), dir, ": not a checkpoint folder (no such directory)");
   LoadedBert out;
   out.config = BertConfig::from_json_file((fs::path(dir) / "config.json").string());
@@ -144,7 +144,9 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options) {
   for (const auto& [name, tensor] : by_name) {
     if (used.count(name)) continue;
     const bool skipped_head = options.skip_mlm_head && name.rfind("cls.predictions.", 0) == 0;
-    (is_known_unused(name) || skipped_head ? out.report.ignored : out.report.unexpected).push_back(name);
+    const bool unexpected = !is_known_unused(name) && !skipped_head;
+    (unexpected ? out.report.unexpected : out.report.ignored).push_back(name);
+    if (unexpected && unexpected_tensors) (*unexpected_tensors)[name] = *tensor;
   }
 
   // Device and dtype.

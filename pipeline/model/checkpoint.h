@@ -51,7 +51,9 @@ struct LoadedBert {
 
 /// Loads `dir`; throws InputError naming the file and problem (missing config.json, no weights
 /// file, corrupt file, missing encoder keys, shape mismatches with config.json).
-LoadedBert load_bert(const std::string& dir, const LoadOptions& options = {});
+/// `unexpected_tensors`, when given, receives the tensors of LoadReport::unexpected under their
+/// normalised names (a task head's weights, read once with the rest).
+LoadedBert load_bert(const std::string& dir, const LoadOptions& options = {}, StateDict* unexpected_tensors = nullptr);
 
 /// Copies a checkpoint record into a LibTorch tensor of the same dtype and shape.
 torch::Tensor raw_to_tensor(const RawTensor& raw);
