@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/files.h"
+
 namespace bertology::test {
 
 struct Result {
@@ -21,11 +23,6 @@ inline std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 /// A fresh directory unique to this test process.

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "pipeline/util/error.h"
+#include "tests/support/files.h"
 
 namespace bertology::test {
 

@@ -45,10 +45,7 @@ std::string read_error(const std::string& path, CorpusFormat format) {
   return input_error([&] { read_corpus(path, format); });
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using test::slurp;
 
 size_t count_words(const Corpus& c) {
   size_t n = 0;

@@ -36,10 +36,7 @@ const std::string kDream = kDir + "/dream_handmade.json";
 const std::string kMcscript = kDir + "/mcscript_handmade.xml";
 const std::string kRace = kDir + "/race";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using test::slurp;
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {

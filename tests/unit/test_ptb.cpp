@@ -40,10 +40,7 @@ const std::string kWsj = kDir + "/wsj_style.mrg";
 const std::string kRoot = kDir + "/root_style.penn";
 const std::string kTreeDir = kDir + "/tree_dir";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using test::slurp;
 
 /// The only tree in `text`.
 PtbTree one_tree(const std::string& text) {

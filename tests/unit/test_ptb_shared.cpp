@@ -24,6 +24,7 @@
 
 #include "pipeline/corpus/ptb.h"
 #include "pipeline/corpus/ptb_to_dep.h"
+#include "tests/support/files.h"
 
 namespace bertology {
 namespace {
@@ -45,10 +46,7 @@ std::string shared_dir(const std::string& sub) {
   return dir;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using test::slurp;
 
 struct GoldRel {
   std::string rel;
