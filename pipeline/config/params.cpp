@@ -77,6 +77,7 @@ Params params_from_config(const Config& cfg) {
   p.clark.test_corpus = cfg.get_string("clark.test_corpus");
   p.clark.probe_epochs = to_int(cfg, "clark.probe_epochs");
   p.clark.probe_lr = cfg.get_float("clark.probe_lr");
+  p.clark.root_features = cfg.get_string("clark.root_features");
   p.clark.word_vectors = cfg.get_string("clark.word_vectors");
   p.clark.random_init_probe = cfg.get_bool("clark.random_init_probe");
   p.clark.coref_corpus = cfg.get_strings("clark.coref_corpus");
@@ -125,6 +126,10 @@ Params params_from_config(const Config& cfg) {
   p.mcrc.unanswerable = cfg.get_strings("mcrc.unanswerable");
   p.structural.rank = cfg.get_int("structural.rank");
   p.structural.batch_sentences = cfg.get_int("structural.batch_sentences");
+  p.structural.lr = cfg.get_float("structural.lr");
+  p.structural.lr_decay = cfg.get_float("structural.lr_decay");
+  p.structural.max_epochs = cfg.get_int("structural.max_epochs");
+  p.structural.patience = cfg.get_int("structural.patience");
 
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");

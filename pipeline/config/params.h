@@ -92,6 +92,7 @@ struct ClarkParams {
   std::string test_corpus;                   ///< attention_probe evaluation corpus ("" = last 10%)
   int probe_epochs = 1;                      ///< attention_probe epochs
   double probe_lr = 0.002;                   ///< attention_probe Adam learning rate
+  std::string root_features = "released";    ///< attention_probe ROOT scores: "released" | "free"
   std::string word_vectors;                  ///< GloVe text file ("" = model input embeddings)
   bool random_init_probe = true;             ///< also probe a random-weights copy of the model
   std::vector<std::string> coref_corpus;     ///< coref_heads inputs ("" list = skip)
@@ -154,8 +155,12 @@ struct McrcParams {
 
 /// Section `structural`: Hewitt & Manning's probe.
 struct StructuralParams {
-  int64_t rank = 128;
+  int64_t rank = 0;  ///< 0 = the hidden size
   int64_t batch_sentences = 20;
+  double lr = 0.001;
+  double lr_decay = 0.1;
+  int64_t max_epochs = 40;
+  int64_t patience = 5;
 };
 
 /// Section `runtime`.

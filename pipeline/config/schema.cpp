@@ -92,6 +92,9 @@ const Schema& default_schema() {
                "attention_probe: evaluation corpus in corpus.format (empty = the last 10% of the corpus; train on the rest)."),
       int_key("clark.probe_epochs", 1, 1, 1000, "attention_probe: passes over the training sentences (the paper: 1)."),
       float_key("clark.probe_lr", 0.002, 1e-8, 10.0, "attention_probe: Adam learning rate (the paper: 0.002)."),
+      enum_key("clark.root_features", {"released", "free"}, "released",
+               "attention_probe: ROOT scores as Clark's code (two global scalars times each map's weight, both "
+               "directions) or free per-map weights on attention to [CLS]/[SEP]."),
       path_key("clark.word_vectors", "",
                "attention_probe: GloVe-format text file of word vectors (empty = the model's input word embeddings)."),
       bool_key("clark.random_init_probe", true,
@@ -151,8 +154,16 @@ const Schema& default_schema() {
       strings_key("mcrc.unanswerable", {"P-Shuffle", "Q-Shuffle", "PQ-Shuffle", "P-Remove", "Q-Remove", "PQ-Remove"},
                   "mcrc_finetune: un-answerable training regimes (Table 3 rows; empty = none)."),
 
-      int_key("structural.rank", 128, 1, kUnbounded, "Rank of the structural probe's matrix B."),
+      int_key("structural.rank", 0, 0, kUnbounded,
+              "Rank of the structural probe's matrix B; 0 = the model's hidden size (Hewitt's BERT configs)."),
       int_key("structural.batch_sentences", 20, 1, kUnbounded, "Sentences per structural-probe update (Hewitt: 20)."),
+      float_key("structural.lr", 0.001, 1e-8, 10.0, "Initial Adam learning rate of the structural probe (Hewitt: 0.001)."),
+      float_key("structural.lr_decay", 0.1, 1e-4, 1.0,
+                "Factor applied to the learning rate after each epoch whose dev loss does not improve "
+                "(Hewitt's ReduceLROnPlateau, patience 0); 1 = constant."),
+      int_key("structural.max_epochs", 40, 1, 10000, "Most epochs of the structural probe (Hewitt: 40)."),
+      int_key("structural.patience", 5, 1, 10000,
+              "Stop the structural probe after this many epochs without a dev-loss gain of 1e-4 (Hewitt: 5)."),
 
       int_key("runtime.seed", 1234, 0, kUnbounded, "Seed of every random number generator."),
       enum_key("runtime.log_level", {"debug", "info", "warn", "error"}, "info",

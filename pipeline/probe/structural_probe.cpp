@@ -51,6 +51,15 @@ double mean_loss(const torch::Tensor& B, const std::vector<StructuralSentence>& 
 
 }  // namespace
 
+double PlateauDecay::step(double loss) {
+  if (loss < best * (1.0 - 1e-4)) {
+    best = loss;
+  } else if (const double decayed = lr * factor; lr - decayed > 1e-8) {
+    lr = decayed;
+  }
+  return lr;
+}
+
 StructuralResult train_structural_probe(const std::vector<StructuralSentence>& train,
                                         const std::vector<StructuralSentence>& dev,
                                         const std::vector<StructuralSentence>& test, int64_t dim,
@@ -74,6 +83,7 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
   double best = std::numeric_limits<double>::infinity();
   torch::Tensor best_B = B.detach().clone();
   int since_best = 0;
+  PlateauDecay decay{o.lr, o.lr_decay};
   for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     for (size_t b = 0; b < order.size(); b += static_cast<size_t>(o.batch_sentences)) {
@@ -90,6 +100,8 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
     }
     result.epochs = epoch;
     const double l = mean_loss(B, select, select_gold, dim, distance);
+    const double lr = decay.step(l);
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     // Hewitt stops when the dev loss fails to improve by 1e-4.
     if (l < best - 1e-4) {
       best = l;
@@ -101,6 +113,7 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
     }
   }
 
+  result.final_lr = decay.lr;
   torch::NoGradGuard no_grad;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   UuasCount uuas_total;

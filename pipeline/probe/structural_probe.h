@@ -2,14 +2,18 @@
 //   distance: d_B(i, j) = ‖B(h_i − h_j)‖² fitted to the tree distance between words i and j,
 //             loss Σ_sentences (1/n²) Σ_{i,j} |d_tree − d_B| (mean over the batch's sentences);
 //   depth:    ‖B h_i‖² fitted to the depth of word i, loss Σ (1/n) Σ_i |depth − ‖B h_i‖²|.
-// B is [rank, d], initialised U(−0.05, 0.05) from the seed; Adam; batches of sentences; early
-// stopping on the dev loss. Evaluation as Hewitt's reporter (pipeline/probe/tree_metrics.h):
+// B is [rank, d], initialised U(−0.05, 0.05) from the seed; Adam; batches of sentences; as
+// Hewitt's regimen.py: after each epoch the learning rate is multiplied by `lr_decay` when the dev
+// loss did not improve (torch's ReduceLROnPlateau: mode min, factor lr_decay, patience 0, relative
+// threshold 1e-4, cooldown 0, a change below 1e-8 skipped), and training stops after `patience`
+// epochs without a dev-loss gain of 1e-4 (the best epoch's B is kept). Evaluation as Hewitt's reporter (pipeline/probe/tree_metrics.h):
 // UUAS of the predicted distances' minimum spanning tree and root accuracy of the least deep
 // word, both without punctuation; DSpr and NSpr (Spearman, averaged per sentence length, then
 // over lengths 5–50) over all words, as Hewitt computes them.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -26,6 +30,7 @@ struct StructuralOptions {
   std::string kind = "distance";  ///< distance | depth
   int64_t rank = 128;
   double lr = 1e-3;
+  double lr_decay = 0.1;  ///< ReduceLROnPlateau factor; 1 = constant learning rate
   int64_t batch_sentences = 20;
   int max_epochs = 40;
   int patience = 5;
@@ -36,7 +41,21 @@ struct StructuralResult {
   double uuas = 0, dspr = 0;       ///< distance probe (NaN for depth)
   double root_accuracy = 0, nspr = 0;  ///< depth probe (NaN for distance)
   int epochs = 0, best_epoch = 0;
+  double final_lr = 0;             ///< learning rate after the last epoch
   int64_t sentences = 0;           ///< test sentences
+};
+
+/// The learning-rate decay of Hewitt's regimen: torch.optim.lr_scheduler.ReduceLROnPlateau with
+/// mode "min", patience 0, threshold 1e-4 relative, cooldown 0, min_lr 0, eps 1e-8, stepped once
+/// per epoch with the dev loss.
+struct PlateauDecay {
+  double lr;      ///< current learning rate
+  double factor;  ///< multiplier on a plateau, in (0, 1]
+  double best = std::numeric_limits<double>::infinity();
+  /// Records an epoch's dev loss; returns the learning rate for the next epoch: unchanged when
+  /// loss < best·(1 − 1e-4) (and best becomes loss), else lr·factor unless that changes lr by
+  /// less than 1e-8.
+  double step(double loss);
 };
 
 /// `dim` = d. `should_stop` (may be null) is polled between batches (StopRequested).

@@ -26,9 +26,12 @@ const char* token_task_name(TokenTask task) {
   return "?";
 }
 
-bool is_punctuation(const WordAnnotation& a) {
-  static const std::set<std::string> ptb = {"``", "''", ",", ".", ":", "-LRB-", "-RRB-", "#", "$"};
-  return a.upos == "PUNCT" || ptb.count(a.upos) > 0 || ptb.count(a.xpos) > 0;
+bool is_clark_punctuation(const WordAnnotation& a) { return a.deprel == "punct"; }
+
+bool is_hewitt_punctuation(const WordAnnotation& a) {
+  static const std::set<std::string> hewitt = {"''", ",", ".", ":", "``", "-LRB-", "-RRB-"};
+  if (a.xpos.empty() || a.xpos == "_") return a.upos == "PUNCT";
+  return hewitt.count(a.xpos) > 0;
 }
 
 ProbeOptions probe_options(const Params& p) {

@@ -20,9 +20,14 @@ enum class TokenTask { Upos, Xpos, Deprel, Arc };
 TokenTask parse_token_task(const std::string& name);  ///< InputError naming probe.tasks otherwise
 const char* token_task_name(TokenTask task);
 
-/// Punctuation, left out of attachment scores: UPOS PUNCT, or a PTB punctuation tag
-/// (`` '' , . : -LRB- -RRB- # $) in UPOS or XPOS.
-bool is_punctuation(const WordAnnotation& a);
+/// Punctuation left out of attachment scores, each paper by its own rule:
+///  - Clark et al. (2019), attention probes: the word's relation is `punct` (UD, and the Stanford
+///    Dependencies our PTB converter writes, which label exactly is_punctuation_tag() words so).
+///  - Hewitt & Manning (2019), structural probe: XPOS is one of the seven PTB tags of his
+///    reporter, `` '' , . : -LRB- -RRB- (so `$`, `#`, HYPH, NFP count as words). A corpus without
+///    XPOS (`_` or empty) falls back to UPOS PUNCT.
+bool is_clark_punctuation(const WordAnnotation& a);
+bool is_hewitt_punctuation(const WordAnnotation& a);
 
 /// The probe.* section as trainer options (num_classes and seed are set per job).
 ProbeOptions probe_options(const Params& p);

@@ -10,7 +10,7 @@
 // - Gold distances and depths are counted in tree edges. Predicted ones are in the probe's units
 //   (squared probe norms); only their order matters to the metrics here.
 // - `keep` (size n) selects the words a metric looks at; the structural-probe stage passes false
-//   for punctuation (Hewitt's reporter: the PTB punctuation tags; ours: UPOS PUNCT too).
+//   for punctuation by Hewitt's rule (is_hewitt_punctuation in token_tasks.h: his seven XPOS tags).
 // - Malformed input (a head list that is not one tree, sizes that disagree, non-finite predicted
 //   distances where an order is needed) throws InputError. Messages say what is wrong but not
 //   which sentence: callers that know it catch and rethrow with the sentence added.

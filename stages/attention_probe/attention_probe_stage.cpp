@@ -118,7 +118,7 @@ std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std:
     for (const auto& a : s.annotations) {
       BTL_REQUIRE(a.head >= 0 && a.head <= n, s.origin, ": a word has no gold head");
       p.gold.push_back(a.head);
-      p.scored.push_back(is_punctuation(a) ? 0 : 1);
+      p.scored.push_back(is_clark_punctuation(a) ? 0 : 1);
     }
     // A word that produced no wordpiece has no attention row: the sentence is left out of every
     // probe and baseline alike (counted).
@@ -128,7 +128,7 @@ std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std:
     bool complete = std::find(has_piece.begin(), has_piece.end(), false) == has_piece.end();
     if (with_attention && complete) {
       p.attention.resize(static_cast<size_t>(K) * n * n);
-      p.root.resize(static_cast<size_t>(K) * n * 2);
+      p.root.resize(static_cast<size_t>(K) * n * 4);
       for (int l = 0; l < L && complete; ++l) {
         const auto units = reader.word_attention(i, l, from, &unit_word_ids);
         complete = words_only_attention(units, H, unit_word_ids, n, words);
@@ -141,10 +141,13 @@ std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std:
           if (unit_word_ids[static_cast<size_t>(u)] >= 0) unit_of_word[static_cast<size_t>(unit_word_ids[static_cast<size_t>(u)])] = u;
         for (int h = 0; h < H; ++h)
           for (int j = 0; j < n; ++j) {
-            const float* row = units.data() + (static_cast<int64_t>(h) * U + unit_of_word[static_cast<size_t>(j)]) * U;
-            const size_t at = ((static_cast<size_t>(l) * H + h) * n + j) * 2;
-            p.root[at] = row[0];
-            p.root[at + 1] = row[U - 1];
+            const int u = unit_of_word[static_cast<size_t>(j)];
+            const float* map = units.data() + static_cast<int64_t>(h) * U * U;  // [U, U], rows = from
+            const size_t at = ((static_cast<size_t>(l) * H + h) * n + j) * 4;
+            p.root[at] = map[static_cast<int64_t>(u) * U];               // j -> [CLS]
+            p.root[at + 1] = map[static_cast<int64_t>(u) * U + U - 1];   // j -> [SEP]
+            p.root[at + 2] = map[u];                                     // [CLS] -> j
+            p.root[at + 3] = map[static_cast<int64_t>(U - 1) * U + u];   // [SEP] -> j
           }
       }
     }
@@ -202,7 +205,8 @@ int run_attention_probe(const StageContext& ctx) {
                    {"random_train", random_train.dir.empty() ? "" : entry_name(random_train)},
                    {"random_test", random_test.dir.empty() ? "" : entry_name(random_test)},
                    {"held_out_tail", held_out}, {"word_from", p.clark.word_from}, {"epochs", p.clark.probe_epochs},
-                   {"lr", p.clark.probe_lr}, {"seed", p.runtime.seed}, {"threads", p.model.threads},
+                   {"lr", p.clark.probe_lr}, {"root_features", p.clark.root_features},
+                   {"seed", p.runtime.seed}, {"threads", p.model.threads},
                    {"word_vectors", p.clark.word_vectors},
                    // by content: a file replaced in place must not look up to date
                    {"word_vectors_sha256", p.clark.word_vectors.empty() ? "" : sha256_file(p.clark.word_vectors)}});
@@ -235,7 +239,8 @@ int run_attention_probe(const StageContext& ctx) {
                                                            : WordVectors::from_glove(p.clark.word_vectors, needed_words);
   const WordFrom from = clark_word_from(p);
   const int K = train_reader.num_layers() * train_reader.num_heads();
-  const ProbeSettings settings{p.clark.probe_epochs, p.clark.probe_lr, static_cast<uint64_t>(p.runtime.seed)};
+  const ProbeSettings settings{p.clark.probe_epochs, p.clark.probe_lr, static_cast<uint64_t>(p.runtime.seed),
+                               parse_root_features(p.clark.root_features)};
 
   // Right-branching and the test size need no training: every rank computes them (cheap).
   int64_t skipped = 0;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -23,6 +24,12 @@ const char* probe_kind_name(ProbeKind kind) {
   return "?";
 }
 
+RootFeatures parse_root_features(const std::string& name) {
+  if (name == "released") return RootFeatures::Released;
+  if (name == "free") return RootFeatures::Free;
+  throw InputError(cat("clark.root_features: unknown value '", name, "' (expected released or free)"));
+}
+
 namespace {
 
 constexpr float kMasked = -1e9f;
@@ -30,7 +37,7 @@ constexpr float kMasked = -1e9f;
 /// Tensors of one sentence.
 struct SentenceTensors {
   torch::Tensor attention;  // [K, n, n]
-  torch::Tensor root;       // [K, n, 2]
+  torch::Tensor root;       // [K, n, 4]: j→[CLS], j→[SEP], [CLS]→j, [SEP]→j
   torch::Tensor vectors;    // [n, dv]
   torch::Tensor gold;       // [n] int64
   torch::Tensor self_mask;  // [n, n + 1]: kMasked where candidate = the word itself
@@ -40,7 +47,7 @@ SentenceTensors to_tensors(const ProbeSentence& s, int K, int dv) {
   const int64_t n = s.n;
   SentenceTensors t;
   t.attention = torch::from_blob(const_cast<float*>(s.attention.data()), {K, n, n}, torch::kFloat32);
-  t.root = torch::from_blob(const_cast<float*>(s.root.data()), {K, n, 2}, torch::kFloat32);
+  t.root = torch::from_blob(const_cast<float*>(s.root.data()), {K, n, 4}, torch::kFloat32);
   t.vectors = torch::from_blob(const_cast<float*>(s.vectors.data()), {n, dv}, torch::kFloat32);
   std::vector<int64_t> gold(s.gold.begin(), s.gold.end());
   t.gold = torch::tensor(gold, torch::kInt64);
@@ -54,39 +61,71 @@ struct ProbeImpl : torch::nn::Module {
   virtual torch::Tensor logits(const SentenceTensors& s) = 0;
 };
 
+/// Clark's two global ROOT scalars (a for [CLS], b for [SEP]), drawn from U(−√3, √3).
+torch::Tensor root_scalars(torch::nn::Module& m) {
+  return m.register_parameter("root_ab", torch::empty({2}).uniform_(-std::sqrt(3.0), std::sqrt(3.0)));
+}
+
+/// Released ROOT features per map and word: fwd[k, j] = a α^k[j,CLS] + b α^k[j,SEP],
+/// bwd[k, j] = a α^k[CLS,j] + b α^k[SEP,j]; root = [K, n, 4], ab = [2].
+std::pair<torch::Tensor, torch::Tensor> released_root_features(const torch::Tensor& root, const torch::Tensor& ab) {
+  auto fwd = (root.narrow(2, 0, 2) * ab).sum(2);  // [K, n]
+  auto bwd = (root.narrow(2, 2, 2) * ab).sum(2);
+  return {fwd, bwd};
+}
+
 struct AttnProbe : ProbeImpl {
-  torch::Tensor w, u, r;
-  explicit AttnProbe(int K) {
+  RootFeatures mode;
+  torch::Tensor w, u, r, ab;
+  AttnProbe(int K, RootFeatures root_mode) : mode(root_mode) {
     w = register_parameter("w", torch::zeros({K}));
     u = register_parameter("u", torch::zeros({K}));
-    r = register_parameter("r", torch::zeros({K, 2}));
+    if (mode == RootFeatures::Free) r = register_parameter("r", torch::zeros({K, 2}));
+    else ab = root_scalars(*this);
   }
   torch::Tensor logits(const SentenceTensors& s) override {
     // words[j, i] = Σ_k w_k α^k[j, i] + u_k α^k[i, j]
     auto words = torch::einsum("k,kji->ji", {w, s.attention}) + torch::einsum("k,kij->ji", {u, s.attention});
-    auto root = torch::einsum("kc,kjc->j", {r, s.root});
+    torch::Tensor root;
+    if (mode == RootFeatures::Free) {
+      root = torch::einsum("kc,kjc->j", {r, s.root.narrow(2, 0, 2)});
+    } else {
+      const auto [fwd, bwd] = released_root_features(s.root, ab);                   // [K, n] each
+      root = torch::einsum("k,kj->j", {w, fwd}) + torch::einsum("k,kj->j", {u, bwd});
+    }
     return torch::cat({root.unsqueeze(1), words}, 1) + s.self_mask;
   }
 };
 
 struct AttnWordsProbe : ProbeImpl {
-  // Weights of the two directions and of ROOT as linear functions of the word vectors.
+  // Weights of the two directions (and, free mode, of ROOT) as linear functions of the word vectors.
+  RootFeatures mode;
   torch::nn::Linear cand_fwd{nullptr}, dep_fwd{nullptr}, cand_bwd{nullptr}, dep_bwd{nullptr}, root_w{nullptr};
-  AttnWordsProbe(int K, int dv) {
+  torch::Tensor ab;
+  AttnWordsProbe(int K, int dv, RootFeatures root_mode) : mode(root_mode) {
     cand_fwd = register_module("cand_fwd", torch::nn::Linear(dv, K));
     dep_fwd = register_module("dep_fwd", torch::nn::Linear(torch::nn::LinearOptions(dv, K).bias(false)));
     cand_bwd = register_module("cand_bwd", torch::nn::Linear(dv, K));
     dep_bwd = register_module("dep_bwd", torch::nn::Linear(torch::nn::LinearOptions(dv, K).bias(false)));
-    root_w = register_module("root_w", torch::nn::Linear(dv, 2 * K));
+    if (mode == RootFeatures::Free) root_w = register_module("root_w", torch::nn::Linear(dv, 2 * K));
+    else ab = root_scalars(*this);
   }
   torch::Tensor logits(const SentenceTensors& s) override {
     const int64_t K = s.attention.size(0), n = s.attention.size(1);
     // weight[j, i, k] = W (v_i ⊕ v_j) + b = cand(v_i) + dep(v_j)
-    auto fwd = cand_fwd(s.vectors).unsqueeze(0) + dep_fwd(s.vectors).unsqueeze(1);  // [j, i, K]
-    auto bwd = cand_bwd(s.vectors).unsqueeze(0) + dep_bwd(s.vectors).unsqueeze(1);
+    const auto dep_f = dep_fwd(s.vectors), dep_b = dep_bwd(s.vectors);             // [j, K]
+    auto fwd = cand_fwd(s.vectors).unsqueeze(0) + dep_f.unsqueeze(1);              // [j, i, K]
+    auto bwd = cand_bwd(s.vectors).unsqueeze(0) + dep_b.unsqueeze(1);
     auto words = (fwd * s.attention.permute({1, 2, 0})).sum(2) + (bwd * s.attention.permute({2, 1, 0})).sum(2);
-    auto rw = root_w(s.vectors).view({n, K, 2});                                    // [j, K, 2]
-    auto root = (rw * s.root.permute({1, 0, 2})).sum({1, 2});                        // [j]
+    torch::Tensor root;
+    if (mode == RootFeatures::Free) {
+      auto rw = root_w(s.vectors).view({n, K, 2});                                  // [j, K, 2]
+      root = (rw * s.root.narrow(2, 0, 2).permute({1, 0, 2})).sum({1, 2});          // [j]
+    } else {
+      // Weights for candidate ROOT with v_ROOT = 0: bias + W_dep v_j.
+      const auto [f, b] = released_root_features(s.root, ab);                       // [K, n]
+      root = ((cand_fwd->bias + dep_f) * f.t()).sum(1) + ((cand_bwd->bias + dep_b) * b.t()).sum(1);
+    }
     return torch::cat({root.unsqueeze(1), words}, 1) + s.self_mask;
   }
 };
@@ -123,10 +162,10 @@ struct DistancesWordsProbe : ProbeImpl {
   }
 };
 
-std::shared_ptr<ProbeImpl> make_probe(ProbeKind kind, int K, int dv) {
+std::shared_ptr<ProbeImpl> make_probe(ProbeKind kind, int K, int dv, RootFeatures root) {
   switch (kind) {
-    case ProbeKind::Attn: return std::make_shared<AttnProbe>(K);
-    case ProbeKind::AttnWords: return std::make_shared<AttnWordsProbe>(K, dv);
+    case ProbeKind::Attn: return std::make_shared<AttnProbe>(K, root);
+    case ProbeKind::AttnWords: return std::make_shared<AttnWordsProbe>(K, dv, root);
     case ProbeKind::DistancesWords: return std::make_shared<DistancesWordsProbe>(dv);
   }
   throw InternalError("unknown probe kind");
@@ -138,7 +177,7 @@ Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSente
                                     const std::vector<ProbeSentence>& test, int K, int dv,
                                     const ProbeSettings& settings, bool (*should_stop)()) {
   torch::manual_seed(settings.seed);
-  auto probe = make_probe(kind, K, dv);
+  auto probe = make_probe(kind, K, dv, settings.root);
   torch::optim::Adam optimizer(probe->parameters(), torch::optim::AdamOptions(settings.lr));
   std::vector<size_t> order(train.size());
   std::iota(order.begin(), order.end(), size_t{0});

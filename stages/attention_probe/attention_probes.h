@@ -5,9 +5,19 @@
 // (index i + 1); the probe scores each, a softmax over candidates gives p(i|j), the loss of a
 // sentence is Σ_j −log p(gold head | j), one sentence per Adam step (the paper's setup). A word is
 // never its own head (that candidate is masked).
-//   attn:            s(i|j) = Σ_k w_k α^k_{j→i} + u_k α^k_{i→j};  s(ROOT|j) = Σ_k r_k α^k_{j→[CLS]} + q_k α^k_{j→[SEP]}
+//   attn:            s(i|j) = Σ_k w_k α^k_{j→i} + u_k α^k_{i→j}
 //   attn_words:      the same with each weight a linear function (with bias) of v_i ⊕ v_j
-//                    (for ROOT: of v_j)
+//                    (the paper's formula; Clark's TF code pairs candidate i with v_{i+1}, an
+//                    off-by-one we do not copy)
+// ROOT (RootFeatures):
+//   released (Clark's code): two global scalars a, b turn every map, in both directions, into a
+//     ROOT feature that the map's own weight multiplies:
+//       s(ROOT|j) = Σ_k w_k (a α^k_{j→[CLS]} + b α^k_{j→[SEP]}) + u_k (a α^k_{[CLS]→j} + b α^k_{[SEP]→j});
+//     attn_words: w_k, u_k are the weights for candidate ROOT with v_ROOT = 0 (bias + W_dep v_j).
+//     a, b start from U(−√3, √3), TF's default (Glorot) initialiser for a scalar.
+//   free: s(ROOT|j) = Σ_k r_k α^k_{j→[CLS]} + q_k α^k_{j→[SEP]}, 2K weights of their own
+//     (attn_words: linear functions of v_j), one direction.
+//   The two differ in how ROOT is scored, not in the word-to-word scores.
 //   distances_words: MLP(tanh, 256) over v_j ⊕ v_i ⊕ 8 distance features (forward and backward
 //                    distance / n, indicators of offsets 0, +1, −1, +2, −2, ROOT); v_ROOT = 0
 // α^k are the word-level attention maps of all L·H heads (k = layer·H + head).
@@ -25,17 +35,22 @@ struct ProbeSentence {
   std::vector<int> gold;         ///< [n] gold head, 1-based, 0 = ROOT
   std::vector<uint8_t> scored;   ///< [n] 1 = counts for UAS (not punctuation)
   std::vector<float> attention;  ///< [K, n, n]: attention[k][j][i] = α^k from word j to word i
-  std::vector<float> root;       ///< [K, n, 2]: α^k from word j to [CLS] and to [SEP]
+  std::vector<float> root;       ///< [K, n, 4]: α^k j→[CLS], j→[SEP], [CLS]→j, [SEP]→j
   std::vector<float> vectors;    ///< [n, dv] word vectors
 };
 
 enum class ProbeKind { Attn, AttnWords, DistancesWords };
 const char* probe_kind_name(ProbeKind kind);
 
+/// How the attention probes score ROOT (see the file comment): "released" | "free".
+enum class RootFeatures { Released, Free };
+RootFeatures parse_root_features(const std::string& name);  ///< InputError naming clark.root_features
+
 struct ProbeSettings {
   int epochs = 1;         ///< passes over the training sentences
   double lr = 0.002;      ///< Adam learning rate
   uint64_t seed = 1234;   ///< parameter init and sentence order
+  RootFeatures root = RootFeatures::Released;
 };
 
 /// Attachment counts over the scored words.

@@ -97,7 +97,9 @@ void dependency_section(const StageFiles& f, std::ostream& md) {
   md << "Best head over both directions (ᵀ = head→dependent) and best fixed offset, per relation with at least "
      << stage.at("inputs").at("min_relation_count").get<int64_t>() << " occurrences; word-level attention from a split "
      << "word = " << stage.at("inputs").at("word_from").get<std::string>()
-     << " of its pieces. Paper: BERT-base on PTB-WSJ with Stanford Dependencies (SD); our labels are the corpus's, "
+     << " of its pieces. Heads and baselines are scored alike, with the notebook's possessive rule (a `poss` "
+        "dependent before `'s` is scored by the prediction for `'s`). Paper: BERT-base on PTB-WSJ with Stanford "
+        "Dependencies (SD); our labels are the corpus's, "
         "with the SD relation of the same arc where one exists (docs/clark2019.md).\n\n"
      << "| relation | SD | count | ours: head | acc | baseline (offset) | paper: head | acc | baseline (offset) |\n"
      << "|---|---|---|---|---|---|---|---|---|\n";
@@ -129,7 +131,13 @@ void probe_section(const StageFiles& f, std::ostream& md) {
   md << "UAS without punctuation; trained on " << stage.at("train_sentences").get<int64_t>() << " sentences, "
      << stage.at("inputs").at("epochs").get<int>() << " epoch(s), evaluated on " << stage.at("test_sentences").get<int64_t>()
      << " sentences. Word vectors: " << stage.at("word_vectors").get<std::string>()
-     << " (paper: GloVe). Paper: PTB-WSJ, 1 epoch over ~40k training sentences.\n\n"
+     << " (paper: GloVe). Paper: PTB-WSJ, 1 epoch over ~40k training sentences. Punctuation = relation `punct` "
+        "(Clark's rule). ROOT scores: "
+     << (stage.at("inputs").value("root_features", std::string("free")) == "released"
+             ? "as Clark's released code (two global scalars times each map's weight, both directions)"
+             : "free per-map weights on attention to [CLS]/[SEP] (`clark.root_features: free`)")
+     << ". `attn_words` pairs each candidate with its own vector (the paper's formula; Clark's code uses the next "
+        "word's, an off-by-one we do not copy; docs/clark2019.md).\n\n"
      << "| probe | ours | paper |\n|---|---|---|\n";
   for (const auto& cells : t.rows()) {
     const Row r{t, cells, origin};

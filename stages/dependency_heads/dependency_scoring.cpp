@@ -59,8 +59,11 @@ void tally_sentence(const DependencyGold& gold, DependencyTally& tally) {
   for (int i = 0; i < n; ++i) {
     tally.count[0] += 1;
     tally.count[static_cast<size_t>(gold.relation[i])] += 1;
+    // The possessive rule holds for the baselines too, as in Clark's evaluate_predictor, which
+    // scores every predictor the same way: the offset prediction made for the next word stands.
+    const int scored_word = gold.score_next[i] ? i + 1 : i;
     for (int k = 0; k < kNumOffsets; ++k) {
-      const int predicted = std::clamp(i + 1 + kOffsets[k], 0, n);
+      const int predicted = std::clamp(scored_word + 1 + kOffsets[k], 0, n);
       if (predicted == gold.heads[i]) {
         tally.baseline[k] += 1;
         tally.baseline[static_cast<size_t>(gold.relation[i]) * kNumOffsets + k] += 1;

@@ -3,6 +3,7 @@
 // without position embeddings), trained on the training split and scored on test and on the
 // generalisation sets. Lin's setup: no [CLS]/[SEP], a per-token binary classifier (dropout +
 // linear), the sentence's prediction = its token with the highest class-1 score. docs/probing.md.
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -54,9 +55,39 @@ Params lin_inputs(const Params& p, const std::string& file, const std::string& f
   return v;
 }
 
-/// The first `max_lines` lines (0 = all) of an Open Sesame file; with `possessive`, each sentence
-/// gets "'s" inserted before its target word, whose index moves up by one.
-std::string open_sesame_lines(const fs::path& file, int64_t max_lines, bool possessive) {
+/// How open_sesame_lines rewrites a line.
+enum class LineRewrite {
+  None,
+  /// Insert "'s" before the target word (the target index moves up by one): the synthesised
+  /// possessive set, used only when the published one is absent.
+  InsertPossessive,
+  /// Split punctuation off into words of its own ("fish's" -> "fish ' s"): sbjn-join.gen_apost's
+  /// target indices count BERT's basic tokens, which split at punctuation, and not the
+  /// space-separated words. The wordpieces are the same either way.
+  SplitPunctuation,
+};
+
+/// Words of `text` with every ASCII punctuation character a word of its own.
+std::vector<std::string> punctuation_split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) {
+    std::string run;
+    for (char c : w) {
+      if (std::ispunct(static_cast<unsigned char>(c))) {
+        if (!run.empty()) words.push_back(run), run.clear();
+        words.emplace_back(1, c);
+      } else {
+        run += c;
+      }
+    }
+    if (!run.empty()) words.push_back(run);
+  }
+  return words;
+}
+
+/// The first `max_lines` lines (0 = all) of an Open Sesame file, rewritten as `rewrite` says.
+std::string open_sesame_lines(const fs::path& file, int64_t max_lines, LineRewrite rewrite) {
   const std::string text = read_text(file.string());
   std::string out;
   size_t pos = 0;
@@ -68,20 +99,33 @@ std::string open_sesame_lines(const fs::path& file, int64_t max_lines, bool poss
     pos = end + 1;
     ++number;
     if (line.empty()) continue;
-    if (possessive) {
+    if (rewrite != LineRewrite::None) {
       const size_t tab = line.find('\t');
       BTL_REQUIRE(tab != std::string::npos, file.string(), ":", number, ": expected sentence<TAB>target");
       std::vector<std::string> words;
-      std::istringstream in(line.substr(0, tab));
-      for (std::string w; in >> w;) words.push_back(w);
+      if (rewrite == LineRewrite::SplitPunctuation) {
+        words = punctuation_split_words(line.substr(0, tab));
+      } else {
+        std::istringstream in(line.substr(0, tab));
+        for (std::string w; in >> w;) words.push_back(w);
+      }
       const std::string rest = line.substr(tab + 1);
-      const int target = std::stoi(rest.substr(0, rest.find('\t')));
-      BTL_REQUIRE(target > 0 && target < static_cast<int>(words.size()), file.string(), ":", number,
-                  ": the target has no word before it to make possessive");
-      words.insert(words.begin() + target, "'s");
+      const std::string target_field = rest.substr(0, rest.find('\t'));
+      BTL_REQUIRE(!target_field.empty() && target_field.find_first_not_of("0123456789") == std::string::npos, file.string(),
+                  ":", number, ": the target index '", target_field, "' is not a number");
+      int target = std::stoi(target_field);
+      if (rewrite == LineRewrite::InsertPossessive) {
+        BTL_REQUIRE(target > 0 && target < static_cast<int>(words.size()), file.string(), ":", number,
+                    ": the target has no word before it to make possessive");
+        words.insert(words.begin() + target, "'s");
+        ++target;
+      } else {
+        BTL_REQUIRE(target < static_cast<int>(words.size()), file.string(), ":", number, ": the target index ", target,
+                    " is past the sentence's ", words.size(), " basic tokens");
+      }
       line.clear();
       for (size_t k = 0; k < words.size(); ++k) line += (k ? " " : "") + words[k];
-      line += "\t" + std::to_string(target + 1);
+      line += "\t" + std::to_string(target);
     }
     out += line + "\n";
   }
@@ -152,15 +196,23 @@ int run_lin_probes(const StageContext& ctx) {
     BTL_REQUIRE(fs::exists(data / f), "lin.data_dir: ", (data / f).string(), ": no such file");
   // Inputs, each its own cache entry. The files are copied (first lin.max_sentences_per_file lines)
   // without their .pos twins, which the probes do not need and which upstream are not parallel to
-  // data_sbjn's sentences. The possessive generalisation set is derived from sbjn.gen, whose
-  // subjects are compounds ("your queen bee ..."), by inserting 's before the head noun ("your
-  // queen 's bee ..."), as Lin's gen_apost set is built from the same grammar's Poss rule.
+  // data_sbjn's sentences. The possessive generalisation set is Lin's published
+  // data_sbjn-join/sbjn-join.gen_apost when lin.data_dir has it; otherwise (older copies of the
+  // data) it is synthesised from sbjn.gen, whose subjects are compounds ("your queen bee ..."), by
+  // inserting 's before the head noun ("your queen 's bee ...").
+  const fs::path published_possessive = data / "data_sbjn-join/sbjn-join.gen_apost";
+  const bool possessive_published = fs::exists(published_possessive);
   std::map<std::string, CacheEntry> entries;
   for (const char* f : {"data_aux/aux.train", "data_aux/aux.test", "data_aux/aux.gen", "data_sbjn/sbjn.train",
                         "data_sbjn/sbjn.test", "data_sbjn/sbjn.gen", "possessive"}) {
-    const std::string source = std::string(f) == "possessive" ? "data_sbjn/sbjn.gen" : f;
-    const std::string content = open_sesame_lines(data / source, p.lin.max_sentences_per_file, std::string(f) == "possessive");
-    const std::string file = stage_corpus_file(ctx, cat("open_sesame-", fs::path(f).filename().string()), ".tsv", content);
+    const bool possessive = std::string(f) == "possessive";
+    const fs::path source = !possessive ? data / f : possessive_published ? published_possessive : data / "data_sbjn/sbjn.gen";
+    const LineRewrite rewrite = !possessive ? LineRewrite::None
+                                : possessive_published ? LineRewrite::SplitPunctuation : LineRewrite::InsertPossessive;
+    const std::string content = open_sesame_lines(source, p.lin.max_sentences_per_file, rewrite);
+    const std::string name = possessive ? (possessive_published ? "sbjn-join.gen_apost" : "possessive-synthesised")
+                                        : fs::path(f).filename().string();
+    const std::string file = stage_corpus_file(ctx, cat("open_sesame-", name), ".tsv", content);
     entries[f] = extract_for_stage(lin_inputs(p, file, "open_sesame"), ctx, cat("lin_probes: ", f));
   }
   const std::string nth_corpus = p.lin.nth_corpus.empty() ? p.corpus.path : p.lin.nth_corpus;
@@ -176,7 +228,11 @@ int run_lin_probes(const StageContext& ctx) {
     entries["nth_nopos"] = extract_for_stage(np, ctx, "lin_probes: N-th token, model without position embeddings");
   }
   const ProbeOptions base = probe_options(p);
+  const std::string possessive_source =
+      possessive_published ? "published: data_sbjn-join/sbjn-join.gen_apost"
+                           : "synthesised: data_sbjn/sbjn.gen with 's inserted before the head noun (no sbjn-join.gen_apost)";
   nlohmann::json inputs = {{"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"seed", p.runtime.seed}, {"layers", p.probe.layers},
+                           {"possessive_set", possessive_source},
                            {"nth", p.lin.nth}, {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}};
   for (const auto& [name, e] : entries) inputs["entries"][name] = entry_name(e);
   StageOutput out(ctx, "lin_probes", inputs);

@@ -31,7 +31,7 @@ std::vector<StructuralSentence> structural_sentences(const CacheReader& reader, 
     for (const auto& a : s.annotations) {
       BTL_REQUIRE(a.head >= 0, s.origin, ": a word has no gold head");
       t.heads.push_back(a.head);
-      t.keep.push_back(!is_punctuation(a));
+      t.keep.push_back(!is_hewitt_punctuation(a));
     }
     out.push_back(std::move(t));
   }
@@ -45,7 +45,8 @@ int run_structural_probe(const StageContext& ctx) {
   ProbeEntries entries(ctx, "structural_probe");
   nlohmann::json inputs = entries.inputs();
   inputs.update({{"rank", p.structural.rank}, {"batch_sentences", p.structural.batch_sentences},
-                   {"lr", p.probe.lr}, {"max_epochs", p.probe.max_epochs}, {"patience", p.probe.patience},
+                   {"lr", p.structural.lr}, {"lr_decay", p.structural.lr_decay},
+                   {"max_epochs", p.structural.max_epochs}, {"patience", p.structural.patience},
                    {"seeds", p.probe.seeds}, {"seed", p.runtime.seed}, {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction},
                    {"threads", p.model.threads}});
   StageOutput out(ctx, "structural_probe", inputs);
@@ -70,18 +71,19 @@ int run_structural_probe(const StageContext& ctx) {
     const auto test = structural_sentences(test_reader, splits.test, cache.get(test_reader, layer));
     StructuralOptions o;
     o.kind = kinds[kind];
-    o.rank = p.structural.rank;
-    o.lr = p.probe.lr;
+    o.rank = p.structural.rank > 0 ? p.structural.rank : train_reader.hidden_size();
+    o.lr = p.structural.lr;
+    o.lr_decay = p.structural.lr_decay;
     o.batch_sentences = p.structural.batch_sentences;
-    o.max_epochs = p.probe.max_epochs;
-    o.patience = p.probe.patience;
+    o.max_epochs = static_cast<int>(p.structural.max_epochs);
+    o.patience = static_cast<int>(p.structural.patience);
     o.seed = static_cast<uint64_t>(p.runtime.seed + seed);
     const StructuralResult r = train_structural_probe(train, dev, test, train_reader.hidden_size(), o, &stop_requested);
     row[0] = r.uuas, row[1] = r.dspr, row[2] = r.root_accuracy, row[3] = r.nspr, row[4] = static_cast<double>(r.sentences);
     ctx.out << "structural_probe: rank " << ctx.mpi.rank() << " " << kinds[kind] << " layer " << layer << " seed " << seed
             << ": " << (kind == 0 ? cat("UUAS ", number(r.uuas), " DSpr ", number(r.dspr))
                                   : cat("root ", number(r.root_accuracy), " NSpr ", number(r.nspr)))
-            << " (" << r.epochs << " epochs)\n" << std::flush;
+            << " (" << r.epochs << " epochs, final lr " << r.final_lr << ")\n" << std::flush;
   });
   CsvTable summary({"probe", "layer", "uuas", "dspr", "root_accuracy", "nspr", "uuas_sd", "root_accuracy_sd", "runs", "sentences"});
   for (int kind = 0; kind < 2; ++kind)
@@ -102,6 +104,7 @@ int run_structural_probe(const StageContext& ctx) {
   out.write("summary.csv", summary.str());
   nlohmann::json record = entries.split_sizes();
   record["layer_convention"] = "0 = embeddings, l = transformer layer l";
+  record["probe_rank"] = p.structural.rank > 0 ? p.structural.rank : train_reader.hidden_size();
   out.finish(record);
   return 0;
 }

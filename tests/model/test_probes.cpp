@@ -8,6 +8,9 @@
 
 #include "pipeline/probe/probe_trainer.h"
 #include "pipeline/probe/structural_probe.h"
+#include "pipeline/probe/token_tasks.h"
+#include "pipeline/util/error.h"
+#include "stages/attention_probe/attention_probes.h"
 
 namespace bertology {
 namespace {
@@ -182,6 +185,90 @@ TEST(StructuralProbe, RecoversAPlantedTreeMetric) {
       train_structural_probe(planted_trees(300, dim, 1), planted_trees(50, dim, 2), planted_trees(100, dim, 3), dim, o);
   EXPECT_GT(d.root_accuracy, 95.0);
   EXPECT_GT(d.nspr, 0.9);
+}
+
+TEST(StructuralProbe, PlateauDecayFollowsReduceLROnPlateau) {
+  // Hand-computed with torch's rule (mode min, factor 0.1, patience 0, threshold 1e-4 relative):
+  // better = loss < best * 0.9999.
+  PlateauDecay d{1e-3, 0.1};
+  EXPECT_DOUBLE_EQ(d.step(1.0), 1e-3);      // first epoch: best = 1.0
+  EXPECT_DOUBLE_EQ(d.step(0.9), 1e-3);      // 0.9 < 0.9999: better
+  EXPECT_DOUBLE_EQ(d.step(0.95), 1e-4);     // worse: decay
+  EXPECT_DOUBLE_EQ(d.step(0.89995), 1e-5);  // 0.89995 >= 0.9 * 0.9999 = 0.89991: not better enough
+  EXPECT_DOUBLE_EQ(d.step(0.5), 1e-5);      // better: kept
+  EXPECT_DOUBLE_EQ(d.best, 0.5);
+  for (int k = 0; k < 10; ++k) d.step(1.0);  // 1e-6, 1e-7, 1e-8, then a change below eps = 1e-8 is skipped
+  EXPECT_NEAR(d.lr, 1e-8, 1e-20);
+  PlateauDecay constant{1e-3, 1.0};
+  constant.step(1.0);
+  EXPECT_DOUBLE_EQ(constant.step(2.0), 1e-3);
+}
+
+/// Star trees whose root is visible only to the transposed ROOT features of Clark's code:
+/// [CLS] attends to the root word (α[CLS→r] = 1), no word attends to [CLS]/[SEP]. In the one map,
+/// every dependent attends to the root r and r attends to one dependent d. Free per-map ROOT
+/// weights on α[j→CLS/SEP] see nothing, and the word scores alone cannot get both r and d right
+/// (d needs w + u > 0, r needs w + u < 0 against a zero ROOT score); the released features can
+/// (s(ROOT|r) = u·a·α[CLS→r]).
+std::vector<ProbeSentence> root_only_from_cls(int count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<ProbeSentence> out;
+  for (int k = 0; k < count; ++k) {
+    ProbeSentence s;
+    s.n = 4 + static_cast<int>(rng() % 5);
+    const int n = s.n, r = static_cast<int>(rng() % static_cast<uint32_t>(n));
+    const int d = (r + 1 + static_cast<int>(rng() % static_cast<uint32_t>(n - 1))) % n;
+    s.gold.assign(static_cast<size_t>(n), r + 1);
+    s.gold[static_cast<size_t>(r)] = 0;
+    s.scored.assign(static_cast<size_t>(n), 1);
+    s.attention.assign(static_cast<size_t>(n * n), 0.f);
+    for (int j = 0; j < n; ++j) s.attention[static_cast<size_t>(j * n + (j == r ? d : r))] = 1.f;
+    s.root.assign(static_cast<size_t>(n * 4), 0.f);
+    s.root[static_cast<size_t>(r * 4 + 2)] = 1.f;  // [CLS] -> r
+    s.vectors.assign(static_cast<size_t>(n), 0.f);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+TEST(AttentionProbe, ReleasedRootFeaturesReadBothDirections) {
+  const auto train = root_only_from_cls(300, 1), test = root_only_from_cls(100, 2);
+  ProbeSettings settings;
+  settings.epochs = 3;
+  settings.lr = 0.05;
+  settings.root = RootFeatures::Released;
+  const Attachment released = train_and_evaluate_probe(ProbeKind::Attn, train, test, 1, 1, settings, nullptr);
+  settings.root = RootFeatures::Free;
+  const Attachment free = train_and_evaluate_probe(ProbeKind::Attn, train, test, 1, 1, settings, nullptr);
+  EXPECT_GT(released.uas(), 99.0);
+  EXPECT_LT(free.uas(), 100.0 * (1.0 - 1.0 / 8.0) + 1e-9);  // at least one word per sentence wrong
+  EXPECT_EQ(parse_root_features("released"), RootFeatures::Released);
+  EXPECT_THROW(parse_root_features("both"), InputError);
+}
+
+TEST(Punctuation, EachPaperItsOwnRule) {
+  WordAnnotation a;
+  // Clark: the relation.
+  a.deprel = "punct";
+  EXPECT_TRUE(is_clark_punctuation(a));
+  a.deprel = "nmod";
+  a.upos = "PUNCT";
+  EXPECT_FALSE(is_clark_punctuation(a));
+  // Hewitt: his seven XPOS tags; $, #, HYPH, NFP are words.
+  for (const char* tag : {"''", ",", ".", ":", "``", "-LRB-", "-RRB-"}) {
+    a.xpos = tag;
+    EXPECT_TRUE(is_hewitt_punctuation(a)) << tag;
+  }
+  for (const char* tag : {"$", "#", "HYPH", "NFP", "NN"}) {
+    a.xpos = tag;
+    a.upos = "PUNCT";
+    EXPECT_FALSE(is_hewitt_punctuation(a)) << tag;
+  }
+  // No XPOS: UPOS decides.
+  a.xpos = "_";
+  EXPECT_TRUE(is_hewitt_punctuation(a));
+  a.upos = "NOUN";
+  EXPECT_FALSE(is_hewitt_punctuation(a));
 }
 
 }  // namespace

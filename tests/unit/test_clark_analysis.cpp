@@ -157,6 +157,23 @@ TEST(ClarkDependencyHeads, PossessiveRuleScoresTheNextWordsPrediction) {
   EXPECT_EQ(tally2.correct_at(tally2.relation_index("nmod:poss"), 0, 0, kDepToHead), 0);
 }
 
+TEST(ClarkDependencyHeads, PossessiveRuleAppliesToTheOffsetBaselinesToo) {
+  // Clark's evaluate_predictor scores the offset baselines with the same substitution as the heads.
+  // "John 's dog barks": John (nmod:poss, gold 3). Offset +1 for John predicts 's (2): wrong by
+  // itself; the rule scores the +1 prediction for 's instead, dog (3): right. Offset -1 for John
+  // predicts ROOT; for 's it predicts John (1): wrong either way.
+  const Sentence s = sentence({"John", "'s", "dog", "barks"}, {3, 1, 4, 0}, {"nmod:poss", "case", "nsubj", "root"});
+  DependencyTally tally({&s}, 1, 1);
+  tally_sentence(dependency_gold(s, tally), tally);
+  const int poss = tally.relation_index("nmod:poss");
+  EXPECT_EQ(tally.baseline[static_cast<size_t>(poss) * kNumOffsets + 3], 1);  // k = +1
+  EXPECT_EQ(tally.baseline[static_cast<size_t>(poss) * kNumOffsets + 2], 0);  // k = -1
+  // +2 for 's would be barks (4): wrong; the plain +2 for John (dog) would have been right.
+  EXPECT_EQ(tally.baseline[static_cast<size_t>(poss) * kNumOffsets + 4], 0);  // k = +2
+  // "all" (k = +1): John (by the rule) and dog -> barks; 's -> dog is not its head (John), barks -> clamp 4.
+  EXPECT_EQ(tally.baseline[0 * kNumOffsets + 3], 2);
+}
+
 TEST(ClarkDependencyHeads, OffsetBaselineClampsToRootLikeTheNotebook) {
   // Offset -3 from words 1..3 clamps to 0 = ROOT: correct for a first-word root.
   const Sentence s = sentence({"Go", "home", "now"}, {0, 1, 1}, {"root", "obj", "advmod"});
