@@ -228,7 +228,9 @@ McExample attack_example(const McExample& example, Attack attack, const AttackOp
       sequence.insert(sequence.end(), w.begin(), w.end());
       if (w.size() >= 2) forbidden.push_back(std::move(w));
     }
-    out.passage = join_two(example.passage, join_words(attacker.shuffle(sequence, forbidden)));
+    const std::string added = join_words(attacker.shuffle(sequence, forbidden));
+    out.passage = join_two(example.passage, added);
+    if (!added.empty()) out.passage_added_from = out.passage.size() - added.size();
   } else {
     const bool needs_sentence =
         attack == Attack::AddSent2OptShuffle || attack == Attack::AddSent2Opt || attack == Attack::Sent2OptShuffle;
@@ -244,8 +246,10 @@ McExample attack_example(const McExample& example, Attack attack, const AttackOp
     if (needs_sentence)
       for (int k = 0; k < n; ++k)
         if (k != example.answer) picked[k] = sentences[uniform_below(attacker.engine, sentences.size())];
+    out.attacked_options.assign(static_cast<size_t>(n), false);
     for (int k = 0; k < n; ++k) {
       if (k == example.answer) continue;
+      out.attacked_options[static_cast<size_t>(k)] = true;
       const std::string& option = example.options[k];
       const std::string& sentence = picked[k];
       switch (attack) {
@@ -329,12 +333,19 @@ nlohmann::json attack_summary_json(const AttackSummary& s) {
 
 nlohmann::json attacked_set_json(const std::vector<McExample>& examples) {
   nlohmann::json out = nlohmann::json::array();
-  for (const McExample& e : examples)
+  for (const McExample& e : examples) {
+    nlohmann::json attacked = nlohmann::json::array();
+    for (int k = 0; k < static_cast<int>(e.options.size()); ++k)
+      if (e.option_attacked(k)) attacked.push_back(k);
     out.push_back({{"id", e.id},
                    {"passage", e.passage},
                    {"question", e.question},
                    {"options", e.options},
-                   {"answer", e.answer}});
+                   {"answer", e.answer},
+                   {"added_to_passage",
+                    e.passage_added_from == std::string::npos ? std::string() : e.passage.substr(e.passage_added_from)},
+                   {"attacked_options", attacked}});
+  }
   return out;
 }
 

@@ -180,7 +180,8 @@ std::vector<McExample> attack_set(const std::vector<McExample>& examples, Attack
                                   std::vector<AttackInfo>* infos = nullptr);
 
 /// An attacked (or any) set as a JSON array of {"id", "passage", "question", "options",
-/// "answer"} objects.
+/// "answer", "added_to_passage", "attacked_options"} objects: the last two say what the attack
+/// wrote (the text appended to the passage, "" for none; the indices of rewritten options).
 nlohmann::json attacked_set_json(const std::vector<McExample>& examples);
 
 }  // namespace bertology

@@ -18,6 +18,40 @@ void truncate_longest_first(std::vector<int32_t>& first, std::vector<int32_t>& s
   }
 }
 
+namespace {
+
+/// Index of the last token of `s` that is not kept; -1 when none.
+int64_t last_unkept(const TokenSegment& s) {
+  for (int64_t i = static_cast<int64_t>(s.ids.size()) - 1; i >= 0; --i)
+    if (!s.kept[static_cast<size_t>(i)]) return i;
+  return -1;
+}
+
+void remove_at(TokenSegment& s, int64_t i) {
+  if (s.kept[static_cast<size_t>(i)]) ++s.kept_cut;
+  ++s.cut;
+  s.ids.erase(s.ids.begin() + i);
+  s.kept.erase(s.kept.begin() + i);
+}
+
+void append(TokenSegment& s, const std::vector<int32_t>& ids, bool kept) {
+  s.ids.insert(s.ids.end(), ids.begin(), ids.end());
+  s.kept.insert(s.kept.end(), ids.size(), kept);
+}
+
+}  // namespace
+
+void truncate_sparing_kept(TokenSegment& first, TokenSegment& second, int64_t excess) {
+  for (; excess > 0; --excess) {
+    TokenSegment& longer = first.ids.size() > second.ids.size() ? first : second;
+    TokenSegment& other = &longer == &first ? second : first;
+    if (longer.ids.empty()) return;  // both empty: nothing left to cut
+    if (const int64_t i = last_unkept(longer); i >= 0) remove_at(longer, i);
+    else if (const int64_t j = last_unkept(other); j >= 0) remove_at(other, j);
+    else remove_at(longer, static_cast<int64_t>(longer.ids.size()) - 1);
+  }
+}
+
 McFeatures encode_mc_example(const BertTokenizer& tokenizer, const McExample& example, int max_length) {
   BTL_REQUIRE(max_length >= 4, "mcrc: max_length must be at least 4 ([CLS] p [SEP] q [SEP]), got ", max_length);
   BTL_REQUIRE(example.options.size() >= 2, example.origin, ": question ", example.id, " has ",
@@ -25,25 +59,49 @@ McFeatures encode_mc_example(const BertTokenizer& tokenizer, const McExample& ex
   BTL_REQUIRE(example.answer >= 0 && example.answer < static_cast<int>(example.options.size()), example.origin,
               ": question ", example.id, " has answer index ", example.answer, " outside its ",
               example.options.size(), " options");
+  const auto encode = [&](const std::string& text) { return tokenizer.encode_text(text, false).ids; };
   McFeatures f;
   f.answer = example.answer;
-  const auto passage = tokenizer.encode_text(example.passage, false).ids;
+  // The passage: whole (as HF), or its original text and the appended attack text as two parts.
+  TokenSegment passage;
+  const bool passage_added = example.passage_added_from != std::string::npos &&
+                             example.passage_added_from <= example.passage.size();
+  if (passage_added) {
+    append(passage, encode(example.passage.substr(0, example.passage_added_from)), false);
+    append(passage, encode(example.passage.substr(example.passage_added_from)), true);
+  } else {
+    append(passage, encode(example.passage), false);
+  }
+  const bool passage_has_added = passage_added && passage.kept.size() > 0 && passage.kept.back();
   const int64_t budget = max_length - 3;
   for (size_t k = 0; k < example.options.size(); ++k) {
-    auto first = passage;
-    auto second = tokenizer.encode_text(filled_question(example, static_cast<int>(k)), false).ids;
-    const int64_t excess = static_cast<int64_t>(first.size() + second.size()) - budget;
+    TokenSegment first = passage, second;
+    const bool option_attacked = example.option_attacked(static_cast<int>(k));
+    if (option_attacked) {
+      const FilledQuestion parts = filled_question_parts(example, static_cast<int>(k));
+      append(second, encode(parts.before), false);
+      append(second, encode(parts.option), true);
+      append(second, encode(parts.after), false);
+    } else {
+      append(second, encode(filled_question(example, static_cast<int>(k))), false);
+    }
+    const int64_t excess = static_cast<int64_t>(first.ids.size() + second.ids.size()) - budget;
     if (excess > 0) {
-      truncate_longest_first(first, second, excess);
+      truncate_sparing_kept(first, second, excess);
       ++f.truncated_options;
     }
+    if (first.cut > 0) ++f.passage_truncated_options;
+    if (passage_has_added || option_attacked) {
+      ++f.added_text_options;
+      if (first.kept_cut + second.kept_cut > 0) ++f.added_text_cut_options;
+    }
     std::vector<int32_t> ids, types;
-    ids.reserve(first.size() + second.size() + 3);
+    ids.reserve(first.ids.size() + second.ids.size() + 3);
     ids.push_back(tokenizer.cls_id());
-    ids.insert(ids.end(), first.begin(), first.end());
+    ids.insert(ids.end(), first.ids.begin(), first.ids.end());
     ids.push_back(tokenizer.sep_id());
     types.assign(ids.size(), 0);
-    ids.insert(ids.end(), second.begin(), second.end());
+    ids.insert(ids.end(), second.ids.begin(), second.ids.end());
     ids.push_back(tokenizer.sep_id());
     types.resize(ids.size(), 1);
     f.input_ids.push_back(std::move(ids));

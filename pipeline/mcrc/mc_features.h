@@ -18,6 +18,9 @@ struct McFeatures {
   std::vector<std::vector<int32_t>> token_type_ids;  ///< per option: 0 up to the first [SEP], then 1
   int answer = -1;                                   ///< index of the correct option
   int truncated_options = 0;                         ///< options whose pair was cut to max_length
+  int passage_truncated_options = 0;                 ///< options whose passage lost tokens
+  int added_text_options = 0;                        ///< options whose input holds attack-written text
+  int added_text_cut_options = 0;                    ///< of those, options that lost some of it
   int64_t tokens() const;                            ///< sum of the option lengths
 };
 
@@ -26,9 +29,28 @@ struct McFeatures {
 /// in closed form; removing one token at a time is the definition it reproduces.)
 void truncate_longest_first(std::vector<int32_t>& first, std::vector<int32_t>& second, int64_t excess);
 
+/// A segment of a pair input whose tokens may be marked as kept (text an attack wrote).
+struct TokenSegment {
+  std::vector<int32_t> ids;
+  std::vector<bool> kept;  ///< parallel to ids
+  int64_t kept_cut = 0;    ///< kept tokens removed by truncation
+  int64_t cut = 0;         ///< tokens removed by truncation
+};
+
+/// longest_first that spares kept tokens: each of the `excess` removals picks the segment as HF
+/// does (the longer one, `second` on a tie) and removes its last token that is not kept; when it
+/// has none, the other segment's last such token; only when neither has any, the chosen segment's
+/// last token (counted in kept_cut). Without kept tokens this is truncate_longest_first exactly.
+void truncate_sparing_kept(TokenSegment& first, TokenSegment& second, int64_t excess);
+
 /// Encodes every option of `example`. max_length counts the three special tokens and must be
 /// at least 4; InputError naming the example when the question has fewer than 2 options or the
-/// answer is not one of them.
+/// answer is not one of them. Plain examples are encoded exactly as HF does. Text an attack wrote
+/// (McExample::passage_added_from, attacked_options) is tokenized as its own part (the same
+/// tokens wherever the attack joined it at a space, as all attacks.h does except a cloze blank
+/// glued to letters) and spared by truncation (truncate_sparing_kept): the original passage, then
+/// the question, lose their tokens first, so an attack is never cut away unless its own text
+/// alone exceeds max_length (counted in added_text_cut_options).
 McFeatures encode_mc_example(const BertTokenizer& tokenizer, const McExample& example, int max_length);
 
 /// encode_mc_example over a set.

@@ -32,6 +32,22 @@ std::vector<int> correctness(const std::vector<int>& predictions, const std::vec
   return out;
 }
 
+/// How truncation treated a set's model inputs (one input per option).
+struct TruncationCounts {
+  int64_t inputs = 0, passage_untruncated = 0, with_added_text = 0, added_text_cut = 0;
+  explicit TruncationCounts(const std::vector<McFeatures>& features) {
+    for (const auto& f : features) {
+      inputs += static_cast<int64_t>(f.input_ids.size());
+      passage_untruncated += static_cast<int64_t>(f.input_ids.size()) - f.passage_truncated_options;
+      with_added_text += f.added_text_options;
+      added_text_cut += f.added_text_cut_options;
+    }
+  }
+  double passage_untruncated_percent() const {
+    return inputs == 0 ? NAN : 100.0 * static_cast<double>(passage_untruncated) / static_cast<double>(inputs);
+  }
+};
+
 double mean_percent(const std::vector<int>& correct) {
   double s = 0;
   for (int c : correct) s += c;
@@ -79,9 +95,16 @@ int run_mcrc_attacks(const StageContext& ctx) {
   std::vector<int> answer_words;
   for (const auto& ex : data.test.examples) answer_words.push_back(option_words(ex.options.at(static_cast<size_t>(ex.answer))));
 
+  // inputs: one per option; added_text_inputs: inputs holding text the attack wrote;
+  // added_text_cut_inputs: of those, inputs that lost some of it to truncation (0 unless the
+  // attack's own text exceeds max_length); passage_untruncated_percent: inputs whose passage is whole.
   CsvTable attacks_csv({"dataset", "attack", "questions", "accuracy", "change_percent", "mean_shuffle_degree",
-                        "option_length_change_percent", "unmet_sequences"});
-  attacks_csv.add({data.name, "original", std::to_string(test.size()), fixed(original_accuracy, 2), "0", "", "0", "0"});
+                        "option_length_change_percent", "unmet_sequences", "inputs", "added_text_inputs",
+                        "added_text_cut_inputs", "passage_untruncated_percent"});
+  const TruncationCounts original_truncation(test);
+  attacks_csv.add({data.name, "original", std::to_string(test.size()), fixed(original_accuracy, 2), "0", "", "0", "0",
+                   std::to_string(original_truncation.inputs), "0", "0",
+                   fixed(original_truncation.passage_untruncated_percent(), 2)});
   CsvTable per_question({"attack", "id", "original_correct", "attacked_correct", "shuffle_degree", "option_words_before",
                          "option_words_after", "answer_words"});
   CsvTable bins_csv({"analysis", "attack", "bin", "mean_value", "questions", "original_accuracy", "attacked_accuracy",
@@ -98,9 +121,12 @@ int run_mcrc_attacks(const StageContext& ctx) {
     const auto correct = correctness(mc_predictions(score_mc(model, features, pad, p.mcrc.eval_batch, ctx.mpi)), features);
     const double accuracy = mean_percent(correct);
     const double change = percent_change(original_accuracy, accuracy);
+    const TruncationCounts truncation(features);
     attacks_csv.add({data.name, attack_name(a), std::to_string(test.size()), fixed(accuracy, 2), fixed(change, 2),
                      attack_shuffles(a) ? fixed(summary.mean_shuffle_degree, 4) : "",
-                     fixed(100.0 * summary.option_length_change, 2), std::to_string(summary.unmet)});
+                     fixed(100.0 * summary.option_length_change, 2), std::to_string(summary.unmet),
+                     std::to_string(truncation.inputs), std::to_string(truncation.with_added_text),
+                     std::to_string(truncation.added_text_cut), fixed(truncation.passage_untruncated_percent(), 2)});
     change_by_attack.push_back(change);
     length_change_by_attack.push_back(100.0 * summary.option_length_change);
     for (size_t q = 0; q < test.size(); ++q) {

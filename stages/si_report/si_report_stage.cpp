@@ -117,9 +117,11 @@ int run_si_report(const StageContext& ctx) {
     const auto attacks = CsvFile::read(attacks_dir + "/attacks.csv");
     const auto correlations = CsvFile::read(attacks_dir + "/correlations.csv");
     md << "\n## Table 2: un-readable attacks (test accuracy, % change against the unattacked test set)\n\n"
-       << "| | ours | ours change | " << paper_head << " | paper change | mean ShuffleDegree | option length change |\n"
-       << "|---|---|---|---|---|---|---|\n"
-       << "| Random | " << one(random) << " | | " << one(paper("Random", column)) << " | | | |\n";
+       << "| | ours | ours change | " << paper_head << " | paper change | mean ShuffleDegree | option length change "
+       << "| inputs with attack text cut | passages untruncated |\n"
+       << "|---|---|---|---|---|---|---|---|---|\n"
+       << "| Random | " << one(random) << " | | " << one(paper("Random", column)) << " | | | | | |\n";
+    int64_t added_cut_total = 0;
     const double paper_original = paper("original", column);
     for (size_t r = 0; r < attacks.size(); ++r) {
       const std::string name = attacks.at(r, "attack");
@@ -128,8 +130,17 @@ int run_si_report(const StageContext& ctx) {
          << (name == "original" ? "" : signed_one(attacks.number(r, "change_percent"))) << " | " << one(pa) << " | "
          << (name == "original" ? "" : signed_one(100.0 * (pa - paper_original) / paper_original)) << " | "
          << attacks.at(r, "mean_shuffle_degree") << " | "
-         << (name == "original" ? "" : signed_one(attacks.number(r, "option_length_change_percent")) + " %") << " |\n";
+         << (name == "original" ? "" : signed_one(attacks.number(r, "option_length_change_percent")) + " %") << " | "
+         << (name == "original" ? "" : cat(attacks.at(r, "added_text_cut_inputs"), " / ", attacks.at(r, "added_text_inputs")))
+         << " | " << one(attacks.number(r, "passage_untruncated_percent")) << " % |\n";
+      if (name != "original") added_cut_total += static_cast<int64_t>(attacks.number(r, "added_text_cut_inputs"));
     }
+    md << "\nInputs are truncated to max length " << p.mcrc.max_length << " longest-first, sparing the text an attack "
+       << "wrote (the original passage, then the question, lose tokens first; docs/si2019.md). "
+       << (added_cut_total == 0 ? std::string("No input lost any attack text.")
+                                : cat(added_cut_total, " inputs lost some attack text (the attack's own text exceeds the "
+                                                       "max length).")) << " \"passages untruncated\": inputs (one per "
+       << "option) whose passage is whole.\n";
     md << "\n## §5.3 correlations\n\n| analysis | points | Pearson r | paper |\n|---|---|---|---|\n";
     for (size_t r = 0; r < correlations.size(); ++r)
       md << "| " << correlations.at(r, "analysis") << " | " << correlations.at(r, "points") << " | "

@@ -527,7 +527,9 @@ TEST(McrcAttacksJson, AttackedSetFields) {
   ASSERT_TRUE(j.is_array());
   ASSERT_EQ(j.size(), 1u);
   const nlohmann::json& e = j[0];
-  EXPECT_EQ(e.size(), 5u);
+  EXPECT_EQ(e.size(), 7u);
+  EXPECT_EQ(e.at("added_to_passage").get<std::string>(), "");
+  EXPECT_EQ(e.at("attacked_options").get<std::vector<int>>(), (std::vector<int>{0, 2, 3}));
   EXPECT_EQ(e.at("id").get<std::string>(), "toy-0");
   EXPECT_EQ(e.at("passage").get<std::string>(), kPassage);
   EXPECT_EQ(e.at("question").get<std::string>(), "What color is Tom's ball?");
