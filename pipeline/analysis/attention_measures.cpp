@@ -83,4 +83,32 @@ double smoothed_js_divergence(const float* p, const float* q, int T) {
   return js;
 }
 
+void add_js_distance_sums(const std::vector<std::vector<float>>& maps, int T, std::vector<double>& distances) {
+  const size_t K = maps.size();
+  std::vector<double> smoothed(K * T * T);
+  std::vector<double> neg_entropy(K * T, 0.0);
+  for (size_t k = 0; k < K; ++k)
+    for (int i = 0; i < T; ++i)
+      for (int j = 0; j < T; ++j) {
+        const double p = 0.999 * maps[k][static_cast<size_t>(i) * T + j] + 0.001 / T;
+        smoothed[(k * T + i) * T + j] = p;
+        neg_entropy[k * T + i] += p * std::log(p);
+      }
+  for (size_t a = 0; a < K; ++a)
+    for (size_t b = a + 1; b < K; ++b) {
+      double js = 0;
+      for (int i = 0; i < T; ++i) {
+        const double* p = &smoothed[(a * T + i) * T];
+        const double* q = &smoothed[(b * T + i) * T];
+        double mixed = 0;
+        for (int j = 0; j < T; ++j) {
+          const double m = 0.5 * (p[j] + q[j]);
+          mixed += m * std::log(m);
+        }
+        js += 0.5 * (neg_entropy[a * T + i] + neg_entropy[b * T + i]) - mixed;
+      }
+      distances[a * K + b] += js;
+    }
+}
+
 }  // namespace bertology

@@ -39,4 +39,10 @@ std::vector<TokenKind> token_kinds(const std::vector<int32_t>& input_ids, int32_
 /// smoothing for head distances, p' = 0.999 p + 0.001/T.
 double smoothed_js_divergence(const float* p, const float* q, int T);
 
+/// head_clusters' sums: adds Σ_rows smoothed_js_divergence(row i of map a, row i of map b) to
+/// distances[a·K + b] for every pair a < b of the K maps of one sequence (maps[k] = [T, T],
+/// distances = [K, K], the lower triangle untouched). Computed as ½Σp' ln p' + ½Σq' ln q' −
+/// Σm ln m, m = (p' + q')/2, with the Σp' ln p' terms once per row; sums in double.
+void add_js_distance_sums(const std::vector<std::vector<float>>& maps, int T, std::vector<double>& distances);
+
 }  // namespace bertology

@@ -77,6 +77,7 @@ Params params_from_config(const Config& cfg) {
   p.clark.test_corpus = cfg.get_string("clark.test_corpus");
   p.clark.probe_epochs = to_int(cfg, "clark.probe_epochs");
   p.clark.probe_lr = cfg.get_float("clark.probe_lr");
+  p.clark.possessive_rule = cfg.get_string("clark.possessive_rule");
   p.clark.root_features = cfg.get_string("clark.root_features");
   p.clark.word_vectors = cfg.get_string("clark.word_vectors");
   p.clark.random_init_probe = cfg.get_bool("clark.random_init_probe");

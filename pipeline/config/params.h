@@ -92,6 +92,7 @@ struct ClarkParams {
   std::string test_corpus;                   ///< attention_probe evaluation corpus ("" = last 10%)
   int probe_epochs = 1;                      ///< attention_probe epochs
   double probe_lr = 0.002;                   ///< attention_probe Adam learning rate
+  std::string possessive_rule = "paper";     ///< dependency_heads: "paper" | "released"
   std::string root_features = "released";    ///< attention_probe ROOT scores: "released" | "free"
   std::string word_vectors;                  ///< GloVe text file ("" = model input embeddings)
   bool random_init_probe = true;             ///< also probe a random-weights copy of the model

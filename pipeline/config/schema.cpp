@@ -92,6 +92,9 @@ const Schema& default_schema() {
                "attention_probe: evaluation corpus in corpus.format (empty = the last 10% of the corpus; train on the rest)."),
       int_key("clark.probe_epochs", 1, 1, 1000, "attention_probe: passes over the training sentences (the paper: 1)."),
       float_key("clark.probe_lr", 0.002, 1e-8, 10.0, "attention_probe: Adam learning rate (the paper: 0.002)."),
+      enum_key("clark.possessive_rule", {"paper", "released"}, "paper",
+               "dependency_heads: score a possessor before 's by the prediction for 's always (paper) or only "
+               "when its own prediction is not the last word (Clark's released notebook)."),
       enum_key("clark.root_features", {"released", "free"}, "released",
                "attention_probe: ROOT scores as Clark's code (two global scalars times each map's weight, both "
                "directions) or free per-map weights on attention to [CLS]/[SEP]."),

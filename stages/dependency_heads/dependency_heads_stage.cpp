@@ -41,11 +41,12 @@ int run_dependency_heads(const StageContext& ctx) {
   BTL_REQUIRE(!p.input.pairs, "dependency_heads: needs one sentence per input; set input.pairs: false");
   StageOutput out(ctx, "dependency_heads",
                   {{"cache", entry_name(ctx.cache)}, {"word_from", p.clark.word_from},
-                   {"min_relation_count", p.clark.min_relation_count}});
+                   {"min_relation_count", p.clark.min_relation_count}, {"possessive_rule", p.clark.possessive_rule}});
   if (out.up_to_date()) return 0;
 
   const CacheReader reader = open_attention_entry(ctx.cache, "dependency_heads");
   const WordFrom from = clark_word_from(p);
+  const PossessiveRule rule = parse_possessive_rule(p.clark.possessive_rule);
   const int L = reader.num_layers(), H = reader.num_heads();
   std::vector<const Sentence*> used;
   for (int64_t i = 0; i < reader.num_sequences(); ++i)
@@ -67,7 +68,7 @@ int run_dependency_heads(const StageContext& ctx) {
       ++skipped_no_pieces;
       continue;
     }
-    golds[static_cast<size_t>(i)] = dependency_gold(*used[static_cast<size_t>(i)], tally);
+    golds[static_cast<size_t>(i)] = dependency_gold(*used[static_cast<size_t>(i)], tally, rule);
     sequences.push_back(i);
   }
   // Reads on this thread; word-level conversion and scoring on model.threads workers, each with its

@@ -35,11 +35,18 @@ void DependencyTally::add(const DependencyTally& other) {
   for (size_t k = 0; k < baseline.size(); ++k) baseline[k] += other.baseline[k];
 }
 
-DependencyGold dependency_gold(const Sentence& sentence, const DependencyTally& tally) {
+PossessiveRule parse_possessive_rule(const std::string& name) {
+  if (name == "paper") return PossessiveRule::Paper;
+  if (name == "released") return PossessiveRule::Released;
+  throw InputError(cat("clark.possessive_rule: unknown value '", name, "' (expected paper or released)"));
+}
+
+DependencyGold dependency_gold(const Sentence& sentence, const DependencyTally& tally, PossessiveRule rule) {
   const size_t n = sentence.words.size();
   BTL_REQUIRE(sentence.annotations.size() == n, sentence.origin,
               ": dependency_heads needs gold heads and relations (a CoNLL-U, CoNLL-X or PTB corpus)");
   DependencyGold gold;
+  gold.rule = rule;
   for (size_t i = 0; i < n; ++i) {
     const auto& a = sentence.annotations[i];
     BTL_REQUIRE(a.head >= 0 && a.head <= static_cast<int>(n) && !a.deprel.empty() && a.deprel != "_",
@@ -59,12 +66,14 @@ void tally_sentence(const DependencyGold& gold, DependencyTally& tally) {
   for (int i = 0; i < n; ++i) {
     tally.count[0] += 1;
     tally.count[static_cast<size_t>(gold.relation[i])] += 1;
-    // The possessive rule holds for the baselines too, as in Clark's evaluate_predictor, which
-    // scores every predictor the same way: the offset prediction made for the next word stands.
-    const int scored_word = gold.score_next[i] ? i + 1 : i;
-    for (int k = 0; k < kNumOffsets; ++k) {
-      const int predicted = std::clamp(scored_word + 1 + kOffsets[k], 0, n);
-      if (predicted == gold.heads[i]) {
+  }
+  // The possessive rule holds for the baselines too, as in Clark's evaluate_predictor, which
+  // scores every predictor the same way.
+  std::vector<int> predicted(static_cast<size_t>(n));
+  for (int k = 0; k < kNumOffsets; ++k) {
+    for (int i = 0; i < n; ++i) predicted[static_cast<size_t>(i)] = std::clamp(i + 1 + kOffsets[k], 0, n);
+    for (int i = 0; i < n; ++i) {
+      if (gold.scored(predicted, i) == gold.heads[i]) {
         tally.baseline[k] += 1;
         tally.baseline[static_cast<size_t>(gold.relation[i]) * kNumOffsets + k] += 1;
       }
@@ -82,8 +91,7 @@ void tally_layer(const float* word_attention, int layer, const DependencyGold& g
         predicted[i] = 1 + (direction == kDepToHead ? argmax_skipping(a + static_cast<int64_t>(i) * n, n, i)
                                                     : argmax_skipping(a + i, n, i, n));
       for (int i = 0; i < n; ++i) {
-        const int scored = gold.score_next[i] ? predicted[i + 1] : predicted[i];
-        if (scored != gold.heads[i]) continue;
+        if (gold.scored(predicted, i) != gold.heads[i]) continue;
         tally.correct_at(0, layer, h, direction) += 1;
         tally.correct_at(gold.relation[i], layer, h, direction) += 1;
       }

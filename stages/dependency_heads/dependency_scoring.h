@@ -4,9 +4,11 @@
 // Word indices here are 0-based positions in the sentence; gold heads are CoNLL's 1-based word
 // numbers with 0 = ROOT. For dependent i a head predicts word argmax_j A[i,j] (dep_to_head) or
 // argmax_j A[j,i] (head_to_dep), the diagonal excluded, ties to the lowest j; the prediction is
-// word j + 1 and ROOT (0) is never predicted. Possessives (the notebook's special case): for a
-// `poss` / `nmod:poss` dependent i followed by the word `'s` or `s'` (or with the curly ’), the prediction made for
-// that next word is scored instead, against i's gold head.
+// word j + 1 and ROOT (0) is never predicted. Possessives (the notebook's special case, applied to
+// heads and offset baselines alike): for a `poss` / `nmod:poss` dependent i followed by the word
+// `'s` or `s'` (or with the curly ’), the prediction made for that next word is scored instead,
+// against i's gold head. PossessiveRule::Released adds the notebook's condition that i's own
+// 1-based prediction p be < n (a prediction of the last word keeps the plain score).
 #pragma once
 
 #include <cstdint>
@@ -46,14 +48,28 @@ struct DependencyTally {
   }
 };
 
+/// The possessive rule as the paper states it, or with the released notebook's `p < len(words)`
+/// condition (clark.possessive_rule: paper | released).
+enum class PossessiveRule { Paper, Released };
+PossessiveRule parse_possessive_rule(const std::string& name);  ///< InputError naming clark.possessive_rule
+
 /// What scoring needs of a sentence.
 struct DependencyGold {
   std::vector<int> heads;         ///< 1-based gold head per word, 0 = ROOT
   std::vector<int> relation;      ///< index into DependencyTally::relations per word
   std::vector<bool> score_next;   ///< possessive rule applies to this word (score the next word's prediction)
+  PossessiveRule rule = PossessiveRule::Paper;
+  /// The 1-based prediction scored for word i, given every word's prediction `predicted` [n].
+  int scored(const std::vector<int>& predicted, int i) const {
+    const int n = static_cast<int>(heads.size());
+    const bool substitute = score_next[static_cast<size_t>(i)] &&
+                            (rule == PossessiveRule::Paper || predicted[static_cast<size_t>(i)] < n);
+    return predicted[static_cast<size_t>(substitute ? i + 1 : i)];
+  }
 };
 /// InputError naming the sentence's origin when a word lacks a head or relation.
-DependencyGold dependency_gold(const Sentence& sentence, const DependencyTally& tally);
+DependencyGold dependency_gold(const Sentence& sentence, const DependencyTally& tally,
+                               PossessiveRule rule = PossessiveRule::Paper);
 
 /// Adds the sentence's dependents to `count` and the offset baselines (call once per sentence).
 void tally_sentence(const DependencyGold& gold, DependencyTally& tally);

@@ -15,37 +15,6 @@
 namespace bertology {
 namespace {
 
-/// Adds Σ_rows JS(head a row, head b row) for every pair a < b of the K heads of one sequence.
-/// attention = K maps of [T, T]. JS(p, q) = ½Σp ln p + ½Σq ln q − Σm ln m with m = (p + q)/2,
-/// on Clark's smoothed rows p' = 0.999p + 0.001/T; the Σp ln p terms are computed once per row.
-void add_js_distances(const std::vector<std::vector<float>>& attention, int T, std::vector<double>& distances) {
-  const size_t K = attention.size();
-  std::vector<float> smoothed(K * T * T);
-  std::vector<double> neg_entropy(K * T, 0.0);
-  for (size_t k = 0; k < K; ++k)
-    for (int i = 0; i < T; ++i)
-      for (int j = 0; j < T; ++j) {
-        const float p = 0.999f * attention[k][static_cast<size_t>(i) * T + j] + 0.001f / T;
-        smoothed[(k * T + i) * T + j] = p;
-        neg_entropy[k * T + i] += p * std::log(p);
-      }
-  for (size_t a = 0; a < K; ++a)
-    for (size_t b = a + 1; b < K; ++b) {
-      double js = 0;
-      for (int i = 0; i < T; ++i) {
-        const float* p = &smoothed[(a * T + i) * T];
-        const float* q = &smoothed[(b * T + i) * T];
-        float mixed = 0;
-        for (int j = 0; j < T; ++j) {
-          const float m = 0.5f * (p[j] + q[j]);
-          mixed += m * std::log(m);
-        }
-        js += 0.5 * (neg_entropy[a * T + i] + neg_entropy[b * T + i]) - mixed;
-      }
-      distances[a * K + b] += js;
-    }
-}
-
 int run_head_clusters(const StageContext& ctx) {
   const CacheEntry entry = extract_sentence_pairs(ctx, "head_clusters");
   StageOutput out(ctx, "head_clusters", {{"cache", entry_name(entry)}});
@@ -70,7 +39,7 @@ int run_head_clusters(const StageContext& ctx) {
         maps[static_cast<size_t>(l * H + h)].assign(attention.begin() + static_cast<int64_t>(h) * T * T,
                                                     attention.begin() + static_cast<int64_t>(h + 1) * T * T);
     }
-    add_js_distances(maps, T, distances);
+    add_js_distance_sums(maps, T, distances);
     patterns.back() += 1;
   }
   ctx.mpi.allreduce_sum(distances);

@@ -70,7 +70,7 @@ TEST(ProbingStudy, ProbingToolkitIsTheSameForOneAndTwoRanks) {
                                       << "corpus:\n  path: " << (kSource / "configs/samples/ewt_dev_sample.conllu").string()
                                       << "\n  format: conllu\n  max_sentences: 120\n"
                                       << "extract:\n  word_pooling: mean\n"
-                                      << "structural:\n  rank: 16\n"
+                                      << "structural:\n  rank: 16\n  max_epochs: 4\n  patience: 2\n"
                                       << "stages: [token_probes, structural_probe, scalar_mix, probing_report]\n";
   run_both(dir / "probing.yaml", dir, 6);
   const fs::path out = dir / "one/all-MiniLM-L6-v2";

@@ -357,6 +357,8 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "  test_corpus: \"\"\n"
                          "  probe_epochs: 1\n"
                          "  probe_lr: 0.002\n"
+                         "  possessive_rule: paper\n"
+                         "  root_features: released\n"
                          "  word_vectors: \"\"\n"
                          "  random_init_probe: true\n"
                          "  coref_corpus: []\n"
@@ -407,8 +409,12 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "  min_shuffle_degree: 0.5\n"
                          "  unanswerable: [P-Shuffle, Q-Shuffle, PQ-Shuffle, P-Remove, Q-Remove, PQ-Remove]\n"
                          "structural:\n"
-                         "  rank: 128\n"
+                         "  rank: 0\n"
                          "  batch_sentences: 20\n"
+                         "  lr: 0.001\n"
+                         "  lr_decay: 0.1\n"
+                         "  max_epochs: 40\n"
+                         "  patience: 5\n"
                          "runtime:\n"
                          "  seed: 1234\n"
                          "  log_level: info\n"
@@ -554,6 +560,12 @@ TEST_F(ConfigTest, ParamsDefaultsMirrorSchemaDefaults) {
   EXPECT_EQ(from_schema.mcrc.unanswerable, built.mcrc.unanswerable);
   EXPECT_EQ(from_schema.structural.rank, built.structural.rank);
   EXPECT_EQ(from_schema.structural.batch_sentences, built.structural.batch_sentences);
+  EXPECT_DOUBLE_EQ(from_schema.structural.lr, built.structural.lr);
+  EXPECT_DOUBLE_EQ(from_schema.structural.lr_decay, built.structural.lr_decay);
+  EXPECT_EQ(from_schema.structural.max_epochs, built.structural.max_epochs);
+  EXPECT_EQ(from_schema.structural.patience, built.structural.patience);
+  EXPECT_EQ(from_schema.clark.root_features, built.clark.root_features);
+  EXPECT_EQ(from_schema.clark.possessive_rule, built.clark.possessive_rule);
 }
 
 TEST_F(ConfigTest, ParamsRejectIntsTooLargeForTheirField) {
