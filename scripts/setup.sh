@@ -119,10 +119,11 @@ if [ $REFERENCE = 1 ]; then
     .venv/bin/pip install --quiet "transformers==4.44.2"
   fi
   log "reference venv: $(.venv/bin/python -c 'import transformers, torch; print("transformers", transformers.__version__, "torch", torch.__version__)')"
-  # scikit-learn for scripts/bench/token_probes.sh (the system Python runs the reference probes).
-  if ! /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
-    log "reference: python3-sklearn"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-sklearn >/dev/null
+  # scikit-learn for scripts/bench/token_probes.sh (the system Python runs the reference probes);
+  # scipy for scripts/reference/ (Hewitt's reporter uses scipy.stats.spearmanr).
+  if ! /usr/bin/python3 -c "import sklearn, scipy" 2>/dev/null; then
+    log "reference: python3-sklearn python3-scipy"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-sklearn python3-scipy >/dev/null
   fi
 fi
 log "done: $ROOT/build/bertology"
