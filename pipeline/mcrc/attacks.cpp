@@ -343,7 +343,7 @@ nlohmann::json attacked_set_json(const std::vector<McExample>& examples) {
                    {"options", e.options},
                    {"answer", e.answer},
                    {"added_to_passage",
-                    e.passage_added_from == std::string::npos ? std::string() : e.passage.substr(e.passage_added_from)},
+                    e.passage_added_from < e.passage.size() ? e.passage.substr(e.passage_added_from) : std::string()},
                    {"attacked_options", attacked}});
   }
   return out;

@@ -1,5 +1,7 @@
 #include "pipeline/mcrc/mc_features.h"
 
+#include <algorithm>
+
 #include "pipeline/util/error.h"
 
 namespace bertology {
@@ -39,6 +41,12 @@ void append(TokenSegment& s, const std::vector<int32_t>& ids, bool kept) {
   s.kept.insert(s.kept.end(), ids.size(), kept);
 }
 
+/// Marks the last `count` tokens kept. Appended text joined at a space (attacks.h) is exactly the
+/// passage's last encode(added).size() tokens, as BERT splits at whitespace first.
+void mark_kept_tail(TokenSegment& s, size_t count) {
+  std::fill(s.kept.end() - static_cast<int64_t>(std::min(count, s.kept.size())), s.kept.end(), true);
+}
+
 }  // namespace
 
 void truncate_sparing_kept(TokenSegment& first, TokenSegment& second, int64_t excess) {
@@ -62,28 +70,34 @@ McFeatures encode_mc_example(const BertTokenizer& tokenizer, const McExample& ex
   const auto encode = [&](const std::string& text) { return tokenizer.encode_text(text, false).ids; };
   McFeatures f;
   f.answer = example.answer;
-  // The passage: whole (as HF), or its original text and the appended attack text as two parts.
+  // The passage as HF tokenizes it; with attack text appended, its last tokens are kept.
   TokenSegment passage;
-  const bool passage_added = example.passage_added_from != std::string::npos &&
-                             example.passage_added_from <= example.passage.size();
-  if (passage_added) {
-    append(passage, encode(example.passage.substr(0, example.passage_added_from)), false);
-    append(passage, encode(example.passage.substr(example.passage_added_from)), true);
-  } else {
-    append(passage, encode(example.passage), false);
+  append(passage, encode(example.passage), false);
+  bool passage_has_added = false;
+  if (example.passage_added_from < example.passage.size()) {
+    const size_t added = encode(example.passage.substr(example.passage_added_from)).size();
+    mark_kept_tail(passage, added);
+    passage_has_added = added > 0;
   }
-  const bool passage_has_added = passage_added && passage.kept.size() > 0 && passage.kept.back();
   const int64_t budget = max_length - 3;
   for (size_t k = 0; k < example.options.size(); ++k) {
     TokenSegment first = passage, second;
     const bool option_attacked = example.option_attacked(static_cast<int>(k));
+    append(second, encode(filled_question(example, static_cast<int>(k))), false);
     if (option_attacked) {
+      // The option's tokens, where the question's parts tokenize the same alone (a join at a
+      // space or punctuation); otherwise (a cloze blank glued to letters) the whole segment.
       const FilledQuestion parts = filled_question_parts(example, static_cast<int>(k));
-      append(second, encode(parts.before), false);
-      append(second, encode(parts.option), true);
-      append(second, encode(parts.after), false);
-    } else {
-      append(second, encode(filled_question(example, static_cast<int>(k))), false);
+      const auto before = encode(parts.before), option = encode(parts.option), after = encode(parts.after);
+      const bool separable = before.size() + option.size() + after.size() == second.ids.size() &&
+                             std::equal(before.begin(), before.end(), second.ids.begin()) &&
+                             std::equal(option.begin(), option.end(), second.ids.begin() + static_cast<int64_t>(before.size())) &&
+                             std::equal(after.begin(), after.end(), second.ids.end() - static_cast<int64_t>(after.size()));
+      if (separable)
+        std::fill(second.kept.begin() + static_cast<int64_t>(before.size()),
+                  second.kept.begin() + static_cast<int64_t>(before.size() + option.size()), true);
+      else
+        std::fill(second.kept.begin(), second.kept.end(), true);
     }
     const int64_t excess = static_cast<int64_t>(first.ids.size() + second.ids.size()) - budget;
     if (excess > 0) {

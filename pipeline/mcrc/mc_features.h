@@ -45,12 +45,13 @@ void truncate_sparing_kept(TokenSegment& first, TokenSegment& second, int64_t ex
 
 /// Encodes every option of `example`. max_length counts the three special tokens and must be
 /// at least 4; InputError naming the example when the question has fewer than 2 options or the
-/// answer is not one of them. Plain examples are encoded exactly as HF does. Text an attack wrote
-/// (McExample::passage_added_from, attacked_options) is tokenized as its own part (the same
-/// tokens wherever the attack joined it at a space, as all attacks.h does except a cloze blank
-/// glued to letters) and spared by truncation (truncate_sparing_kept): the original passage, then
-/// the question, lose their tokens first, so an attack is never cut away unless its own text
-/// alone exceeds max_length (counted in added_text_cut_options).
+/// answer is not one of them. Every input is tokenized exactly as HF does; only truncation differs
+/// where an attack wrote text (McExample::passage_added_from, attacked_options): those tokens (the
+/// passage's appended tail; a rewritten option's tokens, or the whole question+option segment when
+/// a cloze blank glued to letters makes them inseparable) are spared by truncate_sparing_kept, so
+/// the segment HF would cut loses its other tokens first (the original passage, or the question
+/// when that segment is the longer). Kept tokens are cut only when the kept tokens of both
+/// segments exceed max_length − 3 (counted in added_text_cut_options).
 McFeatures encode_mc_example(const BertTokenizer& tokenizer, const McExample& example, int max_length);
 
 /// encode_mc_example over a set.

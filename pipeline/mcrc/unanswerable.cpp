@@ -40,6 +40,8 @@ Unanswerable parse_unanswerable(std::string_view name) {
 
 McExample make_unanswerable(const McExample& example, Unanswerable kind, uint64_t seed, uint64_t index) {
   McExample out = example;
+  // Marks of text an attack appended (mc_example.h) would point into a rewritten passage.
+  out.passage_added_from = std::string::npos;
   std::mt19937_64 engine(example_seed(seed, index));
   switch (kind) {
     case Unanswerable::PShuffle:

@@ -97,8 +97,12 @@ void dependency_section(const StageFiles& f, std::ostream& md) {
   md << "Best head over both directions (ᵀ = head→dependent) and best fixed offset, per relation with at least "
      << stage.at("inputs").at("min_relation_count").get<int64_t>() << " occurrences; word-level attention from a split "
      << "word = " << stage.at("inputs").at("word_from").get<std::string>()
-     << " of its pieces. Heads and baselines are scored alike, with the notebook's possessive rule (a `poss` "
-        "dependent before `'s` is scored by the prediction for `'s`). Paper: BERT-base on PTB-WSJ with Stanford "
+     << " of its pieces. Heads and baselines are scored alike, with the possessive rule (a `poss` dependent before "
+        "`'s` is scored by the prediction for `'s`) "
+     << (stage.at("inputs").value("possessive_rule", std::string("paper")) == "released"
+             ? "as Clark's released notebook applies it (only when the dependent's own prediction is not the last word)"
+             : "as the paper states it")
+     << ". Paper: BERT-base on PTB-WSJ with Stanford "
         "Dependencies (SD); our labels are the corpus's, "
         "with the SD relation of the same arc where one exists (docs/clark2019.md).\n\n"
      << "| relation | SD | count | ours: head | acc | baseline (offset) | paper: head | acc | baseline (offset) |\n"

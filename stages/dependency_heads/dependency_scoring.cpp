@@ -68,7 +68,8 @@ void tally_sentence(const DependencyGold& gold, DependencyTally& tally) {
     tally.count[static_cast<size_t>(gold.relation[i])] += 1;
   }
   // The possessive rule holds for the baselines too, as in Clark's evaluate_predictor, which
-  // scores every predictor the same way.
+  // scores every predictor the same way. (The released p < n condition cannot change a
+  // baseline: p_i = n implies p_{i+1} = n after clamping.)
   std::vector<int> predicted(static_cast<size_t>(n));
   for (int k = 0; k < kNumOffsets; ++k) {
     for (int i = 0; i < n; ++i) predicted[static_cast<size_t>(i)] = std::clamp(i + 1 + kOffsets[k], 0, n);

@@ -17,7 +17,7 @@ namespace {
 
 int run_head_clusters(const StageContext& ctx) {
   const CacheEntry entry = extract_sentence_pairs(ctx, "head_clusters");
-  StageOutput out(ctx, "head_clusters", {{"cache", entry_name(entry)}});
+  StageOutput out(ctx, "head_clusters", {{"cache", entry_name(entry)}, {"js_sums", "double"}});
   if (out.up_to_date()) return 0;
 
   const CacheReader reader = open_attention_entry(entry, "head_clusters");

@@ -72,7 +72,8 @@ int run_mcrc_attacks(const StageContext& ctx) {
   StageOutput out(ctx, "mcrc_attacks", {{"model_run", original.at("run_key")}, {"test", mc_dataset_digest(data.test)},
                                         {"attacks", p.mcrc.attacks}, {"attack_seed", p.mcrc.attack_seed},
                                         {"min_shuffle_degree", p.mcrc.min_shuffle_degree},
-                                        {"max_length", p.mcrc.max_length}});
+                                        {"max_length", p.mcrc.max_length},
+                                        {"truncation", "longest_first sparing attack text"}});
   if (out.up_to_date()) return 0;
 
   set_torch_threads(p.model.threads);

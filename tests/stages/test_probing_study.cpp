@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <algorithm>
+#include <cctype>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/support/process.h"
 #include "tests/support/tables.h"
@@ -59,6 +63,47 @@ TEST(ProbingStudy, LinStudyIsTheSameForOneAndTwoRanks) {
   const std::string report = slurp(out / "report.md");
   EXPECT_NE(report.find("| main_aux / gen |"), std::string::npos);
   EXPECT_NE(report.find("| R8 |"), std::string::npos);
+  // The possessive set is Lin's published gen_apost (the sample ships its first 500 lines), every
+  // sentence's target found ("fish's" split into the basic tokens its index counts).
+  EXPECT_NE(report.find("published: data_sbjn-join/sbjn-join.gen_apost"), std::string::npos);
+  const auto record = nlohmann::json::parse(slurp(out / "lin_probes/stage.json"));
+  EXPECT_EQ(record.at("sentences").at("subject_noun").at("gen_possessive").get<int>(), 120);
+}
+
+TEST(ProbingStudy, GenApostTargetsCountBasicTokens) {
+  // The convention lin_probes relies on: in sbjn-join.gen_apost the target index counts BERT's
+  // basic tokens ("fish's" = fish ' s), and that token is the head noun, tagged MN in the .pos twin.
+  const fs::path dir = kSource / "configs/samples/open_sesame/data_sbjn-join";
+  std::ifstream text(dir / "sbjn-join.gen_apost"), pos(dir / "sbjn-join.gen_apost.pos");
+  auto fields = [](const std::string& line) {
+    std::vector<std::string> words;
+    std::istringstream in(line.substr(0, line.find('\t')));
+    for (std::string w; in >> w;) words.push_back(w);
+    return std::make_pair(words, std::stoi(line.substr(line.find('\t') + 1)));
+  };
+  int lines = 0;
+  for (std::string t, q; std::getline(text, t) && std::getline(pos, q); ++lines) {
+    const auto [words, target] = fields(t);
+    const auto [tags, unused] = fields(q);
+    ASSERT_EQ(words.size(), tags.size()) << "line " << lines + 1;
+    const size_t head = static_cast<size_t>(std::find(tags.begin(), tags.end(), "MN") - tags.begin());
+    ASSERT_LT(head, words.size());
+    std::vector<std::string> basic;
+    for (const auto& w : words) {
+      std::string run;
+      for (char c : w)
+        if (std::ispunct(static_cast<unsigned char>(c))) {
+          if (!run.empty()) basic.push_back(run), run.clear();
+          basic.emplace_back(1, c);
+        } else {
+          run += c;
+        }
+      if (!run.empty()) basic.push_back(run);
+    }
+    ASSERT_LT(static_cast<size_t>(target), basic.size()) << "line " << lines + 1;
+    EXPECT_EQ(basic[static_cast<size_t>(target)], words[head]) << "line " << lines + 1;
+  }
+  EXPECT_EQ(lines, 500);
 }
 
 TEST(ProbingStudy, ProbingToolkitIsTheSameForOneAndTwoRanks) {

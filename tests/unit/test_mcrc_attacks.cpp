@@ -541,6 +541,17 @@ TEST(McrcAttacksJson, AttackedSetFields) {
 
 // ---- un-answerable transforms -----------------------------------------------------------------
 
+TEST(McrcUnanswerable, RewrittenPassagesDropTheAttackMark) {
+  // An attacked example's mark must not point into a passage the transform rewrote or removed.
+  const McExample attacked = attack_example(example(), Attack::AddSent2PasShuffle, AttackOptions{}, 0);
+  ASSERT_LT(attacked.passage_added_from, attacked.passage.size());
+  for (Unanswerable u : all_unanswerable()) {
+    const McExample out = make_unanswerable(attacked, u, 1, 0);
+    EXPECT_EQ(out.passage_added_from, std::string::npos) << unanswerable_name(u);
+    EXPECT_EQ(attacked_set_json({out})[0].at("added_to_passage").get<std::string>(), "") << unanswerable_name(u);
+  }
+}
+
 TEST(McrcAttacksUnanswerable, NamesRoundTripAndError) {
   EXPECT_EQ(all_unanswerable().size(), 6u);
   for (Unanswerable u : all_unanswerable()) EXPECT_EQ(parse_unanswerable(unanswerable_name(u)), u);
