@@ -12,14 +12,6 @@ int64_t McFeatures::tokens() const {
   return n;
 }
 
-void truncate_longest_first(std::vector<int32_t>& first, std::vector<int32_t>& second, int64_t excess) {
-  for (; excess > 0; --excess) {
-    if (first.size() > second.size()) first.pop_back();
-    else if (!second.empty()) second.pop_back();
-    else return;  // both empty: nothing left to cut
-  }
-}
-
 namespace {
 
 /// Index of the last token of `s` that is not kept; -1 when none.

@@ -24,11 +24,6 @@ struct McFeatures {
   int64_t tokens() const;                            ///< sum of the option lengths
 };
 
-/// HF `truncation="longest_first"` for a pair: removes `excess` tokens from the ends of `first`
-/// and `second`, always from the longer one, from `second` on a tie. (HF computes the same cut
-/// in closed form; removing one token at a time is the definition it reproduces.)
-void truncate_longest_first(std::vector<int32_t>& first, std::vector<int32_t>& second, int64_t excess);
-
 /// A segment of a pair input whose tokens may be marked as kept (text an attack wrote).
 struct TokenSegment {
   std::vector<int32_t> ids;
@@ -37,10 +32,11 @@ struct TokenSegment {
   int64_t cut = 0;         ///< tokens removed by truncation
 };
 
-/// longest_first that spares kept tokens: each of the `excess` removals picks the segment as HF
-/// does (the longer one, `second` on a tie) and removes its last token that is not kept; when it
-/// has none, the other segment's last such token; only when neither has any, the chosen segment's
-/// last token (counted in kept_cut). Without kept tokens this is truncate_longest_first exactly.
+/// HF `truncation="longest_first"` for a pair, sparing kept tokens: each of the `excess` removals
+/// picks the segment as HF does (the longer one, `second` on a tie) and removes its last token
+/// that is not kept; when it has none, the other segment's last such token; only when neither has
+/// any, the chosen segment's last token (counted in kept_cut). Without kept tokens this is HF's
+/// cut exactly (HF computes it in closed form; one token at a time is the definition it reproduces).
 void truncate_sparing_kept(TokenSegment& first, TokenSegment& second, int64_t excess);
 
 /// Encodes every option of `example`. max_length counts the three special tokens and must be

@@ -19,6 +19,16 @@ using test::input_error;
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+/// The oracle: HF's longest_first as its definition, one token at a time from the end of the
+/// longer sequence, the second on a tie.
+void truncate_longest_first(std::vector<int32_t>& first, std::vector<int32_t>& second, int64_t excess) {
+  for (; excess > 0; --excess) {
+    if (first.size() > second.size()) first.pop_back();
+    else if (!second.empty()) second.pop_back();
+    else return;
+  }
+}
+
 TEST(McFeatures, EqualHuggingFacePairEncodingWithLongestFirstTruncation) {
   std::ifstream in(kFixtures + "/mcrc/mc160.features.json");
   ASSERT_TRUE(in.good());
@@ -43,15 +53,15 @@ TEST(McFeatures, EqualHuggingFacePairEncodingWithLongestFirstTruncation) {
 }
 
 TEST(McFeatures, LongestFirstCutsTheLongerSideAndTheSecondOnTies) {
-  std::vector<int32_t> a = {1, 2, 3, 4, 5}, b = {6, 7};
-  truncate_longest_first(a, b, 3);
-  EXPECT_EQ(a, (std::vector<int32_t>{1, 2}));
-  EXPECT_EQ(b, (std::vector<int32_t>{6, 7}));
-  a = {1, 2, 3};
-  b = {4, 5, 6};
-  truncate_longest_first(a, b, 3);  // tie: second, then first, then second
-  EXPECT_EQ(a, (std::vector<int32_t>{1, 2}));
-  EXPECT_EQ(b, (std::vector<int32_t>{4}));
+  TokenSegment a{{1, 2, 3, 4, 5}, std::vector<bool>(5, false)}, b{{6, 7}, {false, false}};
+  truncate_sparing_kept(a, b, 3);
+  EXPECT_EQ(a.ids, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(b.ids, (std::vector<int32_t>{6, 7}));
+  a = {{1, 2, 3}, std::vector<bool>(3, false)};
+  b = {{4, 5, 6}, std::vector<bool>(3, false)};
+  truncate_sparing_kept(a, b, 3);  // tie: second, then first, then second
+  EXPECT_EQ(a.ids, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(b.ids, (std::vector<int32_t>{4}));
 }
 
 TEST(McFeatures, SparingKeptTokensIsLongestFirstWhenNothingIsKept) {
