@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Takes a fresh Debian 12 machine to a built bertology with the default model.
 #
-#   scripts/setup.sh              # dependencies (apt), build (build/bertology), default model
-#   scripts/setup.sh --deps-only  # only the apt packages (CI uses the full run)
-#   scripts/setup.sh --reference  # also the Python venv (.venv) with HF transformers, needed only
-#                                 # to regenerate test fixtures and run scripts/bench/
+#   scripts/setup.sh                # dependencies (apt + LibTorch 2.11 CPU into deps/), default model,
+#                                   # build (build/bertology)
+#   scripts/setup.sh --system-torch # build against Debian's LibTorch 1.13 instead (build-system-torch/)
+#   scripts/setup.sh --cuda         # also a CUDA build (build-cuda/) against torch 2.11.0+cu130 in
+#                                   # deps/torch-cu130 (~2.7 GB with its CUDA libraries)
+#   scripts/setup.sh --deps-only    # only the packages and LibTorch (CI uses the full run)
+#   scripts/setup.sh --reference    # also the Python venvs with HF transformers, needed only to
+#                                   # regenerate test fixtures and run scripts/bench/
 #
 # Idempotent: installed packages, a verified model and an up-to-date build are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-DEPS_ONLY=0; REFERENCE=0
+DEPS_ONLY=0; REFERENCE=0; SYSTEM_TORCH=0; CUDA=0
 for a in "$@"; do
   case $a in
     --deps-only) DEPS_ONLY=1 ;;
     --reference) REFERENCE=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --system-torch) SYSTEM_TORCH=1 ;;
+    --cuda) CUDA=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +60,60 @@ for lib in libblas.so.3 liblapack.so.3; do
     $SUDO update-alternatives --set "$alt" "$want" >/dev/null
   fi
 done
+
+# ---- 1b. LibTorch 2.11 for the CPU build -------------------------------------------------------
+# The PyPI torch wheel is the only LibTorch 2.x a Debian machine can fetch from PyPI; its C++ side
+# (headers, libtorch_cpu.so with MKL and oneDNN, libc10.so) does not depend on the Python version.
+# A CPU build needs those plus the two small CUDA libraries libtorch_cpu.so names (libcudart,
+# libcupti: profiler hooks, never called without a GPU). Everything lands in deps/, never
+# system-wide; wheels are checked against pinned sha256 digests.
+TORCH_VERSION=2.11.0
+LIBTORCH=deps/libtorch-$TORCH_VERSION
+fetch_wheel() {  # fetch_wheel SPEC SHA256 DEST_DIR [pip options...]: one verified wheel into DEST_DIR
+  local spec=$1 sha=$2 dest=$3; shift 3
+  mkdir -p "$dest"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$dest" "$@" "$spec" >/dev/null
+  local whl; whl=$(ls -t "$dest"/*.whl | head -1)
+  echo "$sha  $whl" | sha256sum -c --quiet - || { echo "setup.sh: $whl: sha256 mismatch" >&2; exit 1; }
+  echo "$whl"
+}
+libtorch_ok() { [ -f $LIBTORCH/.complete ] && [ -f $LIBTORCH/lib/libtorch_cpu.so ]; }
+if [ $SYSTEM_TORCH = 0 ]; then
+  if libtorch_ok; then
+    log "LibTorch: $LIBTORCH present"
+  else
+    log "LibTorch: fetching torch $TORCH_VERSION (PyPI wheel, 531 MB) for its C++ libraries"
+    dl=$(mktemp -d)
+    w_torch=$(fetch_wheel torch==$TORCH_VERSION 0f68f4ac6d95d12e896c3b7a912b5871619542ec54d3649cf48cc1edd4dd2756 \
+      "$dl" --python-version 3.12 --platform manylinux_2_28_x86_64)
+    w_rt=$(fetch_wheel "nvidia-cuda-runtime==13.0.96" 7f82250d7782aa23b6cfe765ecc7db554bd3c2870c43f3d1821f1d18aebf0548 "$dl/rt")
+    w_cupti=$(fetch_wheel "nvidia-cuda-cupti==13.0.85" 4eb01c08e859bf924d222250d2e8f8b8ff6d3db4721288cf35d14252a4d933c8 "$dl/cupti")
+    rm -rf "$LIBTORCH.partial"; mkdir -p "$LIBTORCH.partial/lib"
+    python3 - "$LIBTORCH.partial" "$w_torch" "$w_rt" "$w_cupti" <<'PY'
+import os, shutil, sys, zipfile
+dst, torch_whl, *cuda_whls = sys.argv[1:]
+keep_libs = {"libtorch_cpu.so", "libc10.so", "libgomp.so.1"}
+with zipfile.ZipFile(torch_whl) as z:
+    for n in z.namelist():
+        rel = n[len("torch/"):] if n.startswith("torch/") else None
+        if rel is None or n.endswith("/"):
+            continue
+        if rel.startswith("include/") or (rel.startswith("lib/") and rel[4:] in keep_libs):
+            os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
+            with z.open(n) as f, open(os.path.join(dst, rel), "wb") as out:
+                shutil.copyfileobj(f, out)
+for whl in cuda_whls:
+    with zipfile.ZipFile(whl) as z:
+        for n in z.namelist():
+            base = os.path.basename(n)
+            if base in ("libcudart.so.13", "libcupti.so.13"):
+                with z.open(n) as f, open(os.path.join(dst, "lib", base), "wb") as out:
+                    shutil.copyfileobj(f, out)
+PY
+    rm -rf "$dl" "$LIBTORCH"; mv "$LIBTORCH.partial" "$LIBTORCH"; touch $LIBTORCH/.complete
+    log "LibTorch: $LIBTORCH ready ($(du -sh $LIBTORCH | cut -f1))"
+  fi
+fi
 [ $DEPS_ONLY = 1 ] && { log "dependencies done"; exit 0; }
 
 # ---- 2. Default model ----------------------------------------------------------------------
@@ -100,14 +160,22 @@ fi
 
 # ---- 3. Build ------------------------------------------------------------------------------
 JOBS=${JOBS:-$(nproc)}
-if [ ! -f build/CMakeCache.txt ]; then
-  log "configuring build/"
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+BUILD_DIR=${BUILD_DIR:-build}
+build_dir() {  # build_dir DIR CMAKE_ARGS...: (re)configure, build, fail loudly
+  local dir=$1; shift
+  log "configuring $dir/ $*"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  log "building $dir/ with $JOBS jobs (LibTorch files take ~25 s each; ccache makes rebuilds fast)"
+  cmake --build "$dir" -j "$JOBS" 2>&1 | grep -E "error|warning: unused|Error" || true
+  [ -x "$dir/bertology" ] || { echo "setup.sh: build failed (run: cmake --build $dir)" >&2; exit 1; }
+  cmake --build "$dir" -j "$JOBS" >/dev/null   # fails loudly if the first pass had errors
+}
+if [ $SYSTEM_TORCH = 1 ]; then
+  # Debian's LibTorch 1.13 (OpenBLAS): the fallback where the PyPI wheel cannot be used.
+  build_dir "$BUILD_DIR" -DBERTOLOGY_LIBTORCH= -DBERTOLOGY_CUDA=OFF
+else
+  build_dir "$BUILD_DIR" -DBERTOLOGY_LIBTORCH="$ROOT/$LIBTORCH" -DBERTOLOGY_CUDA=OFF
 fi
-log "building with $JOBS jobs (LibTorch files take ~25 s each; ccache makes rebuilds fast)"
-cmake --build build -j "$JOBS" 2>&1 | grep -E "error|warning: unused|Error" || true
-[ -x build/bertology ] || { echo "setup.sh: build failed (run: cmake --build build)" >&2; exit 1; }
-cmake --build build -j "$JOBS" >/dev/null   # fails loudly if the first pass had errors
 
 # ---- 4. Optional reference environment -----------------------------------------------------
 if [ $REFERENCE = 1 ]; then

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "pipeline/config/config.h"
+#include "pipeline/util/cpu_affinity.h"
 #include "pipeline/util/error.h"
 
 namespace bertology {
@@ -29,6 +30,7 @@ Params params_from_config(const Config& cfg) {
   p.model.device = cfg.get_string("model.device");
   p.model.dtype = cfg.get_string("model.dtype");
   p.model.threads = to_int(cfg, "model.threads");
+  if (p.model.threads == 0) p.model.threads = affinity_cpus();  // "auto": what this rank is bound to
 
   p.tokenizer.add_special_tokens = cfg.get_bool("tokenizer.add_special_tokens");
   p.tokenizer.max_length = to_int(cfg, "tokenizer.max_length");

@@ -25,7 +25,7 @@ struct ModelParams {
   std::string path;                ///< directory of the BERT checkpoint
   std::string device = "cpu";      ///< "cpu" or "cuda"
   std::string dtype = "float32";   ///< "float32", "float16" or "bfloat16"
-  int threads = 2;                 ///< CPU threads for intra-op parallelism, >= 1
+  int threads = 2;                 ///< CPU threads for intra-op parallelism, >= 1 (config 0 = this rank's affinity mask, resolved on reading)
 };
 
 /// Section `tokenizer`.

@@ -3,13 +3,20 @@
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
+#include <torch/version.h>
+#ifdef BERTOLOGY_WITH_CUDA
+#include <c10/cuda/CUDAFunctions.h>
+#endif
 
 #include <filesystem>
+#include <mutex>
 #include <map>
 #include <set>
 
 #include "pipeline/model/raw_tensor.h"
 #include "pipeline/model/checkpoint_files.h"
+#include "pipeline/model/cpu_precision.h"
+#include "pipeline/dist/device_rule.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 
@@ -59,9 +66,21 @@ torch::Tensor raw_to_tensor(const RawTensor& raw) {
   return torch::from_blob(const_cast<uint8_t*>(raw.data.data()), raw.shape, to_scalar_type(raw.dtype)).clone();
 }
 
-void set_torch_threads(int threads) {
+int set_torch_threads(int threads) {
   BTL_REQUIRE(threads >= 1, "threads must be >= 1, got ", threads);
+  // LibTorch 2.x would otherwise also start an inter-op pool of one thread per core on first use;
+  // bertology never runs ops concurrently, so one inter-op thread keeps the CPU for the intra-op
+  // pool and the HDF5 writer. It can be set once per process, before any parallel work.
+  static std::once_flag interop_once;
+  std::call_once(interop_once, [] {
+    try {
+      at::set_num_interop_threads(1);
+    } catch (const std::exception&) {
+      // parallel work already ran (a test process): the pool is what it is
+    }
+  });
   at::set_num_threads(threads);
+  return threads;
 }
 
 LoadedBert load_bert(const std::string& dir, const LoadOptions& options, StateDict* unexpected_tensors) {
@@ -150,15 +169,24 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options, StateDi
   }
 
   // Device and dtype.
-  auto device = torch::Device(options.device);
-  BTL_REQUIRE(!device.is_cuda() || torch::cuda::is_available(), "model.device '", options.device,
-              "' asked for, but no CUDA device is available (or this LibTorch has no CUDA)");
+  // One device rule for every command and stage: "cuda" = GPU (local rank mod visible GPUs).
+  const int visible_gpus = options.device == "cpu" ? 0 : static_cast<int>(torch::cuda::device_count());
+  auto device = torch::Device(resolve_device(options.device, local_rank_from_env(), visible_gpus));
+#ifdef BERTOLOGY_WITH_CUDA
+  // The rank's current device, so that streams, NCCL and allocations without a device go there.
+  if (device.is_cuda()) c10::cuda::set_device(device.index());
+#endif
   torch::ScalarType dtype = torch::kFloat;
   if (options.dtype == "float16") dtype = torch::kHalf;
   else if (options.dtype == "bfloat16") dtype = torch::kBFloat16;
   else BTL_REQUIRE(options.dtype == "float32", "model.dtype '", options.dtype, "' is not float32, float16 or bfloat16");
+#if TORCH_VERSION_MAJOR < 2
   BTL_REQUIRE(dtype != torch::kHalf || device.is_cuda(),
-              "model.dtype float16 needs a CUDA device: LibTorch 1.13 has no fp16 CPU kernels");
+              "model.dtype float16 needs a CUDA device or LibTorch >= 2: LibTorch ", TORCH_VERSION,
+              " has no fp16 CPU kernels");
+#endif
+  // Reduced precision on the CPU: say so when this CPU and LibTorch make it slower than float32.
+  if (!device.is_cuda() && dtype != torch::kFloat) warn_if_cpu_precision_slow(dtype);
   out.model->to(device, dtype);
   if (has_mlm && out.report.mlm_decoder_tied)  // .to() may have copied the embedding; re-tie
     out.model->mlm_head->decoder_weight = out.model->embeddings->word_embeddings->weight;

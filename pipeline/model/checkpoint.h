@@ -58,7 +58,8 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options = {}, St
 /// Copies a checkpoint record into a LibTorch tensor of the same dtype and shape.
 torch::Tensor raw_to_tensor(const RawTensor& raw);
 
-/// Applies `threads` to LibTorch's intra-op pool (default 2 on this machine).
-void set_torch_threads(int threads);
+/// Applies `threads` (>= 1; model.threads 0 is resolved when the config is read) to LibTorch's
+/// intra-op pool, and sets the inter-op pool to 1 thread on first call. Returns `threads`.
+int set_torch_threads(int threads);
 
 }  // namespace bertology

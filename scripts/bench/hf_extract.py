@@ -1,25 +1,48 @@
 #!/usr/bin/env python3
-"""The plain Hugging Face way to extract hidden states and attention: the reference for
-scripts/bench/extract.sh.
+"""The Hugging Face way to extract hidden states and attention: the references for
+scripts/bench/extract.sh (plain, the default) and scripts/bench/cpu.sh (--strong).
 
-What a typical user script does: read the CoNLL-U FORM words of each sentence, tokenize them with the
-slow `BertTokenizer` (the reference implementation; `is_split_into_words=True`, [CLS]/[SEP] added),
-run padded batches of a fixed number of sentences in corpus order with `output_hidden_states=True,
-output_attentions=True` (eager attention, torch.no_grad, model.eval()), trim every sentence to its
-real length and write it to one HDF5 file as per-sentence datasets in fp16 (numpy `.astype(np.float16)`):
+Plain (default), what a typical user script does: read the CoNLL-U FORM words of each sentence,
+tokenize them with `BertTokenizer` (`is_split_into_words=True`, [CLS]/[SEP] added; word ids by
+tokenizing every word again), run padded batches of a fixed number of sentences (--batch, default 32)
+in corpus order with `output_hidden_states=True, output_attentions=True` (eager attention,
+torch.no_grad, model.eval(), fp32), trim every sentence to its real length and convert it to fp16
+(numpy `.astype(np.float16)`).
+
+Strong (--strong), the best setup a careful user would write: the fast `BertTokenizerFast` (one
+batched call over the whole corpus, `is_split_into_words=True`, word ids from its `word_ids()`),
+sentences sorted by wordpiece length (stable) and cut into batches of at most --batch-tokens padded
+wordpieces (batch size x longest, default 4096, like bertology's extract.batch_tokens; the Rust
+tokenizer gets --threads threads too), torch.inference_mode, eager attention (the only one that
+returns attention maps), model.eval(), --dtype float32 or bfloat16 (model.to(torch.bfloat16)); each
+batch's layers are copied into one fp16 tensor in torch (one pass; bf16 -> fp16 is exact), then
+trimmed per sentence.
+
+Both write one HDF5 file of per-sentence datasets, <i> = the sentence's index in the corpus:
 
   /sentences/<i>/input_ids  int64 [T]
   /sentences/<i>/word_ids   int32 [T]            (-1 for [CLS]/[SEP])
   /sentences/<i>/hidden     f16   [L+1, T, d]    (0 = embedding output)
   /sentences/<i>/attention  f16   [L, H, T, T]
 
-Prints one JSON line with the phase times, the wordpieces, the output bytes and the size of a padded
-fp32 dump of the same tensors (sum over this script's batches of B*T_max*d*(L+1)*4 + B*H*T_max^2*L*4).
-Run with .venv/bin/python (scripts/setup.sh --reference): Debian's torch 1.13 + transformers 4.44.2.
+Prints one JSON line with the phase times, the wordpieces, the output bytes, the size of a padded
+fp32 dump of the same tensors (sum over this script's batches of B*T_max*d*(L+1)*4 + B*H*T_max^2*L*4),
+"mode" (plain|strong), "dtype", "batches", "tokenizer_fast" and the torch/transformers/h5py versions
+(strong: "batch" is null and "batch_tokens" is given; "what" is hf_extract_strong[_bf16]).
+
+  .venv/bin/python scripts/bench/hf_extract.py --conllu C --out X.h5 [--threads 2] [--batch 32]
+  .venv-torch2/bin/python scripts/bench/hf_extract.py --strong [--dtype bfloat16] [--batch-tokens 4096] \
+      --conllu C --out X.h5 [--threads 2]
+
+.venv (scripts/setup.sh --reference) is Debian's torch 1.13 + transformers 4.44.2: plain mode there
+tokenizes with the slow (pure Python) BertTokenizer. .venv-torch2 (scripts/setup.sh --reference) is
+torch 2.11 + transformers 5: there `BertTokenizer` is itself the fast tokenizer (the slow one became
+`BertTokenizerLegacy`), so plain mode's tokenizer is fast too ("tokenizer_fast" in the JSON line).
 """
 import argparse
 import json
 import os
+import re
 import time
 
 T_START = time.perf_counter()  # before the heavy imports: the end-to-end time includes them
@@ -53,26 +76,42 @@ def read_conllu_forms(path):
     return sentences
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--conllu", required=True)
-    ap.add_argument("--model", default="models/all-MiniLM-L6-v2")
-    ap.add_argument("--out", required=True, help="HDF5 file to write")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=32, help="sentences per padded batch, in corpus order")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+def strong_tokenizer_class(dtype):
+    """BertTokenizerFast, or exit with what is missing for --strong."""
+    hint = ("hf_extract.py --strong needs a fast (Rust) BertTokenizerFast, torch.inference_mode and, for bfloat16, "
+            "torch >= 1.10; found torch %s, transformers %s: run it with .venv-torch2/bin/python "
+            "(scripts/setup.sh --reference)" % (torch.__version__, transformers.__version__))
+    try:
+        from transformers import BertTokenizerFast
+        import tokenizers  # noqa: F401  (the Rust backend; without it BertTokenizerFast is a dummy)
+    except Exception as e:  # ImportError, or transformers' RuntimeError for a module it cannot import
+        raise SystemExit("%s (%s: %s)" % (hint, type(e).__name__, str(e).splitlines()[0]))
+    major_minor = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", torch.__version__).groups())
+    if not hasattr(torch, "inference_mode") or (dtype == "bfloat16" and major_minor < (1, 10)):
+        raise SystemExit(hint)
+    return BertTokenizerFast
 
-    t = time.perf_counter()
-    tok = BertTokenizer.from_pretrained(a.model, clean_up_tokenization_spaces=False)
-    model = BertModel.from_pretrained(a.model, attn_implementation="eager").eval()
-    L, H, d = model.config.num_hidden_layers, model.config.num_attention_heads, model.config.hidden_size
-    sentences = read_conllu_forms(a.conllu)
-    t_load = time.perf_counter() - t
 
+def batches_by_tokens(lengths, batch_tokens):
+    """Sentence indices sorted by length (stable), cut so that batch size x longest <= batch_tokens
+    (a sentence longer than the budget gets a batch of its own)."""
+    batches, batch = [], []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if batch and (len(batch) + 1) * lengths[i] > batch_tokens:  # ascending: i is the longest
+            batches.append(batch)
+            batch = []
+        batch.append(i)
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def extract_plain(a, f, tok, model, sentences, dims):
+    """Fixed batches of a.batch sentences in corpus order. Returns the phase times and counts."""
+    L, H, d = dims
     t_tok = t_fwd = t_write = 0.0
-    wordpieces = padded_fp32_bytes = 0
-    with torch.no_grad(), h5py.File(a.out, "w") as f:
+    wordpieces = padded_fp32_bytes = batches = 0
+    with torch.no_grad():
         group = f.create_group("sentences")
         for first in range(0, len(sentences), a.batch):
             batch = sentences[first:first + a.batch]
@@ -97,6 +136,7 @@ def main():
             t = time.perf_counter()
             B, T = enc["input_ids"].shape
             padded_fp32_bytes += B * T * d * (L + 1) * 4 + B * H * T * T * L * 4
+            batches += 1
             lengths = enc["attention_mask"].sum(1).tolist()
             for b, n in enumerate(lengths):
                 assert len(word_ids[b]) == n, "word ids disagree with the tokenizer"
@@ -107,16 +147,114 @@ def main():
                 g["attention"] = attention[b, :, :, :n, :n].numpy().astype(np.float16)
                 wordpieces += n
             t_write += time.perf_counter() - t
+    return t_tok, t_fwd, t_write, wordpieces, padded_fp32_bytes, batches
+
+
+def extract_strong(a, f, tok, model, sentences, dims):
+    """Length-sorted batches of <= a.batch_tokens padded wordpieces. Returns the phase times and counts."""
+    L, H, d = dims
+    t = time.perf_counter()
+    enc = tok(sentences, is_split_into_words=True)  # one batched call (Rust, threads = RAYON_NUM_THREADS)
+    ids = enc["input_ids"]
+    word_ids = [[-1 if w is None else w for w in enc.word_ids(i)] for i in range(len(sentences))]
+    batches = batches_by_tokens([len(x) for x in ids], a.batch_tokens)
+    t_tok = time.perf_counter() - t
+    t_fwd = t_write = 0.0
+    wordpieces = padded_fp32_bytes = 0
+    with torch.inference_mode():
+        group = f.create_group("sentences")
+        for batch in batches:
+            t = time.perf_counter()
+            B, T = len(batch), len(ids[batch[-1]])  # sorted ascending: the last is the longest
+            input_ids = torch.full((B, T), tok.pad_token_id, dtype=torch.long)
+            mask = torch.zeros((B, T), dtype=torch.long)
+            for b, s in enumerate(batch):
+                n = len(ids[s])
+                input_ids[b, :n] = torch.tensor(ids[s])
+                mask[b, :n] = 1
+            t_tok += time.perf_counter() - t
+
+            t = time.perf_counter()
+            out = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True, output_attentions=True)
+            t_fwd += time.perf_counter() - t
+
+            t = time.perf_counter()
+            hidden = torch.empty((B, L + 1, T, d), dtype=torch.float16)
+            for l, x in enumerate(out.hidden_states):
+                hidden[:, l] = x  # cast to fp16 while stacking
+            attention = torch.empty((B, L, H, T, T), dtype=torch.float16)
+            for l, x in enumerate(out.attentions):
+                attention[:, l] = x
+            del out
+            padded_fp32_bytes += B * T * d * (L + 1) * 4 + B * H * T * T * L * 4
+            for b, s in enumerate(batch):
+                n = len(ids[s])
+                assert len(word_ids[s]) == n, "word ids disagree with the tokenizer"
+                g = group.create_group(str(s))
+                g["input_ids"] = np.asarray(ids[s], dtype=np.int64)
+                g["word_ids"] = np.asarray(word_ids[s], dtype=np.int32)
+                g["hidden"] = hidden[b, :, :n].numpy()
+                g["attention"] = attention[b, :, :, :n, :n].numpy()
+                wordpieces += n
+            t_write += time.perf_counter() - t
+    return t_tok, t_fwd, t_write, wordpieces, padded_fp32_bytes, len(batches)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--conllu", required=True)
+    ap.add_argument("--model", default="models/all-MiniLM-L6-v2")
+    ap.add_argument("--out", required=True, help="HDF5 file to write")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, help="plain: sentences per padded batch, in corpus order (default 32)")
+    ap.add_argument("--strong", action="store_true",
+                    help="fast tokenizer, length-sorted token-budget batches, inference_mode, --dtype")
+    ap.add_argument("--batch-tokens", type=int,
+                    help="strong: padded wordpieces per batch, batch size x longest (default 4096)")
+    ap.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                    help="strong: model dtype (bfloat16: model.to(torch.bfloat16)); stored fp16 either way")
+    a = ap.parse_args()
+    if a.strong:
+        if a.batch is not None:
+            ap.error("--batch is for plain mode; --strong batches by --batch-tokens")
+        a.batch_tokens = 4096 if a.batch_tokens is None else a.batch_tokens
+        tokenizer_class = strong_tokenizer_class(a.dtype)
+        os.environ.setdefault("RAYON_NUM_THREADS", str(a.threads))  # the Rust tokenizer's thread pool
+    else:
+        if a.batch_tokens is not None or a.dtype != "float32":
+            ap.error("--batch-tokens and --dtype bfloat16 need --strong")
+        a.batch = 32 if a.batch is None else a.batch
+        tokenizer_class = BertTokenizer
+    torch.set_num_threads(a.threads)
+
+    t = time.perf_counter()
+    tok = tokenizer_class.from_pretrained(a.model, clean_up_tokenization_spaces=False)
+    model = BertModel.from_pretrained(a.model, attn_implementation="eager").eval()
+    if a.dtype == "bfloat16":
+        model = model.to(torch.bfloat16)
+    L, H, d = model.config.num_hidden_layers, model.config.num_attention_heads, model.config.hidden_size
+    sentences = read_conllu_forms(a.conllu)
+    t_load = time.perf_counter() - t
+
+    with h5py.File(a.out, "w") as f:
+        extract = extract_strong if a.strong else extract_plain
+        t_tok, t_fwd, t_write, wordpieces, padded_fp32_bytes, batches = extract(a, f, tok, model, sentences, (L, H, d))
     total = time.perf_counter() - T_START
-    print(json.dumps({
-        "what": "hf_extract", "sentences": len(sentences), "wordpieces": wordpieces, "batch": a.batch,
+    what = "hf_extract" + ("_strong" if a.strong else "") + ("_bf16" if a.dtype == "bfloat16" else "")
+    r = {"what": what, "mode": "strong" if a.strong else "plain", "dtype": a.dtype,
+         "sentences": len(sentences), "wordpieces": wordpieces, "batch": None if a.strong else a.batch}
+    if a.strong:
+        r["batch_tokens"] = a.batch_tokens
+    r.update({
+        "batches": batches, "tokenizer_fast": bool(tok.is_fast),
         "threads": torch.get_num_threads(), "seconds": round(total, 3),
         "wordpieces_per_s": round(wordpieces / total, 1),
         "phases_s": {"imports": round(total - t_load - t_tok - t_fwd - t_write, 3), "load": round(t_load, 3),
                      "tokenize": round(t_tok, 3), "forward": round(t_fwd, 3), "trim_fp16_write": round(t_write, 3)},
         "out_bytes": os.path.getsize(a.out), "padded_fp32_bytes": padded_fp32_bytes,
         "layers": L, "heads": H, "hidden_size": d,
-        "transformers": transformers.__version__, "torch": torch.__version__, "h5py": h5py.__version__}), flush=True)
+        "transformers": transformers.__version__, "torch": torch.__version__, "h5py": h5py.__version__})
+    print(json.dumps(r), flush=True)
 
 
 if __name__ == "__main__":
