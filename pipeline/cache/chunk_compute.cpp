@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pipeline/cache/device_to_host.h"
 #include "pipeline/cache/chunk_format.h"
 #include "pipeline/io/hdf5_file.h"
 #include "pipeline/model/checkpoint.h"
@@ -257,6 +258,7 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
     const auto device = m.bert.model->embeddings->word_embeddings->weight.device();
     ForwardOptions fwd;
     fwd.attention_layers = m.attention_layers;
+    DeviceToHost d2h(device);  // GPU: copies on a side stream into pinned memory; CPU: nothing to do
     int64_t stored = 0;  // sequences already handed to the writer
     for (const auto& batch : batches) {
       if (stop()) {
@@ -320,22 +322,29 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
         // Words without pieces point at an extra zero row (index = number of packed rows).
         for (auto& f : first) f = f < 0 ? packed_row : f;
         first_piece = at::tensor(first, at::kLong);
+        // Pooling runs where the hidden states are (no-ops on the CPU).
+        keep = keep.to(device);
+        word_index = word_index.to(device);
+        word_count = word_count.to(device);
+        first_piece = first_piece.to(device);
       }
       for (int64_t l : sel.layers) {
         auto h = out.hidden_states[l];  // [B, T, d]
         std::vector<at::Tensor> rows;
         for (int64_t b = 0; b < B; ++b) rows.push_back(h[b].narrow(0, 0, plan.sequences[batch[b]].length()));
-        auto packed32 = at::cat(rows, 0).to(at::kCPU, at::kFloat);  // [tokens of batch, d]
-        auto packed = packed32.to(m.stored).contiguous();
+        // On the model's device: pack, widen to fp32, narrow to the stored dtype (the same rounding as
+        // on the host), then one copy of the stored bytes leaves the device.
+        auto packed32 = at::cat(rows, 0).to(at::kFloat);  // [tokens of batch, d]
+        auto packed = d2h.start(packed32.to(m.stored));
         blocks->push_back({hidden_dataset(l), hsize_t(tok_off[s0]), hsize_t(packed.size(0)), packed});
         if (sel.word_pooling == "none" || batch_words == 0) continue;
         at::Tensor words;
         if (sel.word_pooling == "mean") {  // mean of each word's pieces, in fp32; a word without pieces is 0
-          words = at::zeros({batch_words, d}, at::kFloat).index_add_(0, word_index, packed32.index({keep})) / word_count;
+          words = at::zeros({batch_words, d}, packed32.options()).index_add_(0, word_index, packed32.index({keep})) / word_count;
         } else {                           // first piece
-          words = at::cat({packed32, at::zeros({1, d}, at::kFloat)}, 0).index_select(0, first_piece);
+          words = at::cat({packed32, at::zeros({1, d}, packed32.options())}, 0).index_select(0, first_piece);
         }
-        words = words.to(m.stored).contiguous();
+        words = d2h.start(words.to(m.stored));
         blocks->push_back({hidden_words_dataset(l), hsize_t(word_off[s0]), hsize_t(words.size(0)), words});
       }
       if (sel.attention) {
@@ -347,7 +356,7 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
             const int64_t n = plan.sequences[batch[b]].length();
             flat.push_back(a[b].narrow(1, 0, n).narrow(2, 0, n).reshape({-1}));  // [H_sel * n * n]
           }
-          auto packed = at::cat(flat, 0).to(at::kCPU, m.stored).contiguous();
+          auto packed = d2h.start(at::cat(flat, 0).to(m.stored));
           blocks->push_back({attention_dataset(l), hsize_t(att_off[s0]), hsize_t(packed.size(0)), packed});
         }
       }
@@ -355,7 +364,8 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
       tm.forward_seconds += since(t_fwd);
       if (m.debug_batch_delay_ms > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(m.debug_batch_delay_ms));
-      tm.writer_wait_seconds += m.writer.push([file, blocks, kind = m.kind] {
+      tm.writer_wait_seconds += m.writer.push([file, blocks, kind = m.kind, copied = d2h.fence()] {
+        copied();  // GPU: the side stream's copies of this batch are done
         for (const auto& blk : *blocks) file->write_rows(blk.dataset, kind, blk.first_row, blk.rows, blk.data.data_ptr());
       });
     }

@@ -29,10 +29,12 @@ const Schema& default_schema() {
 
       dir_key("model.path", "models/all-MiniLM-L6-v2",
               "Directory of the BERT checkpoint (config, weights, vocabulary)."),
-      enum_key("model.device", {"cpu", "cuda"}, "cpu", "Device that runs the model."),
+      enum_key("model.device", {"cpu", "cuda", "cuda:N"}, "cpu",
+               "Device that runs the model; cuda = GPU (local rank mod visible GPUs), cuda:N = that GPU."),
       enum_key("model.dtype", {"float32", "float16", "bfloat16"}, "float32",
                "Floating-point type of weights and activations."),
-      int_key("model.threads", 2, 1, kUnbounded, "CPU threads for intra-op parallelism."),
+      int_key("model.threads", 2, 0, kUnbounded,
+              "CPU threads for intra-op parallelism; 0 = the CPUs this rank is bound to (affinity mask)."),
 
       bool_key("tokenizer.add_special_tokens", true, "Add [CLS] and [SEP] around each input."),
       int_key("tokenizer.max_length", 512, 2, 100000,
@@ -406,7 +408,14 @@ std::string check_value(const KeySpec& spec, const Value& value) {
     }
     case KeyType::Enum: {
       const auto& s = std::get<std::string>(value);
-      if (std::find(spec.choices.begin(), spec.choices.end(), s) != spec.choices.end()) return "";
+      for (const auto& c : spec.choices) {
+        if (c == s) return "";
+        // A choice "name:N" admits name, a colon and a non-negative index ("cuda:N": cuda:0, cuda:3).
+        const size_t stem = c.size() - 1;
+        if (c.size() > 2 && c.compare(stem - 1, 2, ":N") == 0 && s.size() > stem && s.compare(0, stem, c, 0, stem) == 0 &&
+            s.find_first_not_of("0123456789", stem) == std::string::npos && s.size() - stem <= 4)
+          return "";
+      }
       // The message lists every choice, which helps more than a guess ("gpu" is closest to "cpu").
       return cat("expected ", type_description(spec), ", got '", s, "'");
     }

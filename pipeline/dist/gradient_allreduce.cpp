@@ -5,6 +5,7 @@
 #include "pipeline/util/error.h"
 
 #ifdef BERTOLOGY_WITH_NCCL
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <nccl.h>
 #endif
@@ -30,6 +31,8 @@ struct GradientAllreduce::Nccl {};
 GradientAllreduce::GradientAllreduce(const MpiContext& mpi, const torch::Device& device) : mpi_(mpi), device_(device) {
 #ifdef BERTOLOGY_WITH_NCCL
   if (mpi_.size() > 1 && device_.is_cuda()) {
+    // The communicator binds to the current device: make it this rank's (else every rank binds GPU 0).
+    const c10::cuda::CUDAGuard on_device(device_.index() < 0 ? c10::cuda::current_device() : device_.index());
     // Rank 0 makes the communicator id; MPI carries it to the others.
     ncclUniqueId id;
     if (mpi_.rank() == 0) BTL_NCCL_CHECK(ncclGetUniqueId(&id));
@@ -65,6 +68,7 @@ void GradientAllreduce::sum(const std::vector<torch::Tensor>& params) {
   auto flat = torch::cat(flat_parts);
 #ifdef BERTOLOGY_WITH_NCCL
   if (nccl_) {
+    const c10::cuda::CUDAGuard on_device(flat.device().index());
     auto stream = c10::cuda::getCurrentCUDAStream(flat.device().index());
     BTL_NCCL_CHECK(ncclAllReduce(flat.data_ptr<float>(), flat.data_ptr<float>(), static_cast<size_t>(flat.numel()),
                                  ncclFloat, ncclSum, nccl_->comm, stream.stream()));

@@ -120,8 +120,9 @@ LoadedMcModel load_mc_model(const std::string& dir, const LoadOptions& options) 
     out.report.initialised.push_back("classifier.weight");
     out.report.initialised.push_back("classifier.bias");
   }
-  auto device = torch::Device(options.device);
-  out.model->classifier->to(device);
+  // Where and in which dtype the encoder landed (load_bert resolved "cuda" to this rank's GPU).
+  const auto& like = out.model->bert->embeddings->word_embeddings->weight;
+  out.model->classifier->to(like.device(), like.scalar_type());
   return out;
 }
 

@@ -72,11 +72,4 @@ std::string mc_run_dir(const Params& p, const std::string& run_key) {
   return (fs::path(p.cache.dir) / "mcrc" / run_key.substr(0, 16)).string();
 }
 
-std::string rank_device(const std::string& device) {
-  if (device != "cuda") return device;
-  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"})
-    if (const char* v = std::getenv(var)) return std::string("cuda:") + v;
-  return "cuda:0";
-}
-
 }  // namespace bertology

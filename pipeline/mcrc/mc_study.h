@@ -33,8 +33,4 @@ std::string mc_run_key(const Params& p, const std::string& regime, const std::st
 /// <cache.dir>/mcrc/<first 16 hex digits of the run key>: the run's state/ and best/ folders.
 std::string mc_run_dir(const Params& p, const std::string& run_key);
 
-/// The device of this rank: "cuda" (no index) becomes "cuda:<local rank>" under a launcher
-/// (OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID), one GPU per rank; anything else is kept.
-std::string rank_device(const std::string& device);
-
 }  // namespace bertology

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <random>
 
+#include "pipeline/model/autocast.h"
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/dist/gradient_allreduce.h"
 #include "pipeline/mcrc/attacks.h"
@@ -177,6 +178,12 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
   result.allreduce_backend = reduce.backend();
   const auto device = model_device(model);
   const bool rank0 = mpi.rank() == 0;
+  const torch::ScalarType compute_type = compute_type_of(o.compute_dtype);
+  BTL_REQUIRE(compute_type != torch::ScalarType::Undefined, "model.dtype '", o.compute_dtype,
+              "' is not float32, float16 or bfloat16");
+  BTL_REQUIRE(compute_type == torch::kFloat || model->classifier->weight.scalar_type() == torch::kFloat,
+              "mixed-precision training needs the model loaded in float32 (master weights); it is ",
+              model->classifier->weight.scalar_type());
 
   // Resume.
   RunState state;
@@ -226,7 +233,11 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
                                       static_cast<uint64_t>(mpi.rank()) * 1000003u + static_cast<uint64_t>(micro)));
       std::vector<int64_t> which(order.begin() + m, order.begin() + std::min(hi, m + o.micro_batch));
       const McBatch batch = make_mc_batch(train, which, pad_id, device);
-      const auto logits = model->forward(batch);
+      torch::Tensor logits;
+      {
+        const AutocastScope half(device, compute_type);  // no-op for float32
+        logits = model->forward(batch);
+      }
       // sum of -log softmax(scores)[answer] over the micro-batch, over the global batch size
       const auto loss_sum = torch::nn::functional::cross_entropy(
           logits.to(torch::kFloat), batch.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
@@ -255,6 +266,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
       record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
       record.tokens = epoch_tokens;
       if (!dev.empty()) {
+        const AutocastScope half(device, compute_type);
         const auto predictions = mc_predictions(score_mc(model, dev, pad_id, o.eval_batch, mpi));
         int64_t correct = 0;
         for (size_t q = 0; q < dev.size(); ++q) correct += predictions[q] == dev[q].answer;

@@ -46,6 +46,9 @@ struct McTrainOptions {
   int64_t checkpoint_every = 0;   ///< also checkpoint every N steps (0 = epoch ends only)
   int64_t eval_batch = 8;         ///< questions per evaluation forward
   int64_t stop_after_steps = -1;  ///< checkpoint and stop (StopRequested) once N steps are done (time boxes, tests)
+  /// Forward compute type: "float32", or "bfloat16"/"float16" = mixed precision (autocast; the model,
+  /// its gradients and the optimiser state stay float32: load the model in float32).
+  std::string compute_dtype = "float32";
 };
 
 /// Where a run keeps its files.

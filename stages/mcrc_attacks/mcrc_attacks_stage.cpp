@@ -79,7 +79,7 @@ int run_mcrc_attacks(const StageContext& ctx) {
   set_torch_threads(p.model.threads);
   const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
   LoadOptions load;
-  load.device = rank_device(p.model.device);
+  load.device = p.model.device;  // load_bert applies the device rule (pipeline/dist/device_rule.h)
   load.dtype = p.model.dtype;
   load.compute_digest = false;
   const std::string best_dir = original.at("best_dir").get<std::string>();

@@ -12,6 +12,7 @@
 
 #include <ostream>
 
+#include "pipeline/model/autocast.h"
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/mcrc/baselines.h"
@@ -38,6 +39,7 @@ McTrainOptions train_options(const Params& p) {
   o.seed = static_cast<uint64_t>(p.runtime.seed);
   o.checkpoint_every = p.mcrc.checkpoint_every;
   o.eval_batch = p.mcrc.eval_batch;
+  o.compute_dtype = p.model.dtype;  // bfloat16/float16: mixed precision over float32 master weights
   return o;
 }
 
@@ -85,8 +87,8 @@ int run_mcrc_finetune(const StageContext& ctx) {
     // The classifier (and a missing pooler) is drawn from the seed, alike on every rank.
     torch::manual_seed(p.runtime.seed);
     LoadOptions load;
-    load.device = rank_device(p.model.device);
-    load.dtype = p.model.dtype;
+    load.device = p.model.device;  // load_bert applies the device rule (pipeline/dist/device_rule.h)
+    load.dtype = "float32";  // master weights: model.dtype is the forward's compute type (autocast)
     load.dropout = p.mcrc.dropout;
     load.compute_digest = false;
     auto model = load_mc_model(p.model.path, load).model;
@@ -98,7 +100,10 @@ int run_mcrc_finetune(const StageContext& ctx) {
     const McTrainResult result = train_mc_model(model, train, dev, tokenizer.pad_id(), options, paths, ctx.mpi,
                                                 rank0 ? &ctx.out : nullptr);
     const double dev_accuracy = result.best_dev_accuracy;  // of the model kept (the best epoch's)
-    const auto scores = score_mc(model, test, tokenizer.pad_id(), options.eval_batch, ctx.mpi);
+    const auto scores = [&] {
+      const AutocastScope half(model->classifier->weight.device(), compute_type_of(options.compute_dtype));
+      return score_mc(model, test, tokenizer.pad_id(), options.eval_batch, ctx.mpi);
+    }();
     const auto predictions = mc_predictions(scores);
     const double test_accuracy = accuracy(predictions, test);
     if (rank0) ctx.out << "mcrc_finetune: " << regime << ": dev " << fixed(dev_accuracy, 1) << " %, test "

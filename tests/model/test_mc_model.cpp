@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <nlohmann/json.hpp>
+#include <torch/version.h>
 
 #include "pipeline/mcrc/mc_optimizer.h"
 #include "pipeline/mcrc/mc_trainer.h"
@@ -14,6 +15,7 @@
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
 #include "tests/model/reference.h"
+#include "tests/support/unit.h"
 
 namespace bertology {
 namespace {
@@ -200,6 +202,69 @@ TEST(McTrainer, StoppedRunResumesToTheSameModelAsAnUninterruptedOne) {
   other.run_key = "another-run";
   auto third = load_tiny();
   EXPECT_THROW(train_mc_model(third, features, features, 0, o, other, mpi), InputError);
+}
+
+TEST(McModel, Bfloat16ModelPutsTheClassifierInBfloat16) {
+  // Before: the classifier stayed float32 beside a bf16 encoder ("mat1 and mat2 must have the same dtype").
+  // The reference is HF on torch 2.11: LibTorch 1.x's bf16 CPU kernels round differently.
+  const bool same_kernels = TORCH_VERSION_MAJOR >= 2;
+  const auto ref = mc_reference();
+  LoadOptions options;
+  options.dtype = "bfloat16";
+  auto model = load_mc_model(fixture_model_dir("mc").string(), options).model;
+  EXPECT_EQ(model->classifier->weight.scalar_type(), torch::kBFloat16);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const McBatch batch = make_mc_batch(reference_questions(ref), {0, 1, 2}, 0);
+  const auto logits = model->forward(batch).to(torch::kFloat);
+  // HF BertForMultipleChoice cast to bf16 (scripts/make_bf16_reference.py) on the same questions:
+  // scores O(0.1), bf16 steps of 2^-10 there; the two agree to a couple of steps.
+  std::ifstream in(fixtures_dir() / "models" / "tiny_mc.bf16.reference.json");
+  const auto hf_bf16 = nlohmann::json::parse(in);
+  if (!same_kernels) GTEST_SKIP() << "bf16 scores are compared with HF on LibTorch >= 2 only (this is " << TORCH_VERSION << ")";
+  expect_close(logits, hf_bf16.at("eval_logits"), 0.004, "bf16 eval logits");
+  const double loss = torch::nn::functional::cross_entropy(logits, batch.labels).item<double>();
+  EXPECT_NEAR(loss, hf_bf16.at("eval_loss").get<double>(), 0.004);
+}
+
+TEST(McTrainer, MixedPrecisionKeepsFloat32MasterWeights) {
+  const auto ref = mc_reference();
+  const auto& t = ref.at("train");
+  const auto features = reference_questions(ref);
+  const MpiContext mpi;
+  auto model = load_tiny(0.0);
+  McTrainOptions o = reference_recipe(t);
+  o.compute_dtype = "bfloat16";
+  const auto result = train_mc_model(model, features, {}, 0, o, scratch_paths("bf16_autocast"), mpi);
+  EXPECT_EQ(result.steps, 3);
+  // The first step's loss is HF's float32 loss of the same model, to bf16 precision. (Later steps
+  // drift: Adam turns the bf16 noise of near-zero gradients into full +-lr steps.)
+  EXPECT_NEAR(result.epochs[0].train_loss, t.at("losses").get<std::vector<double>>()[0], 0.01);
+  for (auto& [name, p] : model->hf_named_parameters()) {
+    EXPECT_EQ(p.scalar_type(), torch::kFloat) << name;  // master weights stay float32
+    if (p.grad().defined()) EXPECT_EQ(p.grad().scalar_type(), torch::kFloat) << name;
+  }
+  // Updates far below bf16's resolution are kept: one Adam step of lr = 1e-6 moves every classifier
+  // weight by ~1e-6 (Adam's first step is lr * sign(g)), where bf16 weights (N(0, 0.02): a step of
+  // ~1e-4) would not move at all.
+  auto tiny_step = load_tiny(0.0);
+  const auto before = tiny_step->classifier->weight.detach().clone();
+  McTrainOptions one = o;
+  one.epochs = 1;
+  one.lr = 1e-6;
+  one.warmup = 0;
+  one.weight_decay = 0;
+  train_mc_model(tiny_step, features, {}, 0, one, scratch_paths("bf16_tiny_step"), mpi);
+  const auto moved = (tiny_step->classifier->weight.detach() - before).abs();
+  // (Weights with near-zero gradients move less: Adam's eps. With bf16 weights none would move.)
+  EXPECT_GT(moved.gt(0.25e-6).to(torch::kFloat).mean().item<float>(), 0.5f);
+  EXPECT_LT(moved.max().item<float>(), 1.5e-6);
+  // A model loaded in bf16 has no float32 master weights to keep: refused.
+  LoadOptions half;
+  half.dtype = "bfloat16";
+  auto bf16_model = load_mc_model(fixture_model_dir("mc").string(), half).model;
+  EXPECT_EQ(test::input_error([&] { train_mc_model(bf16_model, features, {}, 0, o, scratch_paths("bf16_weights"), mpi); }),
+            "mixed-precision training needs the model loaded in float32 (master weights); it is BFloat16");
 }
 
 TEST(McTrainer, LearnsAToyTask) {

@@ -78,7 +78,7 @@ TEST(ConfigSchema, DescribeListsEveryKeyWithTypeDefaultAndDoc) {
     EXPECT_NE(text.find(spec.doc), std::string::npos) << spec.key;
   }
   EXPECT_NE(text.find("int >= 1"), std::string::npos);
-  EXPECT_NE(text.find("one of cpu|cuda"), std::string::npos);
+  EXPECT_NE(text.find("one of cpu|cuda|cuda:N"), std::string::npos);
   EXPECT_NE(text.find("default: 512"), std::string::npos);
   EXPECT_NE(test_schema().describe().find("required"), std::string::npos);
 }
@@ -191,7 +191,7 @@ TEST_F(ConfigTest, WrongTypes) {
   EXPECT_EQ(file_error("model:\n  threads: four\n"), "F:2:12: model.threads: expected int, got 'four'");
   EXPECT_EQ(file_error("model:\n  threads: 2.5\n"), "F:2:12: model.threads: expected int, got '2.5'");
   EXPECT_EQ(file_error("model:\n  threads: {a: 1}\n"), "F:2:12: model.threads: expected int, got a map");
-  EXPECT_EQ(file_error("model:\n  device: [cpu]\n"), "F:2:11: model.device: expected one of cpu|cuda, got a list");
+  EXPECT_EQ(file_error("model:\n  device: [cpu]\n"), "F:2:11: model.device: expected one of cpu|cuda|cuda:N, got a list");
   EXPECT_EQ(file_error("tokenizer:\n  add_special_tokens: yes\n"),
             "F:2:23: tokenizer.add_special_tokens: expected bool (true or false), got 'yes'");
   EXPECT_EQ(file_error("model: 3\n"), "F:1:8: model: expected a map of keys, got '3'");
@@ -203,7 +203,7 @@ TEST_F(ConfigTest, WrongTypes) {
 }
 
 TEST_F(ConfigTest, OutOfRange) {
-  EXPECT_EQ(file_error("model:\n  threads: 0\n"), "F:2:12: model.threads: expected int >= 1, got 0");
+  EXPECT_EQ(file_error("model:\n  threads: -1\n"), "F:2:12: model.threads: expected int >= 0, got -1");
   EXPECT_EQ(file_error("tokenizer:\n  max_length: 1\n"), "F:2:15: tokenizer.max_length: expected int in [2, 100000], got 1");
   EXPECT_EQ(file_error("tokenizer:\n  max_length: 100001\n"),
             "F:2:15: tokenizer.max_length: expected int in [2, 100000], got 100001");
@@ -212,7 +212,11 @@ TEST_F(ConfigTest, OutOfRange) {
 }
 
 TEST_F(ConfigTest, BadEnum) {
-  EXPECT_EQ(file_error("model:\n  device: gpu\n"), "F:2:11: model.device: expected one of cpu|cuda, got 'gpu'");
+  EXPECT_EQ(file_error("model:\n  device: gpu\n"), "F:2:11: model.device: expected one of cpu|cuda|cuda:N, got 'gpu'");
+  // "cuda:N" admits an index, nothing else after the colon.
+  for (const char* bad : {"cuda:", "cuda:x", "cuda:-1", "cuda:1a", "cpu:0", "cuda:12345"})
+    EXPECT_EQ(file_error(std::string("model:\n  device: \"") + bad + "\"\n"),
+              std::string("F:2:11: model.device: expected one of cpu|cuda|cuda:N, got '") + bad + "'") << bad;
   EXPECT_EQ(file_error("runtime:\n  log_level: INFO\n"),
             "F:2:14: runtime.log_level: expected one of debug|info|warn|error, got 'INFO'");
 }
@@ -237,9 +241,9 @@ TEST_F(ConfigTest, DuplicateAndDottedKeysAreRejected) {
 }
 
 TEST_F(ConfigTest, EarlierFileIsValidatedEvenIfOverridden) {
-  std::string bad = write("bad.yaml", "model:\n  threads: 0\n");
+  std::string bad = write("bad.yaml", "model:\n  threads: -2\n");
   std::string good = write("good.yaml", "model:\n  threads: 3\n");
-  EXPECT_EQ(load_error({bad, good}), bad + ":2:12: model.threads: expected int >= 1, got 0");
+  EXPECT_EQ(load_error({bad, good}), bad + ":2:12: model.threads: expected int >= 0, got -2");
 }
 
 // ---------------------------------------------------------------------------------------------
