@@ -39,7 +39,7 @@ if(BERTOLOGY_LIBTORCH)
     # CUDA build: the wheel's own config wires libtorch_cuda, c10_cuda and the CUDA toolkit.
     list(PREPEND CMAKE_PREFIX_PATH "${_lt}")
     find_package(Torch REQUIRED CONFIG PATHS "${_lt}" NO_DEFAULT_PATH)
-    set(BERTOLOGY_TORCH_LIBRARIES ${TORCH_LIBRARIES})
+    set(BERTOLOGY_TORCH_LIBRARIES stdc++ ${TORCH_LIBRARIES})  # stdc++ first: see below
   else()
     # CPU build from the prefix: libtorch_cpu + libc10 only.
     add_library(bertology_libtorch_cpu INTERFACE IMPORTED)
@@ -47,8 +47,12 @@ if(BERTOLOGY_LIBTORCH)
       "${_lt}/include" "${_lt}/include/torch/csrc/api/include")
     # The PyPI wheels since 2.7 use the new libstdc++ ABI, as Debian's yaml-cpp/Boost/HDF5 do.
     target_compile_definitions(bertology_libtorch_cpu INTERFACE _GLIBCXX_USE_CXX11_ABI=1)
+    # libstdc++ ahead of the wheel's libraries: they export copies of std::filesystem (linked in
+    # statically on manylinux), and an executable binds to the first library that defines a symbol;
+    # libtorch.so's std::filesystem::remove_all crashes when called from our code (seen: SIGSEGV
+    # in every test that removes a scratch folder, CUDA build).
     target_link_libraries(bertology_libtorch_cpu INTERFACE
-      "${_lt}/lib/libtorch_cpu.so" "${_lt}/lib/libc10.so")
+      stdc++ "${_lt}/lib/libtorch_cpu.so" "${_lt}/lib/libc10.so")
     # The CUDA wheel's libtorch_cpu.so names libcudart.so.13 and libcupti.so.13 (profiler hooks,
     # never called on CPU); setup.sh puts those two beside it in lib/. rpath finds them at run time.
     target_link_options(bertology_libtorch_cpu INTERFACE "-Wl,-rpath,${_lt}/lib" "-Wl,-rpath-link,${_lt}/lib")

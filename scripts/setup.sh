@@ -31,15 +31,16 @@ log() { printf '[setup] %s\n' "$*"; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # ---- 1. Packages ---------------------------------------------------------------------------
-# libopenblas0-openmp is not optional: without it LibTorch runs on netlib BLAS (~20x slower), and
-# the pthread variant fights LibTorch's OpenMP threads.
 PACKAGES=(cmake g++ make pkg-config ccache git
-  libtorch-dev libopenblas0-openmp
   libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
   libyaml-cpp-dev libboost-program-options-dev libgtest-dev
   libutf8proc-dev nlohmann-json3-dev libssl-dev
   python3 python3-h5py python3-numpy python3-matplotlib python3-venv python3-pip
   slurm-wlm munge)   # a real single-node Slurm for the Slurm tests (daemons are started by the tests)
+# Debian's LibTorch 1.13 only for the fallback build (the default uses LibTorch 2.11 from PyPI, below)
+# and the reference venv. libopenblas0-openmp is not optional with it: without it LibTorch 1.13 runs
+# on netlib BLAS (~20x slower), and the pthread variant fights LibTorch's OpenMP threads.
+if [ $SYSTEM_TORCH = 1 ] || [ $REFERENCE = 1 ]; then PACKAGES+=(libtorch-dev libopenblas0-openmp); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -177,16 +178,45 @@ else
   build_dir "$BUILD_DIR" -DBERTOLOGY_LIBTORCH="$ROOT/$LIBTORCH" -DBERTOLOGY_CUDA=OFF
 fi
 
+# ---- 3b. Optional CUDA build -------------------------------------------------------------------
+# torch 2.11.0+cu130 with its CUDA 13 libraries (cuBLAS, cuDNN, NCCL, ...) from PyPI into
+# deps/torch-cu130 (pip --target: nothing system-wide), then build-cuda/ against it. Needs the CUDA
+# 13 toolkit (nvcc, headers) for TorchConfig; no GPU is needed to build or to run its CPU tests.
+if [ $CUDA = 1 ]; then
+  CUDA_PREFIX=deps/torch-cu130
+  if [ -f $CUDA_PREFIX/.complete ]; then
+    log "CUDA LibTorch: $CUDA_PREFIX present"
+  else
+    log "CUDA LibTorch: torch $TORCH_VERSION (CUDA 13.0) and its CUDA wheels into $CUDA_PREFIX (~4.6 GB)"
+    rm -rf "$CUDA_PREFIX"
+    python3 -m pip install --quiet --no-warn-script-location --target "$CUDA_PREFIX" "torch==$TORCH_VERSION" >/dev/null
+    touch $CUDA_PREFIX/.complete
+  fi
+  command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ] ||
+    { echo "setup.sh: --cuda needs the CUDA 13 toolkit (nvcc and headers, e.g. /usr/local/cuda)" >&2; exit 1; }
+  build_dir build-cuda -DBERTOLOGY_LIBTORCH="$ROOT/$CUDA_PREFIX/torch" -DBERTOLOGY_CUDA=ON -DBERTOLOGY_NCCL=ON \
+    -DNCCL_ROOT="$ROOT/$CUDA_PREFIX/nvidia/nccl" -DCMAKE_CUDA_COMPILER="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
+fi
+
 # ---- 4. Optional reference environment -----------------------------------------------------
 if [ $REFERENCE = 1 ]; then
   # Debian's torch 1.13 (same BLAS as LibTorch) + a transformers release that still supports it.
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import transformers" 2>/dev/null; then
     log "reference venv: .venv with transformers 4.44.2"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-openmp >/dev/null
     /usr/bin/python3 -m venv --system-site-packages .venv
     .venv/bin/pip install --quiet "transformers==4.44.2"
   fi
   log "reference venv: $(.venv/bin/python -c 'import transformers, torch; print("transformers", transformers.__version__, "torch", torch.__version__)')"
+  # The same torch as the default build (2.11, MKL/oneDNN, bf16) + a current transformers: the strong
+  # Hugging Face side of scripts/bench/cpu.sh and the bf16 fixtures (scripts/make_bf16_reference.py).
+  # ~4.9 GB: the torch wheel pulls its CUDA libraries, which `import torch` loads even on a CPU.
+  if [ ! -x .venv-torch2/bin/python ] || ! .venv-torch2/bin/python -c "import transformers, h5py" 2>/dev/null; then
+    log "reference venv: .venv-torch2 with torch $TORCH_VERSION and transformers 5.25.0 (about 1-2 min from PyPI)"
+    /usr/bin/python3 -m venv .venv-torch2
+    .venv-torch2/bin/pip install --quiet "torch==$TORCH_VERSION" "transformers==5.25.0" h5py numpy
+  fi
+  log "reference venv: $(.venv-torch2/bin/python -c 'import transformers, torch; print(".venv-torch2: transformers", transformers.__version__, "torch", torch.__version__)' 2>/dev/null)"
   # scikit-learn for scripts/bench/token_probes.sh (the system Python runs the reference probes);
   # scipy for scripts/reference/ (Hewitt's reporter uses scipy.stats.spearmanr).
   if ! /usr/bin/python3 -c "import sklearn, scipy" 2>/dev/null; then
@@ -194,4 +224,4 @@ if [ $REFERENCE = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-sklearn python3-scipy >/dev/null
   fi
 fi
-log "done: $ROOT/build/bertology"
+log "done: $ROOT/$BUILD_DIR/bertology$([ $CUDA = 1 ] && echo " and $ROOT/build-cuda/bertology")"

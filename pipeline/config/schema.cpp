@@ -34,7 +34,7 @@ const Schema& default_schema() {
       enum_key("model.dtype", {"float32", "float16", "bfloat16"}, "float32",
                "Floating-point type of weights and activations."),
       int_key("model.threads", 2, 0, kUnbounded,
-              "CPU threads for intra-op parallelism; 0 = the CPUs this rank is bound to (affinity mask)."),
+              "CPU threads for intra-op parallelism; 0 = the physical cores this rank is bound to."),
 
       bool_key("tokenizer.add_special_tokens", true, "Add [CLS] and [SEP] around each input."),
       int_key("tokenizer.max_length", 512, 2, 100000,

@@ -139,11 +139,9 @@ EncoderOutput BertModelImpl::forward(const torch::Tensor& input_ids, const torch
   // [B, 1, 1, T] additive mask: 0 for real keys, float-min for padding (HF's extended mask).
   torch::Tensor additive_mask;
   if (attention_mask.defined()) {
-    additive_mask = (1.0 - attention_mask.to(x.dtype())).mul_(std::numeric_limits<float>::lowest());
-    if (x.scalar_type() != torch::kFloat) {
-      additive_mask = (1.0 - attention_mask.to(torch::kFloat)).mul_(-65504.0f).to(x.dtype());
-    }
-    additive_mask = additive_mask.view({B, 1, 1, T});
+    // In half types -65504: finite in fp16 (its lowest) and bf16, and exp() of it is 0 in both.
+    const float very_negative = x.scalar_type() == torch::kFloat ? std::numeric_limits<float>::lowest() : -65504.0f;
+    additive_mask = (1.0 - attention_mask.to(torch::kFloat)).mul_(very_negative).to(x.dtype()).view({B, 1, 1, T});
   } else {
     additive_mask = torch::zeros({B, 1, 1, T}, x.options());
   }

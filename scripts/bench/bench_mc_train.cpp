@@ -2,7 +2,8 @@
 // one or several MPI ranks.
 //
 //   [mpirun -np R] build/bench_mc_train --model DIR --data FILE --format mctest [--threads N]
-//       [--batch 4] [--max-length 320] [--epochs 3] [--batches-out FILE]
+//       [--batch 4] [--max-length 320] [--epochs 3] [--batches-out FILE] [--device cpu|cuda]
+//       [--dtype float32|bfloat16|float16]   (half types: mixed precision over fp32 master weights)
 //
 // Trains `epochs` epochs over the data (dev-free, no periodic checkpoints); epoch 1 is the
 // warm-up and the later epochs are timed (their steps only: evaluation and checkpoints between
@@ -27,13 +28,14 @@ using namespace bertology;
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  std::string model_dir, data, format = "mctest", batches_out;
+  std::string model_dir, data, format = "mctest", batches_out, device = "cpu", dtype = "float32";
   int threads = 2, epochs = 3, max_length = 320;
   int64_t batch = 4;
   po::options_description desc("bench_mc_train");
   desc.add_options()("model", po::value(&model_dir)->required())("data", po::value(&data)->required())(
       "format", po::value(&format))("threads", po::value(&threads))("batch", po::value(&batch))(
-      "max-length", po::value(&max_length))("epochs", po::value(&epochs))("batches-out", po::value(&batches_out));
+      "max-length", po::value(&max_length))("epochs", po::value(&epochs))("batches-out", po::value(&batches_out))(
+      "device", po::value(&device))("dtype", po::value(&dtype));
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
@@ -45,13 +47,16 @@ int main(int argc, char** argv) {
   const auto tokenizer = BertTokenizer::from_model_dir(model_dir);
   const auto features = encode_mc_examples(tokenizer, dataset.examples, max_length);
   torch::manual_seed(0);
-  auto model = load_mc_model(model_dir).model;
+  LoadOptions load;
+  load.device = device;  // the device rule: "cuda" = GPU (local rank mod visible GPUs)
+  auto model = load_mc_model(model_dir, load).model;
 
   McTrainOptions o;
   o.epochs = epochs;
   o.batch_size = batch;
   o.micro_batch = batch;  // no accumulation: one forward per rank per step
   o.seed = 1;
+  o.compute_dtype = dtype;
   // One folder for all ranks (rank 0's name): the trainer's checkpoints live on a shared path.
   const std::filesystem::path scratch = mpi.broadcast(
       (std::filesystem::temp_directory_path() / ("bertology_bench_mc_" + std::to_string(::getpid()))).string());
@@ -66,9 +71,11 @@ int main(int argc, char** argv) {
     tokens += result.epochs[e].tokens;
   }
   if (mpi.rank() == 0) {
-    std::printf("{\"what\": \"bertology_mc_train\", \"ranks\": %d, \"threads\": %d, \"batch\": %lld, \"timed_steps\": %lld, "
+    std::printf("{\"what\": \"bertology_mc_train\", \"device\": \"%s\", \"dtype\": \"%s\", \"ranks\": %d, \"threads\": %d, "
+                "\"batch\": %lld, \"timed_steps\": %lld, "
                 "\"tokens\": %lld, \"seconds\": %.3f, \"tokens_per_s\": %.1f, \"allreduce\": \"%s\"}\n",
-                mpi.size(), at::get_num_threads(), static_cast<long long>(batch),
+                model->classifier->weight.device().str().c_str(), dtype.c_str(), mpi.size(), at::get_num_threads(),
+                static_cast<long long>(batch),
                 static_cast<long long>(result.steps - result.steps / epochs), static_cast<long long>(tokens), seconds,
                 tokens / seconds, result.allreduce_backend.c_str());
     if (!batches_out.empty()) {

@@ -48,6 +48,7 @@ results=$work/results.jsonl
 $NEW/bench_forward --threads 2 --iters 10 --tag bertology_t2 | tee -a $results >&2
 $NEW/bench_forward --threads 2 --iters 10 --tag bertology_t2 --dtype bfloat16 | tee -a $results >&2
 $OLD/bench_forward --threads 2 --iters 10 --tag bertology_debian | tee -a $results >&2
+$OLD/bench_forward --threads 2 --iters 10 --tag bertology_debian --dtype bfloat16 | tee -a $results >&2
 $PY scripts/bench/hf_forward.py --threads 2 --iters 10 2>/dev/null | tee -a $results >&2
 $PY scripts/bench/hf_forward.py --threads 2 --iters 10 --dtype bfloat16 2>/dev/null | tee -a $results >&2
 
@@ -97,39 +98,43 @@ for rep in $(seq 1 "$REPEATS"); do
 done
 
 mkdir -p "$(dirname "$OUT")"
+cp $results "${OUT%.md}.jsonl"  # the raw measurements beside the tables
 /usr/bin/python3 - $results "$CPU" "$FLAGS" "$CONLLU" "$REPEATS" "$WORDPIECES" <<'PY' | tee "$OUT"
 import json, sys, datetime
 path, cpu, flags, corpus, repeats, wordpieces = sys.argv[1:7]
 rows = [json.loads(l) for l in open(path)]
-fw = {r["what"]: r for r in rows if "rep" not in r}
+fw = {(r.get("tag", ""), r["what"]): r for r in rows if "rep" not in r}  # GEMM lines share a name across LibTorches
 ex = {}
 for r in rows:
     if "rep" in r:
         ex.setdefault(r["what"], []).append(r)
 wp = int(wordpieces) or next((r["wordpieces"] for r in rows if "wordpieces" in r), 0)
 def gemm(tag, dt):
-    key = [k for k, r in fw.items() if k.startswith("gemm_" + dt) and r.get("tag") == tag]
+    key = [k for k in fw if k[0] == tag and k[1].startswith("gemm_" + dt)]
     return fw[key[0]]["gflops"] if key else float("nan")
+def forward(name):
+    return next((r for (tag, what), r in fw.items() if what == name), None)
 print("# CPU speed, %s\n" % datetime.date.today())
 print("CPU: **%s** (%s); 2 threads; `scripts/bench/cpu.sh` (%s runs of each extraction, interleaved)\n" % (cpu, flags.strip(), repeats))
 print("## GEMM [4096×768]·[768×3072], GFLOP/s\n")
 print("| LibTorch | fp32 | bf16 |\n|---|---|---|")
 print("| 2.11 (PyPI wheel, MKL + oneDNN) | %.0f | %.0f |" % (gemm("bertology_t2", "fp32"), gemm("bertology_t2", "bf16")))
-print("| 1.13 (Debian, OpenBLAS) | %.0f | |" % gemm("bertology_debian", "fp32"))
+print("| 1.13 (Debian, OpenBLAS; oneDNN for bf16) | %.0f | %.0f |" % (gemm("bertology_debian", "fp32"), gemm("bertology_debian", "bf16")))
 print("\n## Forward, batch 8 × seq 128, tokens/s (best of 10)\n")
 print("| model | setup | tokens/s | GFLOP/s | % of same-dtype GEMM | vs HF same torch+dtype |\n|---|---|---|---|---|---|")
 for model, key in [("all-MiniLM-L6-v2", "default_model"), ("BERT-base shape (random)", "bert_base_random")]:
     for label, name, tag, dt, hf in [("bertology, LibTorch 2.11, fp32", "bertology_t2_" + key, "bertology_t2", "fp32", "hf_" + key),
                                      ("bertology, LibTorch 2.11, bf16", "bertology_t2_%s_bf16" % key, "bertology_t2", "bf16", "hf_%s_bf16" % key),
                                      ("bertology, Debian LibTorch 1.13, fp32", "bertology_debian_" + key, "bertology_debian", "fp32", None),
+                                     ("bertology, Debian LibTorch 1.13, bf16", "bertology_debian_%s_bf16" % key, "bertology_debian", "bf16", None),
                                      ("HF transformers, torch 2.11, fp32", "hf_" + key, None, "fp32", None),
                                      ("HF transformers, torch 2.11, bf16", "hf_%s_bf16" % key, None, "bf16", None)]:
-        r = fw.get(name)
+        r = forward(name)
         if not r:
             continue
         g = gemm(tag, dt) if tag else float("nan")
         pct = "%.0f%%" % (100 * r["gflops"] / g) if tag and "gflops" in r else ""
-        vs = "%.2f×" % (r["tokens_per_s"] / fw[hf]["tokens_per_s"]) if hf and hf in fw else ""
+        vs = "%.2f×" % (r["tokens_per_s"] / forward(hf)["tokens_per_s"]) if hf and forward(hf) else ""
         print("| %s | %s | %.0f | %s | %s | %s |" % (model, label, r["tokens_per_s"], "%.0f" % r["gflops"] if "gflops" in r else "", pct, vs))
 print("\n## Extraction end to end: %s, %d wordpieces, all layers + attention, stored fp16\n" % (corpus, wp))
 print("| setup | best wall | wordpieces/s | spread | vs HF strong, same dtype |\n|---|---|---|---|---|")

@@ -18,6 +18,14 @@ returns attention maps), model.eval(), --dtype float32 or bfloat16 (model.to(tor
 batch's layers are copied into one fp16 tensor in torch (one pass; bf16 -> fp16 is exact), then
 trimmed per sentence.
 
+--device cuda (default cpu) runs either mode on the GPU: the model moved there after loading (and the
+--dtype cast), each batch's inputs moved there for the forward, and its outputs brought back the way a
+careful user would: every layer cast to fp16 on the GPU into one buffer per batch (hidden states and
+attention together), one device-to-host copy of it per batch, then trimmed per sentence on the host
+(fp32 -> fp16 rounds to nearest even on either side, so the stored values are the ones numpy would
+give). On cuda the clock is read after torch.cuda.synchronize() (after each forward, for the phase
+times, and at the end); the tokenizer and HDF5 writing stay on the CPU with --threads threads.
+
 Both write one HDF5 file of per-sentence datasets, <i> = the sentence's index in the corpus:
 
   /sentences/<i>/input_ids  int64 [T]
@@ -27,12 +35,15 @@ Both write one HDF5 file of per-sentence datasets, <i> = the sentence's index in
 
 Prints one JSON line with the phase times, the wordpieces, the output bytes, the size of a padded
 fp32 dump of the same tensors (sum over this script's batches of B*T_max*d*(L+1)*4 + B*H*T_max^2*L*4),
-"mode" (plain|strong), "dtype", "batches", "tokenizer_fast" and the torch/transformers/h5py versions
-(strong: "batch" is null and "batch_tokens" is given; "what" is hf_extract_strong[_bf16]).
+"mode" (plain|strong), "dtype", "batches", "tokenizer_fast", "device" (cpu|cuda), "device_name"
+(torch.cuda.get_device_name() on cuda, null on cpu) and the torch/transformers/h5py versions
+(strong: "batch" is null and "batch_tokens" is given; "what" is hf_extract_strong[_bf16]; the names do
+not change with --device: read "device").
 
   .venv/bin/python scripts/bench/hf_extract.py --conllu C --out X.h5 [--threads 2] [--batch 32]
   .venv-torch2/bin/python scripts/bench/hf_extract.py --strong [--dtype bfloat16] [--batch-tokens 4096] \
       --conllu C --out X.h5 [--threads 2]
+  .venv-torch2/bin/python scripts/bench/hf_extract.py [--strong ...] --device cuda --conllu C --out X.h5
 
 .venv (scripts/setup.sh --reference) is Debian's torch 1.13 + transformers 4.44.2: plain mode there
 tokenizes with the slow (pure Python) BertTokenizer. .venv-torch2 (scripts/setup.sh --reference) is
@@ -106,9 +117,40 @@ def batches_by_tokens(lengths, batch_tokens):
     return batches
 
 
+def synchronize(device):
+    """Wait for the GPU's queued work before the clock is read (nothing to wait for on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def layers_to_host_fp16(out, B, T, dims):
+    """out's hidden states and attention maps as fp16 host tensors [B, L+1, T, d] and [B, L, H, T, T].
+
+    Every layer is cast to fp16 where the model ran, while being stacked into one buffer that holds both
+    (bf16 -> fp16 is exact, fp32 -> fp16 rounds to nearest even); on a GPU that buffer then comes to the
+    host in one copy. On the CPU the buffer is already the result.
+    """
+    L, H, d = dims
+    device = out.hidden_states[0].device
+    n_hidden = B * (L + 1) * T * d
+    flat = torch.empty(n_hidden + B * L * H * T * T, dtype=torch.float16, device=device)
+    hidden = flat[:n_hidden].view(B, L + 1, T, d)
+    attention = flat[n_hidden:].view(B, L, H, T, T)
+    for l, x in enumerate(out.hidden_states):
+        hidden[:, l] = x  # cast to fp16 while stacking
+    for l, x in enumerate(out.attentions):
+        attention[:, l] = x
+    if device.type != "cpu":
+        flat = flat.cpu()  # the one device-to-host copy of the batch
+        hidden = flat[:n_hidden].view(B, L + 1, T, d)
+        attention = flat[n_hidden:].view(B, L, H, T, T)
+    return hidden, attention
+
+
 def extract_plain(a, f, tok, model, sentences, dims):
     """Fixed batches of a.batch sentences in corpus order. Returns the phase times and counts."""
     L, H, d = dims
+    device = torch.device(a.device)
     t_tok = t_fwd = t_write = 0.0
     wordpieces = padded_fp32_bytes = batches = 0
     with torch.no_grad():
@@ -128,13 +170,21 @@ def extract_plain(a, f, tok, model, sentences, dims):
             t_tok += time.perf_counter() - t
 
             t = time.perf_counter()
-            out = model(**enc, output_hidden_states=True, output_attentions=True)
-            hidden = torch.stack(out.hidden_states, 1)  # [B, L+1, T, d]
-            attention = torch.stack(out.attentions, 1)  # [B, L, H, T, T]
+            B, T = enc["input_ids"].shape
+            if device.type == "cpu":
+                out = model(**enc, output_hidden_states=True, output_attentions=True)
+                hidden = torch.stack(out.hidden_states, 1)  # [B, L+1, T, d]
+                attention = torch.stack(out.attentions, 1)  # [B, L, H, T, T]
+            else:
+                out = model(**{k: v.to(device) for k, v in enc.items()}, output_hidden_states=True,
+                            output_attentions=True)
+                synchronize(device)
             t_fwd += time.perf_counter() - t
 
             t = time.perf_counter()
-            B, T = enc["input_ids"].shape
+            if device.type != "cpu":
+                hidden, attention = layers_to_host_fp16(out, B, T, dims)  # fp16 already: astype below copies
+                del out
             padded_fp32_bytes += B * T * d * (L + 1) * 4 + B * H * T * T * L * 4
             batches += 1
             lengths = enc["attention_mask"].sum(1).tolist()
@@ -153,6 +203,7 @@ def extract_plain(a, f, tok, model, sentences, dims):
 def extract_strong(a, f, tok, model, sentences, dims):
     """Length-sorted batches of <= a.batch_tokens padded wordpieces. Returns the phase times and counts."""
     L, H, d = dims
+    device = torch.device(a.device)
     t = time.perf_counter()
     enc = tok(sentences, is_split_into_words=True)  # one batched call (Rust, threads = RAYON_NUM_THREADS)
     ids = enc["input_ids"]
@@ -175,16 +226,13 @@ def extract_strong(a, f, tok, model, sentences, dims):
             t_tok += time.perf_counter() - t
 
             t = time.perf_counter()
-            out = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True, output_attentions=True)
+            out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device), output_hidden_states=True,
+                        output_attentions=True)
+            synchronize(device)
             t_fwd += time.perf_counter() - t
 
             t = time.perf_counter()
-            hidden = torch.empty((B, L + 1, T, d), dtype=torch.float16)
-            for l, x in enumerate(out.hidden_states):
-                hidden[:, l] = x  # cast to fp16 while stacking
-            attention = torch.empty((B, L, H, T, T), dtype=torch.float16)
-            for l, x in enumerate(out.attentions):
-                attention[:, l] = x
+            hidden, attention = layers_to_host_fp16(out, B, T, dims)
             del out
             padded_fp32_bytes += B * T * d * (L + 1) * 4 + B * H * T * T * L * 4
             for b, s in enumerate(batch):
@@ -213,7 +261,11 @@ def main():
                     help="strong: padded wordpieces per batch, batch size x longest (default 4096)")
     ap.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
                     help="strong: model dtype (bfloat16: model.to(torch.bfloat16)); stored fp16 either way")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="where the model runs (cuda: outputs cast to fp16 on the GPU, one copy to the host per batch)")
     a = ap.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch %s sees no CUDA device" % torch.__version__)
     if a.strong:
         if a.batch is not None:
             ap.error("--batch is for plain mode; --strong batches by --batch-tokens")
@@ -232,6 +284,8 @@ def main():
     model = BertModel.from_pretrained(a.model, attn_implementation="eager").eval()
     if a.dtype == "bfloat16":
         model = model.to(torch.bfloat16)
+    if a.device != "cpu":
+        model = model.to(a.device)
     L, H, d = model.config.num_hidden_layers, model.config.num_attention_heads, model.config.hidden_size
     sentences = read_conllu_forms(a.conllu)
     t_load = time.perf_counter() - t
@@ -239,6 +293,7 @@ def main():
     with h5py.File(a.out, "w") as f:
         extract = extract_strong if a.strong else extract_plain
         t_tok, t_fwd, t_write, wordpieces, padded_fp32_bytes, batches = extract(a, f, tok, model, sentences, (L, H, d))
+    synchronize(torch.device(a.device))
     total = time.perf_counter() - T_START
     what = "hf_extract" + ("_strong" if a.strong else "") + ("_bf16" if a.dtype == "bfloat16" else "")
     r = {"what": what, "mode": "strong" if a.strong else "plain", "dtype": a.dtype,
@@ -246,7 +301,8 @@ def main():
     if a.strong:
         r["batch_tokens"] = a.batch_tokens
     r.update({
-        "batches": batches, "tokenizer_fast": bool(tok.is_fast),
+        "batches": batches, "tokenizer_fast": bool(tok.is_fast), "device": a.device,
+        "device_name": torch.cuda.get_device_name() if a.device == "cuda" else None,
         "threads": torch.get_num_threads(), "seconds": round(total, 3),
         "wordpieces_per_s": round(wordpieces / total, 1),
         "phases_s": {"imports": round(total - t_load - t_tok - t_fwd - t_write, 3), "load": round(t_load, 3),

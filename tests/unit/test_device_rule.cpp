@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+#include <string>
+
 #include "pipeline/config/config.h"
 #include "pipeline/config/params.h"
 #include "pipeline/dist/device_rule.h"
@@ -72,7 +76,20 @@ TEST(ThreadsAuto, ZeroMeansTheAffinityMask) {
   cpu_set_t set;
   CPU_ZERO(&set);
   ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
-  const int mask = CPU_COUNT(&set);
+  // Physical cores of the mask: hyperthread siblings (same package and core id) count once.
+  std::set<std::pair<std::string, std::string>> cores;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &set)) continue;
+    const std::string topo = "/sys/devices/system/cpu/cpu" + std::to_string(c) + "/topology/";
+    std::ifstream package(topo + "physical_package_id"), core(topo + "core_id");
+    std::string p, k;
+    package >> p;
+    core >> k;
+    cores.emplace(p, k);
+  }
+  const int mask = static_cast<int>(cores.size());
+  ASSERT_GE(mask, 1);
+  EXPECT_LE(mask, CPU_COUNT(&set));
   EXPECT_EQ(affinity_cpus(), mask);
   EXPECT_EQ(params_from_config(Config::load({}, {"model.threads=0"})).model.threads, mask);
   EXPECT_EQ(params_from_config(Config::load({}, {"model.threads=3"})).model.threads, 3);
