@@ -32,6 +32,7 @@ set -euo pipefail
 CONLLU=${1:-}
 [ -z "$CONLLU" ] || [[ "$CONLLU" = /* ]] || CONLLU="$PWD/$CONLLU"  # a given path is relative to the caller
 cd "$(dirname "$0")/../.."
+BUILD=${BUILD_DIR:-build}  # BUILD_DIR=build-system-torch: the Debian-LibTorch build, as .venv's HF uses Debian's torch
 CONLLU=${CONLLU:-../shared/data/ud_english_ewt/en_ewt-ud-dev.conllu}  # the default, relative to the repository
 REPEATS=${2:-3}
 MODEL=models/all-MiniLM-L6-v2
@@ -39,7 +40,7 @@ if [ ! -f "$CONLLU" ]; then
   echo "extract.sh: corpus $CONLLU not found (UD English EWT dev; see ../shared/data/ud_english_ewt/ or pass a CoNLL-U path)" >&2
   exit 2
 fi
-[ -x build/bertology ] || { echo "extract.sh: build/bertology not built (cmake --build build)" >&2; exit 2; }
+[ -x $BUILD/bertology ] || { echo "extract.sh: $BUILD/bertology not built (cmake --build build)" >&2; exit 2; }
 [ -d "$MODEL" ] || { echo "extract.sh: $MODEL missing (run scripts/setup.sh)" >&2; exit 2; }
 [ -x .venv/bin/python ] || { echo "extract.sh: run scripts/setup.sh --reference first (needs .venv with transformers)" >&2; exit 2; }
 .venv/bin/python -c "import h5py" 2>/dev/null || { echo "extract.sh: h5py not importable from .venv (apt-get install python3-h5py; the venv uses system site packages)" >&2; exit 2; }
@@ -156,15 +157,15 @@ quiet() {
 results="$work/results.jsonl"
 M=(/usr/bin/python3 "$work/measure.py")
 echo "corpus $CONLLU_ABS, model $MODEL, $(nproc) CPUs, $REPEATS runs of each (interleaved)" >&2
-build/bertology extract "$work/extract.yaml" --dry-run --set cache.dir="$work/dry" >&2  # plan; warms the page cache
+$BUILD/bertology extract "$work/extract.yaml" --dry-run --set cache.dir="$work/dry" >&2  # plan; warms the page cache
 rm -rf "$work/dry"
 for rep in $(seq 1 "$REPEATS"); do
   quiet
   OMP_NUM_THREADS=2 "${M[@]}" bertology_1x2 "$rep" "$work/c1" -- \
-    build/bertology extract "$work/extract.yaml" --set cache.dir="$work/c1" >> "$results"
+    $BUILD/bertology extract "$work/extract.yaml" --set cache.dir="$work/c1" >> "$results"
   quiet  # the same job as one chunk: the writer's close + SHA-256 of the file cannot overlap the forward
   OMP_NUM_THREADS=2 "${M[@]}" bertology_1chunk "$rep" "$work/c1" -- \
-    build/bertology extract "$work/extract.yaml" --set cache.dir="$work/c1" --set extract.chunk_tokens=1048576 >> "$results"
+    $BUILD/bertology extract "$work/extract.yaml" --set cache.dir="$work/c1" --set extract.chunk_tokens=1048576 >> "$results"
   quiet
   OMP_NUM_THREADS=2 "${M[@]}" hf "$rep" "$work/hf.h5" -- \
     .venv/bin/python scripts/bench/hf_extract.py --conllu "$CONLLU_ABS" --model "$MODEL" --threads 2 --batch 32 \
@@ -173,7 +174,7 @@ for rep in $(seq 1 "$REPEATS"); do
   for np in 1 2; do
     quiet
     "${M[@]}" mpi_np$np "$rep" "$work/c$np.mpi" -- \
-      "${MPIRUN[@]}" -np $np -x OMP_NUM_THREADS=1 build/bertology extract "$work/extract.yaml" \
+      "${MPIRUN[@]}" -np $np -x OMP_NUM_THREADS=1 $BUILD/bertology extract "$work/extract.yaml" \
       --set model.threads=1 --set cache.dir="$work/c$np.mpi" >> "$results"
   done
 done

@@ -8,13 +8,14 @@
 # Targets (issue 2): BERT-base-shaped forward >= 70% of the GEMM GFLOP/s; >= 1.0x Hugging Face.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+BUILD=${BUILD_DIR:-build}  # BUILD_DIR=build-system-torch: the Debian-LibTorch build, as .venv's HF uses Debian's torch
 THREADS=${1:-2}; ITERS=${2:-5}
-[ -x build/bench_forward ] || cmake --build build --target bench_forward -j 2 >/dev/null
+[ -x $BUILD/bench_forward ] || cmake --build $BUILD --target bench_forward -j 2 >/dev/null
 [ -x .venv/bin/python ] || { echo "run scripts/setup.sh --reference first (needs .venv with transformers)" >&2; exit 2; }
 export OMP_NUM_THREADS=$THREADS
 out=$(mktemp)
 # Interleave the two so that machine noise hits both alike.
-build/bench_forward --threads "$THREADS" --iters "$ITERS" | tee -a "$out"
+$BUILD/bench_forward --threads "$THREADS" --iters "$ITERS" | tee -a "$out"
 .venv/bin/python scripts/bench/hf_forward.py --threads "$THREADS" --iters "$ITERS" 2>/dev/null | tee -a "$out"
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys

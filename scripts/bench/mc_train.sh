@@ -12,18 +12,19 @@
 # Targets: bertology >= 1.2x HF tokens/s; 2-rank efficiency >= 85% (1 thread per rank).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+BUILD=${BUILD_DIR:-build}  # BUILD_DIR=build-system-torch: the Debian-LibTorch build, as .venv's HF uses Debian's torch
 DATA=${1:-configs/samples/mctest/mc160.dev.tsv}; BATCH=${2:-4}; EPOCHS=${3:-2}
 MODEL=models/all-MiniLM-L6-v2
-[ -x build/bench_mc_train ] || cmake --build build --target bench_mc_train -j 2 >/dev/null
+[ -x $BUILD/bench_mc_train ] || cmake --build $BUILD --target bench_mc_train -j 2 >/dev/null
 [ -x .venv/bin/python ] || { echo "run scripts/setup.sh --reference first (needs .venv with transformers)" >&2; exit 2; }
 out=$(mktemp); batches=$(mktemp)
 MPIRUN="mpirun --allow-run-as-root --oversubscribe --bind-to none"
 common=(--model "$MODEL" --data "$DATA" --batch "$BATCH" --epochs "$EPOCHS")
-OMP_NUM_THREADS=2 build/bench_mc_train "${common[@]}" --threads 2 --batches-out "$batches" | tee -a "$out"
+OMP_NUM_THREADS=2 $BUILD/bench_mc_train "${common[@]}" --threads 2 --batches-out "$batches" | tee -a "$out"
 OMP_NUM_THREADS=2 .venv/bin/python scripts/bench/hf_mc_train.py --model "$MODEL" --data "$DATA" --batches "$batches" \
   --threads 2 2>/dev/null | tee -a "$out"
-OMP_NUM_THREADS=1 build/bench_mc_train "${common[@]}" --threads 1 | sed 's/"what": "bertology_mc_train"/"what": "one_rank_one_thread"/' | tee -a "$out"
-OMP_NUM_THREADS=1 $MPIRUN -np 2 build/bench_mc_train "${common[@]}" --threads 1 | sed 's/"what": "bertology_mc_train"/"what": "two_ranks_one_thread"/' | tee -a "$out"
+OMP_NUM_THREADS=1 $BUILD/bench_mc_train "${common[@]}" --threads 1 | sed 's/"what": "bertology_mc_train"/"what": "one_rank_one_thread"/' | tee -a "$out"
+OMP_NUM_THREADS=1 $MPIRUN -np 2 $BUILD/bench_mc_train "${common[@]}" --threads 1 | sed 's/"what": "bertology_mc_train"/"what": "two_ranks_one_thread"/' | tee -a "$out"
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 r = {}

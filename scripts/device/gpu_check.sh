@@ -38,6 +38,7 @@ DEVICE=${DEVICE:-cuda}
 MODELS=${MODELS:-minilm_shape bert_base bert_large}
 FWD_MODELS=${FWD_MODELS:-default,base,large}
 MC_MODEL=${MC_MODEL:-bert_base}
+MC_EPOCHS=${MC_EPOCHS:-3}   # the first untimed
 SITE=$($PY -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')
 NV=$(find "$SITE/nvidia" -maxdepth 3 -type d -name lib 2>/dev/null | tr '\n' ':')
 # Only bertology's binaries see the bundled libraries: Python keeps the machine's own.
@@ -102,9 +103,10 @@ EOF
 done
 
 log "4. MC fine-tuning, bf16 mixed precision"
+echo "{\"what\": \"mc_model\", \"name\": \"$MC_MODEL\"}" | json
 MC=configs/samples/mctest/mc160.dev.tsv
 run_bin bench_mc_train --model "$W/models/$MC_MODEL" --data $MC --format mctest --device $DEVICE --dtype bfloat16 \
-  --batch 16 --epochs 3 --threads 8 --batches-out "$W/batches.json" | json
+  --batch 16 --epochs $MC_EPOCHS --threads 8 --batches-out "$W/batches.json" | json
 $PY scripts/bench/hf_mc_train.py --model "$W/models/$MC_MODEL" --data $MC --batches "$W/batches.json" --device $DEVICE \
   --autocast bfloat16 --threads 8 | json
 

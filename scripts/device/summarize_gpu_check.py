@@ -39,7 +39,7 @@ def main():
     gemm = one("torch_gemm_bf16_8192")
     ffn = next((r for k, v in by.items() if k.startswith("torch_gemm_bf16_8192x1024x4096") for r in v), None)
     g = gemm["tflops"] if gemm else float("nan")
-    print("PyTorch bf16 GEMM: 8192³ %.0f TFLOP/s%s\n" % (g, "; 8192×1024·1024×4096 %.0f TFLOP/s" % ffn["tflops"] if ffn else ""))
+    print("PyTorch bf16 GEMM: 8192³ %.3g TFLOP/s%s\n" % (g, "; 8192×1024·1024×4096 %.3g TFLOP/s" % ffn["tflops"] if ffn else ""))
     print("| model | tokens/s | TFLOP/s | % of the 8192³ GEMM rate | target |\n|---|---|---|---|---|")
     for key, name, target in [("gpu_default_model_bf16", "all-MiniLM-L6-v2 shape", None),
                               ("gpu_bert_base_random_bf16", "BERT-base shape", None),
@@ -66,7 +66,9 @@ def main():
         print("| %s | %d | %.2f s | %.2f s | %.0f | %.0f | %.2f× | ≥ 3×: %s |" % (label, n, min(ours), min(hf), n / min(ours),
                                                                          n / min(hf), ratio, met(ratio >= 3)))
 
-    print("\n## MC fine-tuning, bf16 mixed precision (BERT-base shape, MC160 dev, batches of 16)\n")
+    shapes = {"minilm_shape": "all-MiniLM-L6-v2 shape", "bert_base": "BERT-base shape", "bert_large": "BERT-large shape"}
+    mc = (one("mc_model") or {}).get("name", "bert_base")
+    print("\n## MC fine-tuning, bf16 mixed precision (%s, MC160 dev, batches of 16)\n" % shapes.get(mc, mc))
     o, h = one("bertology_mc_train"), one("hf_mc_train")
     if o and h:
         r = o["tokens_per_s"] / h["tokens_per_s"]
