@@ -53,20 +53,7 @@ $PY scripts/bench/hf_forward.py --threads 2 --iters 10 2>/dev/null | tee -a $res
 $PY scripts/bench/hf_forward.py --threads 2 --iters 10 --dtype bfloat16 2>/dev/null | tee -a $results >&2
 
 # ---- 2. Extraction end to end --------------------------------------------------------------------
-cat > $work/extract.yaml <<EOF
-# written by scripts/bench/cpu.sh
-model:
-  path: $PWD/$MODEL
-  threads: 2
-corpus:
-  path: $CONLLU_ABS
-  format: conllu
-extract:
-  attention: true
-  dtype: float16
-cache:
-  dir: $work/cache
-EOF
+JOB=(scripts/bench/extract_job.yaml --set corpus.path="$CONLLU_ABS")  # the job; cache.dir per run
 timed() {  # timed WHAT REP CMD...: one JSON line with the wall time of CMD (its stdout's last JSON line merged for HF)
   local what=$1 rep=$2; shift 2
   /usr/bin/python3 - "$what" "$rep" "$@" <<'PY' >> $results
@@ -84,13 +71,13 @@ print(json.dumps(r))
 print("  %-22s run %d: %.2f s" % (what, rep, wall), file=sys.stderr)
 PY
 }
-$NEW/bertology extract $work/extract.yaml --dry-run --set cache.dir=$work/dry > $work/plan.txt  # warms the page cache
+$NEW/bertology extract "${JOB[@]}" --dry-run --set cache.dir=$work/dry > $work/plan.txt  # warms the page cache
 WORDPIECES=$(/usr/bin/python3 -c "import glob,json; print(json.load(open(glob.glob('$work/dry/*/plan.json')[0]))['num_tokens'])" 2>/dev/null || echo 0)
 rm -rf $work/dry
 for rep in $(seq 1 "$REPEATS"); do
-  timed bertology_t2_fp32 $rep $NEW/bertology extract $work/extract.yaml --set cache.dir=$work/c; rm -rf $work/c
-  timed bertology_t2_bf16 $rep $NEW/bertology extract $work/extract.yaml --set cache.dir=$work/c --set model.dtype=bfloat16; rm -rf $work/c
-  timed bertology_debian_fp32 $rep $OLD/bertology extract $work/extract.yaml --set cache.dir=$work/c; rm -rf $work/c
+  timed bertology_t2_fp32 $rep $NEW/bertology extract "${JOB[@]}" --set cache.dir=$work/c; rm -rf $work/c
+  timed bertology_t2_bf16 $rep $NEW/bertology extract "${JOB[@]}" --set cache.dir=$work/c --set model.dtype=bfloat16; rm -rf $work/c
+  timed bertology_debian_fp32 $rep $OLD/bertology extract "${JOB[@]}" --set cache.dir=$work/c; rm -rf $work/c
   for dt in float32 bfloat16; do
     timed hf_strong_$dt $rep $PY scripts/bench/hf_extract.py --strong --dtype $dt --conllu "$CONLLU_ABS" --model $MODEL \
       --threads 2 --out $work/hf.h5; rm -f $work/hf.h5

@@ -51,20 +51,7 @@ MPIRUN=(mpirun --bind-to core)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 CONLLU_ABS=$(realpath "$CONLLU")
-cat > "$work/extract.yaml" <<EOF
-# written by scripts/bench/extract.sh
-model:
-  path: $PWD/$MODEL
-  threads: 2
-corpus:
-  path: $CONLLU_ABS
-  format: conllu
-extract:
-  attention: true
-  dtype: float16
-cache:
-  dir: $work/cache
-EOF
+JOB=(scripts/bench/extract_job.yaml --set corpus.path="$CONLLU_ABS")  # the job; cache.dir per run
 
 # measure.py: runs one command, times it, samples per-thread CPU, parses the cache entry, prints a JSON line.
 cat > "$work/measure.py" <<'PY'
@@ -157,15 +144,15 @@ quiet() {
 results="$work/results.jsonl"
 M=(/usr/bin/python3 "$work/measure.py")
 echo "corpus $CONLLU_ABS, model $MODEL, $(nproc) CPUs, $REPEATS runs of each (interleaved)" >&2
-$BUILD/bertology extract "$work/extract.yaml" --dry-run --set cache.dir="$work/dry" >&2  # plan; warms the page cache
+$BUILD/bertology extract "${JOB[@]}" --dry-run --set cache.dir="$work/dry" >&2  # plan; warms the page cache
 rm -rf "$work/dry"
 for rep in $(seq 1 "$REPEATS"); do
   quiet
   OMP_NUM_THREADS=2 "${M[@]}" bertology_1x2 "$rep" "$work/c1" -- \
-    $BUILD/bertology extract "$work/extract.yaml" --set cache.dir="$work/c1" >> "$results"
+    $BUILD/bertology extract "${JOB[@]}" --set cache.dir="$work/c1" >> "$results"
   quiet  # the same job as one chunk: the writer's close + SHA-256 of the file cannot overlap the forward
   OMP_NUM_THREADS=2 "${M[@]}" bertology_1chunk "$rep" "$work/c1" -- \
-    $BUILD/bertology extract "$work/extract.yaml" --set cache.dir="$work/c1" --set extract.chunk_tokens=1048576 >> "$results"
+    $BUILD/bertology extract "${JOB[@]}" --set cache.dir="$work/c1" --set extract.chunk_tokens=1048576 >> "$results"
   quiet
   OMP_NUM_THREADS=2 "${M[@]}" hf "$rep" "$work/hf.h5" -- \
     .venv/bin/python scripts/bench/hf_extract.py --conllu "$CONLLU_ABS" --model "$MODEL" --threads 2 --batch 32 \
@@ -174,7 +161,7 @@ for rep in $(seq 1 "$REPEATS"); do
   for np in 1 2; do
     quiet
     "${M[@]}" mpi_np$np "$rep" "$work/c$np.mpi" -- \
-      "${MPIRUN[@]}" -np $np -x OMP_NUM_THREADS=1 $BUILD/bertology extract "$work/extract.yaml" \
+      "${MPIRUN[@]}" -np $np -x OMP_NUM_THREADS=1 $BUILD/bertology extract "${JOB[@]}" \
       --set model.threads=1 --set cache.dir="$work/c$np.mpi" >> "$results"
   done
 done
