@@ -20,6 +20,15 @@
 # system path.)
 
 set(BERTOLOGY_LIBTORCH "" CACHE PATH "LibTorch prefix (include/, lib/); empty: find_package(Torch)")
+string(TOUPPER "${BERTOLOGY_CUDA}" BERTOLOGY_CUDA)
+if(BERTOLOGY_CUDA MATCHES "^(TRUE|YES|1)$")
+  set(BERTOLOGY_CUDA ON)
+elseif(BERTOLOGY_CUDA MATCHES "^(FALSE|NO|0)$")
+  set(BERTOLOGY_CUDA OFF)
+endif()
+if(NOT BERTOLOGY_CUDA MATCHES "^(AUTO|ON|OFF)$")
+  message(FATAL_ERROR "BERTOLOGY_CUDA=${BERTOLOGY_CUDA}: expected AUTO, ON or OFF")
+endif()
 
 if(BERTOLOGY_LIBTORCH)
   get_filename_component(_lt "${BERTOLOGY_LIBTORCH}" ABSOLUTE)
@@ -37,7 +46,6 @@ if(BERTOLOGY_LIBTORCH)
   endif()
   if(BERTOLOGY_CUDA STREQUAL "ON" OR (BERTOLOGY_CUDA STREQUAL "AUTO" AND _has_cuda_lib))
     # CUDA build: the wheel's own config wires libtorch_cuda, c10_cuda and the CUDA toolkit.
-    list(PREPEND CMAKE_PREFIX_PATH "${_lt}")
     find_package(Torch REQUIRED CONFIG PATHS "${_lt}" NO_DEFAULT_PATH)
     set(BERTOLOGY_TORCH_LIBRARIES stdc++ ${TORCH_LIBRARIES})  # stdc++ first: see below
   else()
@@ -94,6 +102,6 @@ else()
   set(BERTOLOGY_WITH_CUDA ${BERTOLOGY_CUDA})
 endif()
 if(BERTOLOGY_WITH_CUDA AND NOT TORCH_CUDA_LIBRARIES)
-  message(FATAL_ERROR "BERTOLOGY_CUDA=${BERTOLOGY_CUDA} but the LibTorch found (${Torch_DIR}) was built without CUDA "
+  message(FATAL_ERROR "BERTOLOGY_CUDA=${BERTOLOGY_CUDA} but the LibTorch found (${Torch_DIR}${BERTOLOGY_LIBTORCH}) was built without CUDA "
                       "(Debian's libtorch-dev is CPU-only): use scripts/setup.sh --cuda or BERTOLOGY_LIBTORCH=<CUDA LibTorch>")
 endif()

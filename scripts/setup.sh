@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh                # dependencies (apt + LibTorch 2.11 CPU into deps/), default model,
 #                                   # build (build/bertology)
-#   scripts/setup.sh --system-torch # build against Debian's LibTorch 1.13 instead (build-system-torch/)
+#   scripts/setup.sh --system-torch # build against Debian's LibTorch 1.13 instead (into $BUILD_DIR,
+#                                   # default build/; BUILD_DIR=build-system-torch keeps both)
 #   scripts/setup.sh --cuda         # also a CUDA build (build-cuda/) against torch 2.11.0+cu130 in
 #                                   # deps/torch-cu130 (~2.7 GB with its CUDA libraries)
 #   scripts/setup.sh --deps-only    # only the packages and LibTorch (CI uses the full run)
@@ -78,13 +79,14 @@ fetch_wheel() {  # fetch_wheel SPEC SHA256 DEST_DIR [pip options...]: one verifi
   echo "$sha  $whl" | sha256sum -c --quiet - || { echo "setup.sh: $whl: sha256 mismatch" >&2; exit 1; }
   echo "$whl"
 }
-libtorch_ok() { [ -f $LIBTORCH/.complete ] && [ -f $LIBTORCH/lib/libtorch_cpu.so ]; }
+libtorch_ok() { [ -f $LIBTORCH/.complete ] && [ -f $LIBTORCH/lib/libtorch_cpu.so ]; }  # the folder names the version
 if [ $SYSTEM_TORCH = 0 ]; then
   if libtorch_ok; then
     log "LibTorch: $LIBTORCH present"
   else
     log "LibTorch: fetching torch $TORCH_VERSION (PyPI wheel, 531 MB) for its C++ libraries"
     dl=$(mktemp -d)
+    trap 'rm -rf "$dl"' EXIT
     w_torch=$(fetch_wheel torch==$TORCH_VERSION 0f68f4ac6d95d12e896c3b7a912b5871619542ec54d3649cf48cc1edd4dd2756 \
       "$dl" --python-version 3.12 --platform manylinux_2_28_x86_64)
     w_rt=$(fetch_wheel "nvidia-cuda-runtime==13.0.96" 7f82250d7782aa23b6cfe765ecc7db554bd3c2870c43f3d1821f1d18aebf0548 "$dl/rt")
@@ -184,16 +186,17 @@ fi
 # 13 toolkit (nvcc, headers) for TorchConfig; no GPU is needed to build or to run its CPU tests.
 if [ $CUDA = 1 ]; then
   CUDA_PREFIX=deps/torch-cu130
-  if [ -f $CUDA_PREFIX/.complete ]; then
+  command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ] ||
+    { echo "setup.sh: --cuda needs the CUDA 13 toolkit (nvcc and headers, e.g. /usr/local/cuda)" >&2; exit 1; }
+  # Version-pinned (torch==2.11.0 pins its CUDA wheels); the marker names the version, so a bump refetches.
+  if [ "$(cat $CUDA_PREFIX/.complete 2>/dev/null)" = "$TORCH_VERSION" ]; then
     log "CUDA LibTorch: $CUDA_PREFIX present"
   else
     log "CUDA LibTorch: torch $TORCH_VERSION (CUDA 13.0) and its CUDA wheels into $CUDA_PREFIX (~4.6 GB)"
     rm -rf "$CUDA_PREFIX"
     python3 -m pip install --quiet --no-warn-script-location --target "$CUDA_PREFIX" "torch==$TORCH_VERSION" >/dev/null
-    touch $CUDA_PREFIX/.complete
+    echo "$TORCH_VERSION" > $CUDA_PREFIX/.complete
   fi
-  command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ] ||
-    { echo "setup.sh: --cuda needs the CUDA 13 toolkit (nvcc and headers, e.g. /usr/local/cuda)" >&2; exit 1; }
   build_dir build-cuda -DBERTOLOGY_LIBTORCH="$ROOT/$CUDA_PREFIX/torch" -DBERTOLOGY_CUDA=ON -DBERTOLOGY_NCCL=ON \
     -DNCCL_ROOT="$ROOT/$CUDA_PREFIX/nvidia/nccl" -DCMAKE_CUDA_COMPILER="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
 fi

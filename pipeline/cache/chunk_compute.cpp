@@ -14,6 +14,7 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -259,6 +260,8 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
     ForwardOptions fwd;
     fwd.attention_layers = m.attention_layers;
     DeviceToHost d2h(device);  // GPU: copies on a side stream into pinned memory; CPU: nothing to do
+    const bool on_gpu = device.is_cuda();
+    const at::Tensor heads = m.all_heads ? at::Tensor() : m.heads.to(device);  // once per chunk
     int64_t stored = 0;  // sequences already handed to the writer
     for (const auto& batch : batches) {
       if (stop()) {
@@ -286,13 +289,16 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
           types_a[b][t] = q.segment_ids[t];
         }
       }
-      auto out = m.bert.model->forward(ids.to(device), mask.to(device), types.to(device), fwd);
+      // GPU: pinned inputs copied without blocking, so the host can queue this batch behind the last.
+      auto to_device = [&](const at::Tensor& t) { return on_gpu ? t.pin_memory().to(device, /*non_blocking=*/true) : t; };
+      auto out = m.bert.model->forward(to_device(ids), to_device(mask), to_device(types), fwd);
 
       // Pack each dataset's rows of this batch (padding trimmed) into one host block in the stored dtype.
       struct Block {
         std::string dataset;
         hsize_t first_row, rows;
-        at::Tensor data;
+        at::Tensor data;                     ///< host memory (valid after the batch's fence)
+        std::function<at::Tensor()> finish;  ///< when set, makes `data` in the writer, after the fence
       };
       auto blocks = std::make_shared<std::vector<Block>>();
       const int64_t s0 = stored;
@@ -322,11 +328,6 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
         // Words without pieces point at an extra zero row (index = number of packed rows).
         for (auto& f : first) f = f < 0 ? packed_row : f;
         first_piece = at::tensor(first, at::kLong);
-        // Pooling runs where the hidden states are (no-ops on the CPU).
-        keep = keep.to(device);
-        word_index = word_index.to(device);
-        word_count = word_count.to(device);
-        first_piece = first_piece.to(device);
       }
       for (int64_t l : sel.layers) {
         auto h = out.hidden_states[l];  // [B, T, d]
@@ -336,28 +337,39 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
         // on the host), then one copy of the stored bytes leaves the device.
         auto packed32 = at::cat(rows, 0).to(at::kFloat);  // [tokens of batch, d]
         auto packed = d2h.start(packed32.to(m.stored));
-        blocks->push_back({hidden_dataset(l), hsize_t(tok_off[s0]), hsize_t(packed.size(0)), packed});
+        blocks->push_back({hidden_dataset(l), hsize_t(tok_off[s0]), hsize_t(packed.size(0)), packed, {}});
         if (sel.word_pooling == "none" || batch_words == 0) continue;
-        at::Tensor words;
-        if (sel.word_pooling == "mean") {  // mean of each word's pieces, in fp32; a word without pieces is 0
-          words = at::zeros({batch_words, d}, packed32.options()).index_add_(0, word_index, packed32.index({keep})) / word_count;
-        } else {                           // first piece
-          words = at::cat({packed32, at::zeros({1, d}, packed32.options())}, 0).index_select(0, first_piece);
+        // Word pooling on the host in fp32, always: the same bytes on every device (a GPU's index_add_
+        // sums with atomics, in no fixed order). On a GPU the fp32 rows travel and the writer pools.
+        auto pool = [=, mean = sel.word_pooling == "mean", stored = m.stored](const at::Tensor& host32) {
+          at::Tensor words;
+          if (mean) {  // mean of each word's pieces; a word without pieces is 0
+            words = at::zeros({batch_words, d}, at::kFloat).index_add_(0, word_index, host32.index({keep})) / word_count;
+          } else {     // first piece
+            words = at::cat({host32, at::zeros({1, d}, at::kFloat)}, 0).index_select(0, first_piece);
+          }
+          return words.to(stored).contiguous();
+        };
+        const hsize_t n_words = static_cast<hsize_t>(batch_words);
+        if (on_gpu) {
+          auto host32 = d2h.start(packed32);
+          blocks->push_back({hidden_words_dataset(l), hsize_t(word_off[s0]), n_words, at::Tensor(),
+                             [pool, host32] { return pool(host32); }});
+        } else {
+          blocks->push_back({hidden_words_dataset(l), hsize_t(word_off[s0]), n_words, pool(packed32), {}});
         }
-        words = d2h.start(words.to(m.stored));
-        blocks->push_back({hidden_words_dataset(l), hsize_t(word_off[s0]), hsize_t(words.size(0)), words});
       }
       if (sel.attention) {
         for (int64_t l : sel.attention_layers) {
           auto a = out.attentions[l];  // [B, H, T, T]
-          if (!m.all_heads) a = a.index_select(1, m.heads.to(a.device()));
+          if (!m.all_heads) a = a.index_select(1, heads);
           std::vector<at::Tensor> flat;
           for (int64_t b = 0; b < B; ++b) {
             const int64_t n = plan.sequences[batch[b]].length();
             flat.push_back(a[b].narrow(1, 0, n).narrow(2, 0, n).reshape({-1}));  // [H_sel * n * n]
           }
           auto packed = d2h.start(at::cat(flat, 0).to(m.stored));
-          blocks->push_back({attention_dataset(l), hsize_t(att_off[s0]), hsize_t(packed.size(0)), packed});
+          blocks->push_back({attention_dataset(l), hsize_t(att_off[s0]), hsize_t(packed.size(0)), packed, {}});
         }
       }
       stored += B;
@@ -366,7 +378,10 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
         std::this_thread::sleep_for(std::chrono::milliseconds(m.debug_batch_delay_ms));
       tm.writer_wait_seconds += m.writer.push([file, blocks, kind = m.kind, copied = d2h.fence()] {
         copied();  // GPU: the side stream's copies of this batch are done
-        for (const auto& blk : *blocks) file->write_rows(blk.dataset, kind, blk.first_row, blk.rows, blk.data.data_ptr());
+        for (auto& blk : *blocks) {
+          if (blk.finish) blk.data = blk.finish();  // GPU word pooling, on the host
+          file->write_rows(blk.dataset, kind, blk.first_row, blk.rows, blk.data.data_ptr());
+        }
       });
     }
 

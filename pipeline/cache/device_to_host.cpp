@@ -56,7 +56,8 @@ torch::Tensor DeviceToHost::start(const torch::Tensor& t) {
 std::function<void()> DeviceToHost::fence() {
 #ifdef BERTOLOGY_WITH_CUDA
   if (cuda_) {
-    auto done = std::make_shared<at::cuda::CUDAEvent>();
+    // Blocking sync: the writer thread sleeps while it waits instead of spinning on a core.
+    auto done = std::make_shared<at::cuda::CUDAEvent>(cudaEventDisableTiming | cudaEventBlockingSync);
     done->record(cuda_->copies);
     return [done] { done->synchronize(); };
   }

@@ -31,7 +31,7 @@ std::string resolve_device(const std::string& device, int local_rank, int visibl
   const int n = std::atoi(device.c_str() + 5);
   BTL_REQUIRE(n < visible_gpus, "model.device '", device, "': this rank sees ", visible_gpus, " CUDA device",
               visible_gpus == 1 ? "" : "s", " (cuda:0", visible_gpus > 1 ? cat("..cuda:", visible_gpus - 1) : "", ")");
-  return device;
+  return cat("cuda:", n);  // "cuda:01" -> "cuda:1"
 }
 
 }  // namespace bertology

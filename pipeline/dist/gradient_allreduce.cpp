@@ -1,6 +1,11 @@
 #include "pipeline/dist/gradient_allreduce.h"
 
 #include <torch/torch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <string>
 
 #include "pipeline/util/error.h"
 
@@ -30,7 +35,7 @@ struct GradientAllreduce::Nccl {};
 
 GradientAllreduce::GradientAllreduce(const MpiContext& mpi, const torch::Device& device) : mpi_(mpi), device_(device) {
 #ifdef BERTOLOGY_WITH_NCCL
-  if (mpi_.size() > 1 && device_.is_cuda()) {
+  if (mpi_.size() > 1 && device_.is_cuda() && !ranks_share_a_gpu()) {
     // The communicator binds to the current device: make it this rank's (else every rank binds GPU 0).
     const c10::cuda::CUDAGuard on_device(device_.index() < 0 ? c10::cuda::current_device() : device_.index());
     // Rank 0 makes the communicator id; MPI carries it to the others.
@@ -44,6 +49,22 @@ GradientAllreduce::GradientAllreduce(const MpiContext& mpi, const torch::Device&
 }
 
 GradientAllreduce::~GradientAllreduce() = default;
+
+bool GradientAllreduce::ranks_share_a_gpu() const {
+  // NCCL refuses two ranks on one GPU ("Duplicate GPU"), which the device rule allows when a node
+  // runs more ranks than it has GPUs. Every rank puts hash(host, device) in its slot; the sum gives
+  // every rank the whole list. Sharing ranks all-reduce through the host instead.
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  const int64_t mine = static_cast<int64_t>(std::hash<std::string>{}(std::string(host) + "/" +
+                                                                     std::to_string(device_.index())) &
+                                            0x3fffffffffffffffULL) + 1;
+  std::vector<int64_t> all(static_cast<size_t>(mpi_.size()), 0);
+  all[static_cast<size_t>(mpi_.rank())] = mine;
+  mpi_.allreduce_sum(all);
+  std::sort(all.begin(), all.end());
+  return std::adjacent_find(all.begin(), all.end()) != all.end();
+}
 
 const char* GradientAllreduce::backend() const {
   if (mpi_.size() <= 1) return "none";

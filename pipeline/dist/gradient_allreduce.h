@@ -1,7 +1,8 @@
 // Data-parallel gradient sums: every rank computes the gradients of its slice of a global batch
 // (the loss already divided by the global batch size), and this sums them over ranks in place.
 // Backends: none (one rank), MPI_Allreduce on host memory (CPU tensors; CUDA tensors are staged
-// through the host when NCCL is not built in), NCCL on the device (CUDA builds with NCCL).
+// through the host when NCCL is not built in or two ranks share a GPU), NCCL on the device (CUDA
+// builds with NCCL, one GPU per rank).
 #pragma once
 
 #include <torch/types.h>
@@ -29,6 +30,9 @@ class GradientAllreduce {
   const char* backend() const;
 
  private:
+  /// True when two ranks would use one GPU (same host, same device index).
+  bool ranks_share_a_gpu() const;
+
   const MpiContext& mpi_;
   torch::Device device_;
   struct Nccl;

@@ -181,6 +181,10 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
   const torch::ScalarType compute_type = compute_type_of(o.compute_dtype);
   BTL_REQUIRE(compute_type != torch::ScalarType::Undefined, "model.dtype '", o.compute_dtype,
               "' is not float32, float16 or bfloat16");
+  // float16 gradients underflow without loss scaling, which this trainer does not do; bf16 has
+  // float32's exponent range and needs none.
+  BTL_REQUIRE(compute_type != torch::kHalf, "model.dtype float16 is not supported for fine-tuning (no loss "
+              "scaling: gradients would underflow); use bfloat16 or float32");
   BTL_REQUIRE(compute_type == torch::kFloat || model->classifier->weight.scalar_type() == torch::kFloat,
               "mixed-precision training needs the model loaded in float32 (master weights); it is ",
               model->classifier->weight.scalar_type());

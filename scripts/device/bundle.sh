@@ -15,7 +15,11 @@ BINS=(bertology bench_forward bench_mc_train device_check)
 for b in "${BINS[@]}"; do
   [ -x "$BUILD/$b" ] || { echo "bundle.sh: $BUILD/$b missing (scripts/setup.sh --cuda, or cmake --build $BUILD)" >&2; exit 2; }
 done
-grep -q "^BERTOLOGY_WITH_CUDA\|CUDA=ON" "$BUILD/CMakeCache.txt" 2>/dev/null || true
+grep -q '^BERTOLOGY_CUDA:STRING=ON' "$BUILD/CMakeCache.txt" 2>/dev/null ||
+  { echo "bundle.sh: $BUILD is not a CUDA build (BERTOLOGY_CUDA=ON): scripts/setup.sh --cuda builds build-cuda/" >&2; exit 2; }
+if for b in "${BINS[@]}"; do ldd "$BUILD/$b"; done | grep -q "not found"; then
+  echo "bundle.sh: a library of $BUILD's binaries is not found here (ldd says 'not found')" >&2; exit 2
+fi
 rm -rf "$OUT"; mkdir -p "$OUT/bin" "$OUT/lib"
 for b in "${BINS[@]}"; do
   strip --strip-unneeded -o "$OUT/bin/$b" "$BUILD/$b"

@@ -40,10 +40,17 @@ FWD_MODELS=${FWD_MODELS:-default,base,large}
 MC_MODEL=${MC_MODEL:-bert_base}
 MC_EPOCHS=${MC_EPOCHS:-3}   # the first untimed
 SITE=$($PY -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')
-NV=$(find "$SITE/nvidia" -maxdepth 3 -type d -name lib 2>/dev/null | tr '\n' ':')
+NV=$(find "$SITE/nvidia" -maxdepth 3 -type d -name lib 2>/dev/null | tr '\n' ':' || true)
 # Only bertology's binaries see the bundled libraries: Python keeps the machine's own.
 LIBS="$PWD/$B/lib:$SITE/torch/lib:$NV${LD_LIBRARY_PATH:-}"
+LIBS=${LIBS%:}  # a trailing ':' would add the current folder
 run_bin() { local b=$1; shift; LD_LIBRARY_PATH="$LIBS" "$PWD/$B/bin/$b" "$@"; }
+# Every library the binaries need must resolve here (the bundle's Debian 12 libraries need glibc >= 2.36).
+missing=$(for b in $B/bin/*; do LD_LIBRARY_PATH="$LIBS" ldd "$b"; done | grep "not found" | sort -u || true)
+[ -z "$missing" ] || { echo "gpu_check.sh: libraries not found: $missing" >&2; exit 2; }
+glibc=$(ldd --version | head -1 | grep -oE '[0-9]+\.[0-9]+$' || echo 0)
+awk -v v="$glibc" 'BEGIN { split(v, a, "."); exit !(a[1] > 2 || (a[1] == 2 && a[2] >= 36)) }' ||
+  { echo "gpu_check.sh: glibc $glibc here; the bundled binaries (built on Debian 12) need >= 2.36" >&2; exit 2; }
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=8
 J=$OUT/gpu_check.jsonl; : > "$J"
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT

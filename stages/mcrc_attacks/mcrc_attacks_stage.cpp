@@ -9,6 +9,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "pipeline/model/autocast.h"
 #include "pipeline/analysis/csv_table.h"
 #include "pipeline/analysis/stage_output.h"
 #include "pipeline/mcrc/attacks.h"
@@ -80,7 +81,7 @@ int run_mcrc_attacks(const StageContext& ctx) {
   const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
   LoadOptions load;
   load.device = p.model.device;  // load_bert applies the device rule (pipeline/dist/device_rule.h)
-  load.dtype = p.model.dtype;
+  load.dtype = "float32";         // scored as mcrc_finetune scores its test set: fp32 weights, autocast
   load.compute_digest = false;
   const std::string best_dir = original.at("best_dir").get<std::string>();
   auto loaded = load_mc_model(best_dir, load);
@@ -90,6 +91,7 @@ int run_mcrc_attacks(const StageContext& ctx) {
   const int32_t pad = tokenizer.pad_id();
 
   const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
+  const AutocastScope half(model->classifier->weight.device(), compute_type_of(p.model.dtype));  // float32: no-op
   const auto original_correct = correctness(mc_predictions(score_mc(model, test, pad, p.mcrc.eval_batch, ctx.mpi)), test);
   const double original_accuracy = mean_percent(original_correct);
 

@@ -265,6 +265,13 @@ TEST(McTrainer, MixedPrecisionKeepsFloat32MasterWeights) {
   auto bf16_model = load_mc_model(fixture_model_dir("mc").string(), half).model;
   EXPECT_EQ(test::input_error([&] { train_mc_model(bf16_model, features, {}, 0, o, scratch_paths("bf16_weights"), mpi); }),
             "mixed-precision training needs the model loaded in float32 (master weights); it is BFloat16");
+  // float16 would need loss scaling: refused with the reason.
+  McTrainOptions fp16 = o;
+  fp16.compute_dtype = "float16";
+  auto fp32_model = load_tiny(0.0);
+  EXPECT_EQ(test::input_error([&] { train_mc_model(fp32_model, features, {}, 0, fp16, scratch_paths("fp16"), mpi); }),
+            "model.dtype float16 is not supported for fine-tuning (no loss scaling: gradients would underflow); "
+            "use bfloat16 or float32");
 }
 
 TEST(McTrainer, LearnsAToyTask) {

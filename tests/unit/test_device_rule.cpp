@@ -28,6 +28,7 @@ TEST(DeviceRule, CudaIsLocalRankModuloVisibleGpus) {
   for (int r = 0; r < 8; ++r) EXPECT_EQ(resolve_device("cuda", r, 1), "cuda:0") << r;
   EXPECT_EQ(resolve_device("cuda:2", 0, 4), "cuda:2");
   EXPECT_EQ(resolve_device("cuda:2", 3, 4), "cuda:2");  // an explicit index is kept
+  EXPECT_EQ(resolve_device("cuda:02", 0, 4), "cuda:2");
   EXPECT_EQ(resolve_device("cpu", 5, 0), "cpu");
   EXPECT_EQ(resolve_device("cpu", 5, 4), "cpu");
 }
