@@ -46,6 +46,8 @@ if(BERTOLOGY_LIBTORCH)
   endif()
   if(BERTOLOGY_CUDA STREQUAL "ON" OR (BERTOLOGY_CUDA STREQUAL "AUTO" AND _has_cuda_lib))
     # CUDA build: the wheel's own config wires libtorch_cuda, c10_cuda and the CUDA toolkit.
+    # TorchConfig finds its own libraries (c10, ...) through CMAKE_PREFIX_PATH: the prefix goes first.
+    list(PREPEND CMAKE_PREFIX_PATH "${_lt}")
     find_package(Torch REQUIRED CONFIG PATHS "${_lt}" NO_DEFAULT_PATH)
     set(BERTOLOGY_TORCH_LIBRARIES stdc++ ${TORCH_LIBRARIES})  # stdc++ first: see below
   else()
