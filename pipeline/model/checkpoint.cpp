@@ -15,6 +15,7 @@
 
 #include "pipeline/model/raw_tensor.h"
 #include "pipeline/model/checkpoint_files.h"
+#include "pipeline/model/autocast.h"
 #include "pipeline/model/cpu_precision.h"
 #include "pipeline/dist/device_rule.h"
 #include "pipeline/util/error.h"
@@ -176,10 +177,8 @@ LoadedBert load_bert(const std::string& dir, const LoadOptions& options, StateDi
   // The rank's current device, so that streams, NCCL and allocations without a device go there.
   if (device.is_cuda()) c10::cuda::set_device(device.index());
 #endif
-  torch::ScalarType dtype = torch::kFloat;
-  if (options.dtype == "float16") dtype = torch::kHalf;
-  else if (options.dtype == "bfloat16") dtype = torch::kBFloat16;
-  else BTL_REQUIRE(options.dtype == "float32", "model.dtype '", options.dtype, "' is not float32, float16 or bfloat16");
+  const torch::ScalarType dtype = compute_type_of(options.dtype);
+  BTL_REQUIRE(dtype != torch::ScalarType::Undefined, "model.dtype '", options.dtype, "' is not float32, float16 or bfloat16");
 #if TORCH_VERSION_MAJOR < 2
   BTL_REQUIRE(dtype != torch::kHalf || device.is_cuda(),
               "model.dtype float16 needs a CUDA device or LibTorch >= 2: LibTorch ", TORCH_VERSION,

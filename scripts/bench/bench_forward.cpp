@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <string>
 
+#include "pipeline/model/autocast.h"
 #include "pipeline/model/checkpoint.h"
 
 using namespace bertology;
@@ -95,9 +96,8 @@ int main(int argc, char** argv) {
     else if (k == "--models") models = "," + v + ",";
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); return 2; }
   }
-  const torch::ScalarType dtype = dtype_name == "bfloat16" ? torch::kBFloat16
-                                  : dtype_name == "float16" ? torch::kHalf : torch::kFloat;
-  if (dtype == torch::kFloat && dtype_name != "float32") { std::fprintf(stderr, "unknown dtype %s\n", dtype_name.c_str()); return 2; }
+  const torch::ScalarType dtype = compute_type_of(dtype_name);
+  if (dtype == torch::ScalarType::Undefined) { std::fprintf(stderr, "unknown dtype %s\n", dtype_name.c_str()); return 2; }
   set_torch_threads(threads);
   torch::manual_seed(0);
   const std::string sfx = dtype == torch::kFloat ? "" : dtype == torch::kBFloat16 ? "_bf16" : "_fp16";
