@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "pipeline/analysis/stage_extraction.h"
+#include "pipeline/stage/stage_context.h"
 #include "pipeline/tokenizer/bert_tokenizer.h"
 #include "pipeline/util/error.h"
 
@@ -18,11 +18,11 @@ ClarkTokenIds clark_token_ids(const std::string& model_dir) {
   return ids;
 }
 
-CacheEntry extract_sentence_pairs(const StageContext& ctx, const std::string& stage, const std::string& model_dir) {
+CacheEntry extract_sentence_pairs(StageContext& ctx, const std::string& model_dir) {
   Params pairs = ctx.params;
   pairs.input.pairs = true;
   if (!model_dir.empty()) pairs.model.path = model_dir;
-  return extract_for_stage(pairs, ctx, stage + ": sentence pairs");
+  return ctx.extract("sentence pairs", pairs);
 }
 
 CacheReader open_attention_entry(const CacheEntry& entry, const std::string& stage) {
@@ -37,7 +37,7 @@ CacheReader open_attention_entry(const CacheEntry& entry, const std::string& sta
 }
 
 WordFrom clark_word_from(const Params& params) {
-  return params.clark.word_from == "first" ? WordFrom::First : WordFrom::Mean;
+  return clark_section().of(params).word_from == "first" ? WordFrom::First : WordFrom::Mean;
 }
 
 

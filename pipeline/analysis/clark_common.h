@@ -9,7 +9,8 @@
 
 #include "pipeline/analysis/attention_measures.h"
 #include "pipeline/cache/cache_reader.h"
-#include "pipeline/stage/stage_registry.h"
+#include "pipeline/analysis/clark_section.h"
+#include "pipeline/stage/stage_context.h"
 
 namespace bertology {
 
@@ -24,8 +25,9 @@ struct ClarkTokenIds {
 ClarkTokenIds clark_token_ids(const std::string& model_dir);
 
 /// Clark's §3 inputs, [CLS] A [SEP] B [SEP] of consecutive corpus sentences, extracted (or reused)
-/// for `stage` with `model_dir` (empty = model.path); a collective call.
-CacheEntry extract_sentence_pairs(const StageContext& ctx, const std::string& stage, const std::string& model_dir = "");
+/// with `model_dir` (empty = model.path) and recorded as the stage's input "sentence pairs"; a
+/// collective call.
+CacheEntry extract_sentence_pairs(StageContext& ctx, const std::string& model_dir = "");
 
 /// Opens the entry the stage reads and checks that it stores attention of every layer and head
 /// (InputError naming the stage and the config keys to change otherwise).
@@ -33,9 +35,5 @@ CacheReader open_attention_entry(const CacheEntry& entry, const std::string& sta
 
 /// WordFrom of `clark.word_from`.
 WordFrom clark_word_from(const Params& params);
-
-
-/// True when sequence i belongs to this rank (i mod size == rank).
-inline bool mine(int64_t i, const StageContext& ctx) { return i % ctx.mpi.size() == ctx.mpi.rank(); }
 
 }  // namespace bertology

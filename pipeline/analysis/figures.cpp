@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "pipeline/cache/cache_dir.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/error.h"
 
 namespace fs = std::filesystem;
@@ -24,12 +24,12 @@ std::string figure_python() {
 int run_figure_script(const std::string& script, const std::string& model_dir, const std::string& log) {
   const std::string python = figure_python();
   if (python.empty()) {
-    write_text_atomic(log, "no python3 with matplotlib and numpy (apt-get install python3-matplotlib)\n");
+    write_file_atomic(log, "no python3 with matplotlib and numpy (apt-get install python3-matplotlib)\n");
     return -1;
   }
   // The script goes to a private temporary file: results/ keeps only results.
   const std::string path = unique_temp_name((fs::temp_directory_path() / "bertology_figures.py").string());
-  write_text_atomic(path, script);
+  write_file_atomic(path, script);
   const int status = std::system(cat("'", python, "' '", path, "' '", model_dir, "' > '", log, "' 2>&1").c_str());
   fs::remove(path);
   return status;

@@ -2,8 +2,7 @@
 
 #include <filesystem>
 
-#include "pipeline/cache/cache_dir.h"
-#include "pipeline/util/sha256.h"
+#include "pipeline/util/files.h"
 
 namespace fs = std::filesystem;
 
@@ -14,15 +13,6 @@ std::string record_of(const std::string& model_dir, const std::string& stage) {
   return model_dir + "/" + stage + "/stage.json";
 }
 }  // namespace
-
-nlohmann::json stage_record_digests(const std::string& model_dir, const std::vector<std::string>& stages) {
-  nlohmann::json digests = nlohmann::json::object();
-  for (const auto& stage : stages) {
-    const std::string record = record_of(model_dir, stage);
-    digests[stage] = fs::exists(record) ? sha256_file(record) : "";
-  }
-  return digests;
-}
 
 std::string figure_links(const std::string& model_dir, const std::vector<std::string>& pngs) {
   std::string md;
@@ -37,10 +27,10 @@ void write_report_files(const std::string& model_dir, const std::string& markdow
   run["stages"] = nlohmann::json::object();
   for (const auto& stage : stages) {
     const std::string record = record_of(model_dir, stage);
-    if (fs::exists(record)) run["stages"][stage] = nlohmann::json::parse(read_text(record));
+    if (fs::exists(record)) run["stages"][stage] = nlohmann::json::parse(read_file_bytes(record, "a stage record"));
   }
-  write_text_atomic(model_dir + "/report.md", markdown);
-  write_text_atomic(model_dir + "/run.json", run.dump(2) + "\n");
+  write_file_atomic(model_dir + "/report.md", markdown);
+  write_file_atomic(model_dir + "/run.json", run.dump(2) + "\n");
 }
 
 }  // namespace bertology

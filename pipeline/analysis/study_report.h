@@ -8,10 +8,6 @@
 
 namespace bertology {
 
-/// For each stage, the sha256 of <model_dir>/<stage>/stage.json ("" when the stage did not run):
-/// a report's inputs, so that it is redone whenever a stage it reads has been.
-nlohmann::json stage_record_digests(const std::string& model_dir, const std::vector<std::string>& stages);
-
 /// Markdown image links to the figures among `pngs` that exist in <model_dir>/figures/.
 std::string figure_links(const std::string& model_dir, const std::vector<std::string>& pngs);
 

@@ -1,18 +1,15 @@
 #include "pipeline/cache/cache_dir.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
 
 namespace bertology {
@@ -34,47 +31,10 @@ CacheEntry cache_entry_for(const std::string& root, const std::string& key_diges
   return CacheEntry{(fs::path(root) / key_digest.substr(0, 16)).string()};
 }
 
-std::string unique_temp_name(const std::string& path) {
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  return cat(path, ".tmp.", host, ".", getpid());
-}
-
-void write_text_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = unique_temp_name(path);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw InternalError(cat(tmp, ": cannot create (", std::strerror(errno), ")"));
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw InternalError(cat(tmp, ": write failed (disk full?)"));
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  if (::close(fd) != 0 || !synced) {
-    ::unlink(tmp.c_str());
-    throw InternalError(cat(tmp, ": write failed (disk full?)"));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    throw InternalError(cat(path, ": cannot rename from ", tmp));
-  }
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  BTL_REQUIRE(in.good(), path, ": no such file");
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 void write_chunk_record(const CacheEntry& entry, const ChunkRecord& r) {
   json j = {{"index", r.index}, {"num_sequences", r.num_sequences}, {"num_tokens", r.num_tokens},
             {"bytes", r.bytes}, {"sha256", r.sha256}, {"seconds", r.seconds}};
-  write_text_atomic(entry.done_file(r.index), j.dump(1) + "\n");
+  write_file_atomic(entry.done_file(r.index), j.dump(1) + "\n");
 }
 
 std::optional<ChunkRecord> read_chunk_record(const CacheEntry& entry, int64_t index) {
@@ -124,6 +84,30 @@ void invalidate_chunk(const CacheEntry& entry, int64_t index) {
   fs::remove(entry.chunk_file(index), ec);
 }
 
+std::vector<CacheLeftover> cache_leftovers(const std::string& root) {
+  static const std::regex chunk_re(R"(chunk_(\d+)\.h5)"), done_re(R"(chunk_(\d+)\.done\.json)");
+  std::vector<CacheLeftover> out;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return out;
+  for (const auto& d : fs::directory_iterator(root)) {
+    if (!d.is_directory()) continue;
+    for (const auto& f : fs::directory_iterator(d.path())) {
+      const std::string name = f.path().filename().string();
+      std::smatch m;
+      if (is_temp_name(name)) {
+        out.push_back({f.path().string(), "temporary file of an interrupted run"});
+      } else if (std::regex_match(name, m, chunk_re)) {
+        if (!fs::exists(d.path() / ("chunk_" + m[1].str() + ".done.json")))
+          out.push_back({f.path().string(), "chunk without a finished record"});
+      } else if (std::regex_match(name, m, done_re)) {
+        if (!fs::exists(d.path() / ("chunk_" + m[1].str() + ".h5")))
+          out.push_back({f.path().string(), "record without its chunk"});
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<CacheEntrySummary> list_cache(const std::string& root) {
   std::vector<CacheEntrySummary> out;
   std::error_code ec;
@@ -132,7 +116,7 @@ std::vector<CacheEntrySummary> list_cache(const std::string& root) {
     if (!d.is_directory() || !fs::exists(d.path() / "key.json")) continue;
     CacheEntrySummary s;
     s.entry.dir = d.path().string();
-    const std::string text = read_text(s.entry.key_file());
+    const std::string text = read_file_bytes(s.entry.key_file(), "a cache key (key.json)");
     try {
       s.key = parse_key_json(text, s.entry.key_file());
     } catch (const InputError& e) {
@@ -143,7 +127,7 @@ std::vector<CacheEntrySummary> list_cache(const std::string& root) {
     s.key_digest = sha256_hex(text.data(), text.size());
     if (fs::exists(s.entry.plan_file())) {
       try {
-        const json plan = json::parse(read_text(s.entry.plan_file()));
+        const json plan = json::parse(read_file_bytes(s.entry.plan_file(), "a cache plan (plan.json)"));
         s.chunks_total = plan.at("chunks").size();
         s.tokens = plan.at("num_tokens");
       } catch (const json::exception& e) {

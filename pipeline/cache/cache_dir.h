@@ -2,7 +2,7 @@
 //
 //   <cache.dir>/<key16>/key.json                 canonical key (base + selection)
 //                       plan.json                chunks: sequences and tokens of each
-//                       chunk_00000.h5           one HDF5 file per chunk (written as .tmp.<host>.<pid>, renamed)
+//                       chunk_00000.h5           one HDF5 file per chunk (written as .tmp.<host>.<pid>.<n>, renamed)
 //                       chunk_00000.done.json    written after the rename: bytes + sha256 = "finished"
 //                       manifest.json            written once every chunk is finished
 //                       logs/rank_000.log        per-rank log (which chunk, timings)
@@ -46,13 +46,6 @@ struct ChunkRecord {
   double seconds = 0;  ///< compute + write time (informational; not part of the bytes)
 };
 
-/// A temporary name unique to this process on this host, beside `path`.
-std::string unique_temp_name(const std::string& path);
-/// Writes `text` to `path` atomically (temporary file, fsync, rename).
-void write_text_atomic(const std::string& path, const std::string& text);
-/// Reads a whole text file; InputError when missing.
-std::string read_text(const std::string& path);
-
 void write_chunk_record(const CacheEntry& entry, const ChunkRecord& record);
 /// The record of chunk `index`, or nothing when it is not finished (no or unreadable .done.json).
 std::optional<ChunkRecord> read_chunk_record(const CacheEntry& entry, int64_t index);
@@ -62,6 +55,19 @@ bool verify_chunk(const CacheEntry& entry, const ChunkRecord& record, bool hash,
 
 /// Forgets a chunk (removes .done.json first, then the file) so the next run recomputes it.
 void invalidate_chunk(const CacheEntry& entry, int64_t index);
+
+/// A file under a cache root that no finished entry needs: what `bertology cache gc` removes.
+struct CacheLeftover {
+  std::string path;
+  const char* why;  ///< "temporary file of an interrupted run", "chunk without a finished record",
+                    ///< "record without its chunk"
+};
+
+/// The leftovers of killed or interrupted runs in every entry directory under `root`: temporary
+/// files (util/files.h is_temp_name), chunk files without their .done.json, .done.json records
+/// without their chunk file. In directory order; none when `root` is not a directory. Removes
+/// nothing. Removing them all is safe while no run writes to `root`.
+std::vector<CacheLeftover> cache_leftovers(const std::string& root);
 
 /// Summary of one entry for `cache ls` and reuse lookups.
 struct CacheEntrySummary {

@@ -9,6 +9,7 @@
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/cache/chunk_format.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
 
 namespace bertology {
@@ -56,7 +57,7 @@ CacheReader CacheReader::open(const std::string& entry_dir_arg) {
   if (!fs::exists(entry.manifest_file(), ec)) {
     int64_t total = -1, done = 0;
     try {
-      const json plan = json::parse(read_text(entry.plan_file()));
+      const json plan = json::parse(read_file_bytes(entry.plan_file(), "a cache plan (plan.json)"));
       total = static_cast<int64_t>(plan.at("chunks").size());
       for (int64_t i = 0; i < total; ++i) done += read_chunk_record(entry, i).has_value();
     } catch (const std::exception&) {
@@ -67,18 +68,18 @@ CacheReader CacheReader::open(const std::string& entry_dir_arg) {
                          "): run `bertology extract` (or `run`) with its config again to finish it"));
   }
 
-  const std::string key_text = read_text(entry.key_file());
+  const std::string key_text = read_file_bytes(entry.key_file(), "a cache key (key.json)");
   r.key_ = parse_key_json(key_text, entry.key_file());
 
   // plan.json: chunks in corpus order, corpus identity, model sizes.
   json plan, manifest;
   try {
-    plan = json::parse(read_text(entry.plan_file()));
+    plan = json::parse(read_file_bytes(entry.plan_file(), "a cache plan (plan.json)"));
   } catch (const json::exception& e) {
     throw InputError(cat(entry.plan_file(), ": malformed plan: ", e.what()));
   }
   try {
-    manifest = json::parse(read_text(entry.manifest_file()));
+    manifest = json::parse(read_file_bytes(entry.manifest_file(), "a cache manifest (manifest.json)"));
   } catch (const json::exception& e) {
     throw InputError(cat(entry.manifest_file(), ": malformed manifest: ", e.what()));
   }

@@ -23,7 +23,9 @@
 #include "pipeline/cache/chunk_format.h"
 #include "pipeline/io/hdf5_file.h"
 #include "pipeline/model/checkpoint.h"
+#include "pipeline/model/pad_batch.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
 
 namespace bertology {
@@ -275,23 +277,19 @@ bool ChunkComputer::compute(const ExtractionPlan& plan, const PlannedChunk& chun
       }
       const auto t_fwd = Clock::now();
       const int64_t B = static_cast<int64_t>(batch.size());
-      int64_t T = 0;
-      for (int64_t s : batch) T = std::max(T, plan.sequences[s].length());
-      auto ids = at::full({B, T}, m.bert.config.pad_token_id, at::kLong);
-      auto mask = at::zeros({B, T}, at::kLong);
-      auto types = at::zeros({B, T}, at::kLong);
-      auto ids_a = ids.accessor<int64_t, 2>(), mask_a = mask.accessor<int64_t, 2>(), types_a = types.accessor<int64_t, 2>();
-      for (int64_t b = 0; b < B; ++b) {
-        const auto& q = plan.sequences[batch[b]];
-        for (int64_t t = 0; t < q.length(); ++t) {
-          ids_a[b][t] = q.input_ids[t];
-          mask_a[b][t] = 1;
-          types_a[b][t] = q.segment_ids[t];
-        }
+      std::vector<std::vector<int32_t>> batch_ids, batch_types;
+      batch_ids.reserve(batch.size());
+      batch_types.reserve(batch.size());
+      for (int64_t s : batch) {
+        const PlannedSequence& q = plan.sequences[s];
+        batch_ids.push_back(q.input_ids);
+        batch_types.emplace_back(q.segment_ids.begin(), q.segment_ids.end());
       }
+      const PaddedBatch padded = pad_batch(batch_ids, m.bert.config.pad_token_id, batch_types);
       // GPU: pinned inputs copied without blocking, so the host can queue this batch behind the last.
       auto to_device = [&](const at::Tensor& t) { return on_gpu ? t.pin_memory().to(device, /*non_blocking=*/true) : t; };
-      auto out = m.bert.model->forward(to_device(ids), to_device(mask), to_device(types), fwd);
+      auto out = m.bert.model->forward(to_device(padded.input_ids), to_device(padded.attention_mask),
+                                       to_device(padded.token_type_ids), fwd);
 
       // Pack each dataset's rows of this batch (padding trimmed) into one host block in the stored dtype.
       struct Block {

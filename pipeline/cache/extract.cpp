@@ -21,6 +21,7 @@
 #include "pipeline/model/bert_config.h"
 #include "pipeline/tokenizer/bert_tokenizer.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/human_bytes.h"
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
@@ -217,8 +218,8 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
   if (root && !pending.empty()) fs::remove(entry.manifest_file());
   if (root) {
     fs::create_directories(entry.log_dir());
-    if (!fs::exists(entry.key_file())) write_text_atomic(entry.key_file(), kjson);
-    write_text_atomic(entry.plan_file(), plan_json(plan, corpus, p, cfg).dump(1) + "\n");
+    if (!fs::exists(entry.key_file())) write_file_atomic(entry.key_file(), kjson);
+    write_file_atomic(entry.plan_file(), plan_json(plan, corpus, p, cfg).dump(1) + "\n");
   }
   mpi.barrier();
 
@@ -312,7 +313,7 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
     json manifest = {{"key_digest", outcome.key_digest}, {"bertology_version", BERTOLOGY_VERSION},
                      {"completed", now_iso()}, {"num_chunks", plan.chunks.size()}, {"num_tokens", plan.num_tokens},
                      {"bytes", bytes}, {"chunks", chunks}};
-    write_text_atomic(entry.manifest_file(), manifest.dump(1) + "\n");
+    write_file_atomic(entry.manifest_file(), manifest.dump(1) + "\n");
   }
   log << now_iso() << " rank " << mpi.rank() << " end: computed " << outcome.chunks_computed << " chunks"
       << (outcome.stopped ? " (stopped by signal)" : "") << "\n";

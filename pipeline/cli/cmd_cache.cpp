@@ -3,12 +3,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <regex>
 
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/cli/command.h"
 #include "pipeline/cli/command_config.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/exit_codes.h"
 #include "pipeline/util/human_bytes.h"
 
 namespace po = boost::program_options;
@@ -17,9 +17,6 @@ namespace fs = std::filesystem;
 namespace bertology {
 
 namespace {
-
-constexpr int kExitCorrupt = 3;
-
 
 int cache_ls(const std::string& root) {
   const auto entries = list_cache(root);
@@ -63,36 +60,19 @@ int cache_verify(const std::string& root) {
 }
 
 int cache_gc(const std::string& root, bool dry_run) {
-  // Leftovers of killed runs: temporary files, chunk files without a record, records without a file.
-  static const std::regex chunk_re(R"(chunk_(\d+)\.h5)"), done_re(R"(chunk_(\d+)\.done\.json)");
-  uintmax_t freed = 0;
-  int64_t removed = 0;
-  auto remove = [&](const fs::path& p, const char* why) {
-    std::error_code ec;
-    const auto size = fs::is_regular_file(p) ? fs::file_size(p, ec) : 0;
-    std::cout << (dry_run ? "would remove " : "removed ") << p.string() << " (" << why << ")\n";
-    if (!dry_run) fs::remove(p, ec);
-    freed += size;
-    ++removed;
-  };
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
     std::cout << "no cache under " << root << "\n";
     return kExitOk;
   }
-  for (const auto& d : fs::directory_iterator(root)) {
-    if (!d.is_directory()) continue;
-    for (const auto& f : fs::directory_iterator(d.path())) {
-      const std::string name = f.path().filename().string();
-      std::smatch m;
-      if (name.find(".tmp.") != std::string::npos) {
-        remove(f.path(), "temporary file of an interrupted run");
-      } else if (std::regex_match(name, m, chunk_re)) {
-        if (!fs::exists(d.path() / ("chunk_" + m[1].str() + ".done.json"))) remove(f.path(), "chunk without a finished record");
-      } else if (std::regex_match(name, m, done_re)) {
-        if (!fs::exists(d.path() / ("chunk_" + m[1].str() + ".h5"))) remove(f.path(), "record without its chunk");
-      }
-    }
+  uintmax_t freed = 0;
+  int64_t removed = 0;
+  for (const CacheLeftover& leftover : cache_leftovers(root)) {
+    const auto size = fs::is_regular_file(leftover.path) ? fs::file_size(leftover.path, ec) : 0;
+    std::cout << (dry_run ? "would remove " : "removed ") << leftover.path << " (" << leftover.why << ")\n";
+    if (!dry_run) fs::remove(leftover.path, ec);
+    freed += size;
+    ++removed;
   }
   std::cout << removed << " files, " << human_bytes(static_cast<double>(freed)) << (dry_run ? " would be freed" : " freed") << "\n";
   return kExitOk;

@@ -5,7 +5,7 @@
 #include "pipeline/cache/extract.h"
 #include "pipeline/cli/command.h"
 #include "pipeline/cli/command_config.h"
-#include "pipeline/stage/stage_registry.h"
+#include "pipeline/stage/run_stages.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
 
@@ -15,16 +15,7 @@ namespace bertology {
 
 namespace {
 
-int run_stage_list(const Params& params, const CacheEntry& entry, const MpiContext& mpi, std::ostream& out) {
-  for (const auto& name : params.stages) {
-    StageContext context{params, entry, mpi, out};
-    const int rc = find_stage(name)->run(context);
-    if (rc != kExitOk) return rc;
-  }
-  return kExitOk;
-}
-
-int extract_or_run(const std::string& command, const std::vector<std::string>& args, bool run_stages) {
+int extract_or_run(const std::string& command, const std::vector<std::string>& args, bool with_stages) {
   ConfigArgs config_args;
   bool dry_run = false;
   po::options_description desc(command + " options");
@@ -43,17 +34,12 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
     const Params without_corpus = load_params(config_args, &effective, {"model.path"});
     if (config_args.dump) return kExitOk;
     // Stage names are checked before hours of extraction, not after.
-    if (run_stages)
-      for (const auto& name : without_corpus.stages)
-        if (!find_stage(name)) {
-          std::string known;
-          for (const auto& s : registered_stages()) known += (known.empty() ? "" : ", ") + s.name;
-          throw InputError(cat("stages: unknown stage '", name, "' (registered: ", known.empty() ? "none yet" : known, ")"));
-        }
+    if (with_stages) check_stage_names(without_corpus.stages);
     std::ostream& out = std::cout;
-    if (run_stages && !stages_need_cache(without_corpus.stages)) {  // e.g. fine-tuning studies: their stages read their own datasets
+    if (with_stages && !stages_need_cache(without_corpus.stages)) {  // e.g. fine-tuning studies: their stages read their own datasets
       if (dry_run) return kExitOk;
-      return run_stage_list(without_corpus, CacheEntry{}, mpi, out);
+      bertology::run_stages(without_corpus, CacheEntry{}, mpi, out);
+      return kExitOk;
     }
     const Params params = load_params(config_args, nullptr, {"model.path", "corpus.path"});
 
@@ -73,8 +59,9 @@ int extract_or_run(const std::string& command, const std::vector<std::string>& a
                   ? "all were already done"
                   : cat(outcome.chunks_done_before, " were already done, the rest computed now"))
           << ")\n" << std::flush;
-    if (!run_stages) return kExitOk;
-    return run_stage_list(params, outcome.entry, mpi, out);
+    if (!with_stages) return kExitOk;
+    bertology::run_stages(params, outcome.entry, mpi, out);
+    return kExitOk;
   } catch (const StopRequested&) {
     // Ranks notice a signal at different points of a stage; one that stops must not leave the
     // others waiting in a collective, so under MPI the job ends at once with the requeue code.

@@ -12,12 +12,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/cache/cache_dir.h"
 #include "pipeline/cli/command.h"
 #include "pipeline/mcrc/attacks.h"
 #include "pipeline/mcrc/baselines.h"
 #include "pipeline/mcrc/mc_readers.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -72,13 +72,13 @@ int cmd_mcrc(const std::vector<std::string>& args) {
   for (Attack a : attacks) {
     AttackSummary s;
     const auto attacked = attack_set(data.examples, a, options, &s);
-    write_text_atomic((fs::path(out_dir) / (std::string(attack_name(a)) + ".json")).string(),
+    write_file_atomic((fs::path(out_dir) / (std::string(attack_name(a)) + ".json")).string(),
                       attacked_set_json(attacked).dump(1) + "\n");
     summary["attacks"][attack_name(a)] = attack_summary_json(s);
     std::cout << "mcrc attack: " << attack_name(a) << ": " << s.examples << " questions, mean ShuffleDegree "
               << s.mean_shuffle_degree << ", option length change " << s.option_length_change << "\n";
   }
-  write_text_atomic((fs::path(out_dir) / "summary.json").string(), summary.dump(2) + "\n");
+  write_file_atomic((fs::path(out_dir) / "summary.json").string(), summary.dump(2) + "\n");
   return kExitOk;
 }
 

@@ -1,22 +1,23 @@
 // bertology tokenize: prints one JSON object per input line, {"text","tokens","ids","word_ids"}.
 #include <boost/program_options.hpp>
 #include <iostream>
-#include <sstream>
 
 #include "pipeline/cli/command.h"
 #include "pipeline/cli/command_config.h"
 #include "pipeline/tokenizer/bert_tokenizer.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/exit_codes.h"
+#include "pipeline/util/text.h"
 
 namespace po = boost::program_options;
 
 namespace bertology {
 
 namespace {
-std::vector<std::string> split_whitespace(const std::string& line) {
-  std::istringstream in(line);
+/// The words of a --words line, as `std::istream >>` reads them (any ASCII whitespace separates).
+std::vector<std::string> words_of(std::string_view line) {
   std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
+  for (std::string_view w : split_whitespace(line, kAsciiWhitespace)) words.emplace_back(w);
   return words;
 }
 }  // namespace
@@ -52,7 +53,7 @@ int cmd_tokenize(const std::vector<std::string>& args) {
   for (size_t i = 0; i < lines.size(); ++i) {
     Encoding enc;
     try {
-      enc = words_mode ? tokenizer.encode_words(split_whitespace(lines[i]), add_special)
+      enc = words_mode ? tokenizer.encode_words(words_of(lines[i]), add_special)
                        : tokenizer.encode_text(lines[i], add_special);
     } catch (const InputError& e) {
       throw InputError(cat(origins[i], ": ", e.what()));

@@ -5,10 +5,11 @@
 #include <boost/program_options/variables_map.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
+#include "pipeline/util/text.h"
 
 namespace po = boost::program_options;
 
@@ -123,15 +124,10 @@ std::vector<std::string> read_input_lines(const std::vector<std::string>& texts,
     }
     return lines;
   }
-  std::ifstream in(input_file, std::ios::binary);
-  BTL_REQUIRE(in.good(), input_file, ": no such file");
-  std::string line;
-  size_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
-    if (origins) origins->push_back(cat(input_file, ":", n));
+  const std::string data = read_file_bytes(input_file, "an input file (one sentence per line)");
+  for (std::string_view line : split_lines(data)) {
+    lines.emplace_back(line);
+    if (origins) origins->push_back(cat(input_file, ":", lines.size()));
   }
   BTL_REQUIRE(!lines.empty(), input_file, ": empty input (no lines)");
   return lines;

@@ -1,8 +1,8 @@
 // The `bertology` command line: a table of sub-commands and the pieces they share.
 //
 // Each command parses its own options with Boost.Program_options and returns an exit code.
-// Exit codes: 0 success, 1 internal error, 2 bad input (config, data, checkpoint, usage),
-// kExitRequeue (see below) when a signal asked a long job to stop and be requeued.
+// Exit codes: util/exit_codes.h (0 success, 1 internal error, 2 bad input, 3 corrupt cache,
+// 75 stopped by a signal, requeue).
 #pragma once
 
 #include <boost/program_options/options_description.hpp>
@@ -10,11 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace bertology {
+#include "pipeline/util/exit_codes.h"
 
-constexpr int kExitOk = 0;
-constexpr int kExitInternal = 1;
-constexpr int kExitInput = 2;
+namespace bertology {
 
 /// One sub-command.
 struct Command {

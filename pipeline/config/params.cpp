@@ -74,70 +74,13 @@ Params params_from_config(const Config& cfg) {
   p.slurm.binary = cfg.get_string("slurm.binary");
   p.sweep_models = cfg.get_strings("sweep.models");
 
-  p.clark.word_from = cfg.get_string("clark.word_from");
-  p.clark.min_relation_count = cfg.get_int("clark.min_relation_count");
-  p.clark.test_corpus = cfg.get_string("clark.test_corpus");
-  p.clark.probe_epochs = to_int(cfg, "clark.probe_epochs");
-  p.clark.probe_lr = cfg.get_float("clark.probe_lr");
-  p.clark.possessive_rule = cfg.get_string("clark.possessive_rule");
-  p.clark.root_features = cfg.get_string("clark.root_features");
-  p.clark.word_vectors = cfg.get_string("clark.word_vectors");
-  p.clark.random_init_probe = cfg.get_bool("clark.random_init_probe");
-  p.clark.coref_corpus = cfg.get_strings("clark.coref_corpus");
-  p.clark.gradient_model = cfg.get_string("clark.gradient_model");
-  p.clark.gradient_sequences = cfg.get_int("clark.gradient_sequences");
-  p.clark.mask_probability = cfg.get_float("clark.mask_probability");
-
-  p.probe.model = cfg.get_string("probe.model");
-  p.probe.hidden = cfg.get_int("probe.hidden");
-  p.probe.dropout = cfg.get_float("probe.dropout");
-  p.probe.optimizer = cfg.get_string("probe.optimizer");
-  p.probe.lr = cfg.get_float("probe.lr");
-  p.probe.weight_decay = cfg.get_float("probe.weight_decay");
-  p.probe.batch_size = cfg.get_int("probe.batch_size");
-  p.probe.max_epochs = to_int(cfg, "probe.max_epochs");
-  p.probe.patience = to_int(cfg, "probe.patience");
-  p.probe.dev_fraction = cfg.get_float("probe.dev_fraction");
-  p.probe.seeds = to_int(cfg, "probe.seeds");
-  p.probe.layers = cfg.get_ints("probe.layers");
-  p.probe.test_corpus = cfg.get_string("probe.test_corpus");
-  p.probe.tasks = cfg.get_strings("probe.tasks");
-  p.lin.data_dir = cfg.get_string("lin.data_dir");
-  p.lin.nth = cfg.get_ints("lin.nth");
-  p.lin.nth_corpus = cfg.get_string("lin.nth_corpus");
-  p.lin.max_sentences_per_file = cfg.get_int("lin.max_sentences_per_file");
-  p.mcrc.name = cfg.get_string("mcrc.name");
-  p.mcrc.format = cfg.get_string("mcrc.format");
-  p.mcrc.train = cfg.get_string("mcrc.train");
-  p.mcrc.dev = cfg.get_string("mcrc.dev");
-  p.mcrc.test = cfg.get_string("mcrc.test");
-  p.mcrc.max_length = cfg.get_int("mcrc.max_length");
-  p.mcrc.epochs = cfg.get_int("mcrc.epochs");
-  p.mcrc.batch_size = cfg.get_int("mcrc.batch_size");
-  p.mcrc.micro_batch = cfg.get_int("mcrc.micro_batch");
-  p.mcrc.lr = cfg.get_float("mcrc.lr");
-  p.mcrc.warmup = cfg.get_float("mcrc.warmup");
-  p.mcrc.weight_decay = cfg.get_float("mcrc.weight_decay");
-  p.mcrc.adam_eps = cfg.get_float("mcrc.adam_eps");
-  p.mcrc.max_grad_norm = cfg.get_float("mcrc.max_grad_norm");
-  p.mcrc.dropout = cfg.get_float("mcrc.dropout");
-  p.mcrc.checkpoint_every = cfg.get_int("mcrc.checkpoint_every");
-  p.mcrc.eval_batch = cfg.get_int("mcrc.eval_batch");
-  p.mcrc.attacks = cfg.get_strings("mcrc.attacks");
-  p.mcrc.attack_seed = cfg.get_int("mcrc.attack_seed");
-  p.mcrc.min_shuffle_degree = cfg.get_float("mcrc.min_shuffle_degree");
-  p.mcrc.unanswerable = cfg.get_strings("mcrc.unanswerable");
-  p.structural.rank = cfg.get_int("structural.rank");
-  p.structural.batch_sentences = cfg.get_int("structural.batch_sentences");
-  p.structural.lr = cfg.get_float("structural.lr");
-  p.structural.lr_decay = cfg.get_float("structural.lr_decay");
-  p.structural.max_epochs = cfg.get_int("structural.max_epochs");
-  p.structural.patience = cfg.get_int("structural.patience");
 
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");
 
   p.stages = cfg.get_strings("stages");
+  for (const ConfigSectionBase* section : registered_sections())
+    p.sections[section->name()] = std::make_shared<const std::any>(section->fill(cfg));
   return p;
 }
 

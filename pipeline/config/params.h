@@ -1,4 +1,5 @@
-// Typed parameters of a run, one struct per config section, filled from a validated Config.
+// Typed parameters of a run, one struct per core config section, filled from a validated Config;
+// the sections of stages and study families travel in Params::sections (config_section.h).
 //
 // Code below the CLI reads these structs, not the Config, so it neither parses nor validates.
 // The in-class defaults mirror the schema defaults (tests/unit/test_config.cpp checks that they
@@ -9,6 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "pipeline/config/config_section.h"
 
 namespace bertology {
 
@@ -85,85 +88,6 @@ struct SlurmParams {
   std::string binary;                       ///< bertology executable ("" = this one)
 };
 
-/// Section `clark`: the Clark et al. (2019) stages (docs/clark2019.md).
-struct ClarkParams {
-  std::string word_from = "mean";            ///< mean | first: attention from a split word
-  int64_t min_relation_count = 100;          ///< dependency_heads: relations reported
-  std::string test_corpus;                   ///< attention_probe evaluation corpus ("" = last 10%)
-  int probe_epochs = 1;                      ///< attention_probe epochs
-  double probe_lr = 0.002;                   ///< attention_probe Adam learning rate
-  std::string possessive_rule = "paper";     ///< dependency_heads: "paper" | "released"
-  std::string root_features = "released";    ///< attention_probe ROOT scores: "released" | "free"
-  std::string word_vectors;                  ///< GloVe text file ("" = model input embeddings)
-  bool random_init_probe = true;             ///< also probe a random-weights copy of the model
-  std::vector<std::string> coref_corpus;     ///< coref_heads inputs ("" list = skip)
-  std::string gradient_model;                ///< attention_gradients checkpoint ("" = model.path)
-  int64_t gradient_sequences = 200;          ///< attention_gradients: sequences used
-  double mask_probability = 0.15;            ///< attention_gradients: pieces masked
-};
-
-/// Section `probe`: probing classifiers (docs/probing.md).
-struct ProbeParams {
-  std::string model = "linear";          ///< linear | dropout_linear | mlp
-  int64_t hidden = 256;
-  double dropout = 0.1;
-  std::string optimizer = "adam";        ///< adam | adamw
-  double lr = 0.001;
-  double weight_decay = 0.0;
-  int64_t batch_size = 64;
-  int max_epochs = 20;
-  int patience = 3;
-  double dev_fraction = 0.1;
-  int seeds = 3;
-  std::vector<int64_t> layers;           ///< empty = all
-  std::string test_corpus;
-  std::vector<std::string> tasks = {"upos", "xpos", "deprel", "arc"};
-};
-
-/// Section `lin`: Lin et al. (2019) data.
-struct LinParams {
-  std::string data_dir;
-  std::vector<int64_t> nth = {1, 2, 4, 8};
-  std::string nth_corpus;                ///< "" = corpus.path
-  int64_t max_sentences_per_file = 0;    ///< 0 = all
-};
-
-/// Section `mcrc`: Si et al. (2019) multiple-choice fine-tuning, attacks and un-answerable
-/// training (docs/si2019.md). Training defaults follow Si's BERT-RACE base recipe where it fits a
-/// 2-core machine.
-struct McrcParams {
-  std::string name;                      ///< dataset label in tables ("" = from the train file name)
-  std::string format = "mctest";         ///< mctest | dream | mcscript | race
-  std::string train, dev, test;          ///< dataset files (RACE: folders)
-  int64_t max_length = 320;              ///< wordpieces per option sequence, specials included
-  int64_t epochs = 3;
-  int64_t batch_size = 16;               ///< questions per optimiser step (all ranks)
-  int64_t micro_batch = 4;               ///< questions per forward on one rank
-  double lr = 5e-5;
-  double warmup = 0.1;
-  double weight_decay = 0.01;
-  double adam_eps = 1e-8;
-  double max_grad_norm = 1.0;
-  double dropout = 0.1;                  ///< fine-tuning dropout; < 0 = the checkpoint's config
-  int64_t checkpoint_every = 20;         ///< optimiser steps between resumable checkpoints
-  int64_t eval_batch = 8;                ///< questions per evaluation forward
-  std::vector<std::string> attacks = {"AddSent2Pas-Shuffle", "AddSent2Opt-Shuffle", "AddAns2Opt-Shuffle",
-                                      "Sent2Opt-Shuffle", "Ans2Opt-Shuffle", "AddSent2Opt", "AddAns2Opt"};
-  int64_t attack_seed = 2020;
-  double min_shuffle_degree = 0.5;
-  std::vector<std::string> unanswerable = {"P-Shuffle", "Q-Shuffle", "PQ-Shuffle", "P-Remove", "Q-Remove", "PQ-Remove"};
-};
-
-/// Section `structural`: Hewitt & Manning's probe.
-struct StructuralParams {
-  int64_t rank = 0;  ///< 0 = the hidden size
-  int64_t batch_sentences = 20;
-  double lr = 0.001;
-  double lr_decay = 0.1;
-  int64_t max_epochs = 40;
-  int64_t patience = 5;
-};
-
 /// Section `runtime`.
 struct RuntimeParams {
   int64_t seed = 1234;             ///< seed of every random number generator, >= 0
@@ -181,13 +105,11 @@ struct Params {
   CacheParams cache;                ///< section `cache`
   SlurmParams slurm;                ///< section `slurm`
   std::vector<std::string> sweep_models;  ///< section `sweep`: models of a sweep ("" = model.path)
-  ClarkParams clark;                ///< section `clark`
-  ProbeParams probe;                ///< section `probe`
-  LinParams lin;                    ///< section `lin`
-  McrcParams mcrc;                  ///< section `mcrc`
-  StructuralParams structural;      ///< section `structural`
   RuntimeParams runtime;            ///< section `runtime`
   std::vector<std::string> stages;  ///< pipeline stages to run, in order
+  /// Values of the sections that stages and study families declare (config_section.h), by section
+  /// name; read them with that section's of(params). Empty for Params built in code.
+  SectionValues sections;
 };
 
 /// Copies the values of `cfg` into Params. Throws InputError (at the value's origin) for an int

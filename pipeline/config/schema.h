@@ -1,10 +1,11 @@
 // The declared configuration keys and the validation of single values against them.
 //
-// Every key bertology understands is one row of the table in schema.cpp (`default_schema()`).
+// Every key bertology understands is one row: of the core table in schema_table.cpp, or of a
+// stage's section (config_section.h); `default_schema()` joins them.
 // A row names a dotted key ("model.threads"), its type, its default (or `kRequired`), an
 // optional range or set of choices, and a one-line doc. The loader (config.h) rejects keys that
 // are not in the table, and `describe()` turns the table into the `config --help` listing.
-// Adding a key is one line in schema.cpp; see the comment above the table there.
+// Adding a key is one row; see the comment above the table in schema_table.cpp.
 //
 // This header deliberately does not include yaml-cpp: `Value` is a plain variant so that code
 // reading parameters never sees YAML types.
@@ -137,8 +138,11 @@ class Schema {
   std::set<std::string, std::less<>> sections_;
 };
 
-/// The schema of bertology: the table in schema.cpp.
+/// The schema of this binary: the core table (schema_table.cpp) plus the sections of the
+/// registered stages (config_section.h), built at its first use.
 const Schema& default_schema();
+/// Whether default_schema() has been built (a section registered later would be missing).
+bool schema_is_built();
 
 /// default_schema().describe(), for `bertology config --help`.
 std::string describe_schema();

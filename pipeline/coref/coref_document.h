@@ -1,6 +1,7 @@
 // Coreference documents for the coref_heads stage (Clark et al. 2019 §4.3, docs/clark2019.md):
 // words, sentences, optional tags and dependency heads, and gold mentions with their entity, head
-// word and type. Torch-free.
+// word and type. Torch-free. Implemented in coref_readers.cpp (the two formats),
+// mention_rules.cpp (head and type rules, the pronoun list) and coref_document.cpp (the rest).
 //
 // Formats (read_coref_documents picks one by file name, then by content):
 //  - GUM-style CoNLL-U (".conllu"): a document starts at "# newdoc id = X"; blank lines end

@@ -1,17 +1,12 @@
 // Format names, read_corpus() dispatch, and the file and line helpers the readers share.
 #include "pipeline/corpus/corpus.h"
 
-#include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <limits>
-#include <memory>
 
 #include "pipeline/corpus/readers.h"
 #include "pipeline/util/error.h"
-#include "pipeline/util/read_file.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
 
 namespace bertology {
@@ -72,9 +67,9 @@ Corpus read_corpus(const std::string& path, CorpusFormat format, int64_t max_sen
     corpus.sentences = ci::read_ptb(path, limit, &corpus.content_sha256);
   } else {
     // One read: the hash and the parse see the same bytes, even if the file changes meanwhile.
-    const std::string bytes = ci::read_file(path);
+    const std::string bytes = read_file_bytes(path, "a corpus file");
     corpus.content_sha256 = sha256_hex(bytes.data(), bytes.size());
-    read_one_file(format, ci::ReaderInput{path, ci::skip_bom(bytes), limit}, &corpus);
+    read_one_file(format, ci::ReaderInput{path, strip_utf8_bom(bytes), limit}, &corpus);
   }
   BTL_REQUIRE(!corpus.sentences.empty(), path, ": empty corpus (no sentences)");
   for (size_t i = 0; i < corpus.sentences.size(); ++i) {
@@ -84,51 +79,6 @@ Corpus read_corpus(const std::string& path, CorpusFormat format, int64_t max_sen
 }
 
 namespace corpus_internal {
-
-std::string read_file(const std::string& path) { return read_file_bytes(path, "a corpus file"); }
-
-std::string_view skip_bom(std::string_view data) {
-  constexpr std::string_view kBom = "\xEF\xBB\xBF";
-  if (data.substr(0, kBom.size()) == kBom) data.remove_prefix(kBom.size());
-  return data;
-}
-
-bool LineSplitter::next(std::string_view* line) {
-  if (pos_ >= data_.size()) return false;
-  size_t end = data_.find('\n', pos_);
-  if (end == std::string_view::npos) end = data_.size();
-  std::string_view l = data_.substr(pos_, end - pos_);
-  if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-  pos_ = end + 1;
-  ++line_number_;
-  *line = l;
-  return true;
-}
-
-bool is_blank(std::string_view line) {
-  return line.find_first_not_of(" \t") == std::string_view::npos;
-}
-
-std::string_view trim(std::string_view s) {
-  const size_t first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const size_t last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> pieces;
-  size_t start = 0;
-  for (;;) {
-    const size_t end = s.find(sep, start);
-    if (end == std::string_view::npos) {
-      pieces.push_back(s.substr(start));
-      return pieces;
-    }
-    pieces.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-}
 
 bool parse_index(std::string_view s, int64_t* value) {
   // from_chars alone would accept a leading '-'; insist on digits only.

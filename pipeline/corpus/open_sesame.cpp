@@ -15,6 +15,7 @@
 
 #include "pipeline/corpus/readers.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 
 namespace bertology {
 namespace corpus_internal {
@@ -64,8 +65,8 @@ bool load_pos_file(const std::string& corpus_path, PosFile* pos) {
   pos->path = corpus_path + ".pos";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(pos->path, ec)) return false;
-  pos->bytes = read_file(pos->path);
-  LineSplitter lines(skip_bom(pos->bytes));
+  pos->bytes = read_file_bytes(pos->path, "a corpus file");
+  LineSplitter lines(strip_utf8_bom(pos->bytes));
   std::string_view line;
   while (lines.next(&line)) pos->lines.push_back(line);
   return true;

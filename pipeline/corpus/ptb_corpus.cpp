@@ -10,6 +10,7 @@
 #include "pipeline/corpus/ptb_to_dep.h"
 #include "pipeline/corpus/readers.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
 
 namespace bertology {
@@ -89,7 +90,7 @@ std::vector<Sentence> read_ptb(const std::string& spec, int64_t max_sentences, s
   Sha256 hash;
   std::vector<Sentence> sentences;
   for (const std::string& file : files) {
-    const std::string bytes = read_file(file);
+    const std::string bytes = read_file_bytes(file, "a corpus file");
     if (files.size() == 1) {
       // One file hashes like every other format: its bytes.
       hash.update(bytes.data(), bytes.size());
@@ -100,7 +101,7 @@ std::vector<Sentence> read_ptb(const std::string& spec, int64_t max_sentences, s
     }
     const int64_t room = max_sentences - static_cast<int64_t>(sentences.size());
     if (room <= 0) continue;  // keep hashing: the hash names the whole input
-    for (const PtbTree& tree : parse_ptb(skip_bom(bytes), file, room)) {
+    for (const PtbTree& tree : parse_ptb(strip_utf8_bom(bytes), file, room)) {
       const std::vector<DepToken> deps = ptb_to_dependencies(tree.root, DepOptions{}, tree.origin);
       Sentence s;
       s.origin = tree.origin;

@@ -1,5 +1,6 @@
-// Internal to pipeline/corpus: the per-format readers behind read_corpus() and the small text
-// helpers they share. Not part of the public API; include corpus.h instead.
+// Internal to pipeline/corpus: the per-format readers behind read_corpus() and the small
+// helpers they share (text splitting is util/text.h's). Not part of the public API; include
+// corpus.h instead.
 //
 // Readers parse a buffer that read_corpus() already holds (the same bytes it hashed), never the
 // file again, and return sentences in file order with `origin` set; read_corpus() numbers them.
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "pipeline/corpus/corpus.h"
+#include "pipeline/util/text.h"
 
 namespace bertology {
 namespace corpus_internal {
@@ -32,42 +34,6 @@ std::vector<Sentence> read_jsonl(const ReaderInput& in);               // jsonl.
 std::vector<Sentence> read_ptb(const std::string& spec, int64_t max_sentences, std::string* content_sha256);
 
 // ---- helpers (corpus.cpp) ----------------------------------------------------------------------
-
-/// The whole file at `path`. InputError "PATH: no such file" when it does not exist, and an
-/// InputError naming PATH for a directory or a file that cannot be opened; InternalError on a
-/// read error.
-std::string read_file(const std::string& path);
-
-/// `data` without a leading UTF-8 byte-order mark (some Windows editors write one).
-std::string_view skip_bom(std::string_view data);
-
-/// Walks an in-memory file line by line without copying. "\n" ends a line and is not part of
-/// it; a "\r" just before it is dropped too, so Windows files read like Unix ones; a last line
-/// without "\n" still counts, and a final "\n" does not start an extra empty line.
-class LineSplitter {
- public:
-  explicit LineSplitter(std::string_view data) : data_(data) {}
-
-  /// Sets `*line` to the next line; false at the end of the data.
-  bool next(std::string_view* line);
-
-  /// 1-based number of the line next() returned last (0 before the first call).
-  int64_t line_number() const { return line_number_; }
-
- private:
-  std::string_view data_;
-  size_t pos_ = 0;
-  int64_t line_number_ = 0;
-};
-
-/// True when `line` is empty or holds only spaces and tabs.
-bool is_blank(std::string_view line);
-
-/// `s` without leading and trailing spaces and tabs.
-std::string_view trim(std::string_view s);
-
-/// The pieces of `s` between `sep` characters, empty pieces included ("a  b" -> "a", "", "b").
-std::vector<std::string_view> split(std::string_view s, char sep);
 
 /// Parses a non-negative decimal integer made of digits only (no sign, no spaces). False when
 /// `s` is empty, holds anything else, or overflows int64.

@@ -141,7 +141,7 @@ uint64_t example_seed(uint64_t seed, uint64_t example_index) {
 }
 
 uint64_t uniform_below(std::mt19937_64& engine, uint64_t n) {
-  if (n == 0) throw InternalError("uniform_below: n must be at least 1");
+  BTL_CHECK(n >= 1, "uniform_below needs a non-empty range");
   // Accept r >= 2^64 mod n, so that the accepted range is a multiple of n.
   const uint64_t threshold = (0 - n) % n;
   while (true) {

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/cache/cache_dir.h"
+#include "pipeline/model/pad_batch.h"
 #include "pipeline/model/safetensors.h"
 #include "pipeline/util/error.h"
-#include "pipeline/util/read_file.h"
+#include "pipeline/util/files.h"
 
 namespace bertology {
 namespace fs = std::filesystem;
@@ -20,40 +20,23 @@ McBatch make_mc_batch(const std::vector<McFeatures>& features, const std::vector
   McBatch b;
   b.questions = static_cast<int64_t>(which.size());
   b.options = static_cast<int64_t>(features.at(static_cast<size_t>(which[0])).input_ids.size());
-  int64_t T = 0;
-  for (int64_t q : which) {
+  std::vector<std::vector<int32_t>> ids, types;  // question-major: row n*C + k = option k of question n
+  auto labels = torch::empty({b.questions}, torch::kLong);
+  for (int64_t n = 0; n < b.questions; ++n) {
+    const int64_t q = which[static_cast<size_t>(n)];
     const auto& f = features.at(static_cast<size_t>(q));
     BTL_REQUIRE(static_cast<int64_t>(f.input_ids.size()) == b.options, "mcrc: question ", q, " has ",
                 f.input_ids.size(), " options but others in its batch have ", b.options,
                 " (a dataset must have one option count)");
-    for (const auto& ids : f.input_ids) T = std::max<int64_t>(T, static_cast<int64_t>(ids.size()));
-  }
-  const int64_t rows = b.questions * b.options;
-  auto ids = torch::full({rows, T}, static_cast<int64_t>(pad_id), torch::kLong);
-  auto types = torch::zeros({rows, T}, torch::kLong);
-  auto mask = torch::zeros({rows, T}, torch::kLong);
-  auto labels = torch::empty({b.questions}, torch::kLong);
-  auto* pid = ids.data_ptr<int64_t>();
-  auto* ptype = types.data_ptr<int64_t>();
-  auto* pmask = mask.data_ptr<int64_t>();
-  int64_t row = 0;
-  for (int64_t n = 0; n < b.questions; ++n) {
-    const auto& f = features[static_cast<size_t>(which[static_cast<size_t>(n)])];
     labels[n] = f.answer;
-    for (int64_t k = 0; k < b.options; ++k, ++row) {
-      const auto& src = f.input_ids[static_cast<size_t>(k)];
-      const auto& seg = f.token_type_ids[static_cast<size_t>(k)];
-      for (size_t t = 0; t < src.size(); ++t) {
-        pid[row * T + static_cast<int64_t>(t)] = src[t];
-        ptype[row * T + static_cast<int64_t>(t)] = seg[t];
-        pmask[row * T + static_cast<int64_t>(t)] = 1;
-      }
-      b.real_tokens += static_cast<int64_t>(src.size());
-    }
+    ids.insert(ids.end(), f.input_ids.begin(), f.input_ids.end());
+    types.insert(types.end(), f.token_type_ids.begin(), f.token_type_ids.end());
   }
-  b.input_ids = ids.to(device);
-  b.token_type_ids = types.to(device);
-  b.attention_mask = mask.to(device);
+  const PaddedBatch padded = pad_batch(ids, pad_id, types);
+  b.real_tokens = padded.real_tokens;
+  b.input_ids = padded.input_ids.to(device);
+  b.token_type_ids = padded.token_type_ids.to(device);
+  b.attention_mask = padded.attention_mask.to(device);
   b.labels = labels.to(device);
   return b;
 }
@@ -147,11 +130,11 @@ void save_mc_model(MultipleChoiceModel& model, const std::string& source_dir, co
   const auto config_path = (fs::path(source_dir) / "config.json").string();
   nlohmann::json config = nlohmann::json::parse(read_file_bytes(config_path, "model config"));
   config["architectures"] = {"BertForMultipleChoice"};
-  write_text_atomic((fs::path(out_dir) / "config.json").string(), config.dump(2) + "\n");
+  write_file_atomic((fs::path(out_dir) / "config.json").string(), config.dump(2) + "\n");
   for (const char* name : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}) {
     const fs::path src = fs::path(source_dir) / name;
     if (!fs::exists(src)) continue;
-    write_text_atomic((fs::path(out_dir) / name).string(), read_file_bytes(src.string(), "tokenizer file"));
+    write_file_atomic((fs::path(out_dir) / name).string(), read_file_bytes(src.string(), "tokenizer file"));
   }
   write_safetensors((fs::path(out_dir) / "model.safetensors").string(), mc_state_dict(model),
                     {{"format", "pt"}, {"written_by", "bertology"}});

@@ -46,7 +46,7 @@ std::string mc_dataset_digest(const McDataset& data) {
 
 std::string mc_run_key(const Params& p, const std::string& regime, const std::string& model_sha256,
                        const McStudyData& data) {
-  const McrcParams& m = p.mcrc;
+  const McrcParams& m = mcrc_section().of(p);
   const nlohmann::json key = {
       {"what", "bertology mcrc fine-tuning run, format 1"},
       {"model_weights_sha256", model_sha256},

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pipeline/config/params.h"
+#include "pipeline/mcrc/mcrc_section.h"
 #include "pipeline/mcrc/mc_example.h"
 
 namespace bertology {

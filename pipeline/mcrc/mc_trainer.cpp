@@ -11,13 +11,12 @@
 #include <random>
 
 #include "pipeline/model/autocast.h"
-#include "pipeline/cache/cache_dir.h"
 #include "pipeline/dist/gradient_allreduce.h"
 #include "pipeline/mcrc/attacks.h"
 #include "pipeline/mcrc/mc_optimizer.h"
 #include "pipeline/model/safetensors.h"
 #include "pipeline/util/error.h"
-#include "pipeline/util/read_file.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/stop_signal.h"
 
 namespace bertology {
@@ -93,7 +92,7 @@ void save_state(MultipleChoiceModel& model, const AdamW& optimizer, const RunSta
   BTL_REQUIRE(!ec, tmp, ": cannot create (", ec.message(), ")");
   write_safetensors((fs::path(tmp) / "weights.safetensors").string(), mc_state_dict(model));
   write_safetensors((fs::path(tmp) / "optimizer.safetensors").string(), optimizer.state());
-  write_text_atomic((fs::path(tmp) / "state.json").string(), to_json(state).dump(1) + "\n");
+  write_file_atomic((fs::path(tmp) / "state.json").string(), to_json(state).dump(1) + "\n");
   // Replace the folder: state -> state.old, tmp -> state, drop state.old. A crash in between
   // leaves state.old complete (resumable_state looks there).
   fs::remove_all(old, ec);

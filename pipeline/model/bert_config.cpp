@@ -1,9 +1,9 @@
 #include "pipeline/model/bert_config.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 
 namespace bertology {
 namespace {
@@ -31,11 +31,11 @@ void read_required(const json& j, const std::string& path, const char* key, T& o
 }  // namespace
 
 BertConfig BertConfig::from_json_file(const std::string& path) {
-  std::ifstream in(path);
-  BTL_REQUIRE(in.good(), path, ": no such file (a Hugging Face checkpoint folder needs config.json)");
+  // "PATH: no such file (a Hugging Face checkpoint folder needs config.json)" when missing.
+  const std::string text = read_file_bytes(path, "a Hugging Face checkpoint folder needs config.json", true);
   json j;
   try {
-    j = json::parse(in);
+    j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw InputError(cat(path, ": malformed JSON at byte ", e.byte, ": ", e.what()));
   }

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <random>
 
-#include "pipeline/cache/cache_dir.h"
 #include "pipeline/model/checkpoint_files.h"
 #include "pipeline/model/safetensors.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
 
 namespace fs = std::filesystem;
@@ -64,7 +64,7 @@ StateDict start_derived(const std::string& model_dir, const std::string& out_dir
   BTL_REQUIRE(!ec, out_dir, ": cannot create (", ec.message(), ")");
   for (const char* name : {"config.json", "vocab.txt", "tokenizer_config.json"}) {
     const auto from = fs::path(model_dir) / name;
-    if (fs::exists(from)) write_text_atomic((fs::path(out_dir) / name).string(), read_text(from.string()));
+    if (fs::exists(from)) write_file_atomic((fs::path(out_dir) / name).string(), read_file_bytes(from.string(), name));
   }
   return original;
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/input_file.h"
 
 namespace bertology {
@@ -225,10 +226,11 @@ void write_safetensors(const std::string& path, const StateDict& tensors,
   uint8_t len_bytes[8];
   for (int i = 0; i < 8; ++i) len_bytes[i] = static_cast<uint8_t>(header_text.size() >> (8 * i));
 
-  const std::string tmp = path + ".tmp";
-  std::FILE* out = std::fopen(tmp.c_str(), "wb");
-  if (!out) throw InternalError(cat(tmp, ": cannot create (", std::strerror(errno), ")"));
-  // Remember the first failure's errno: later calls (fclose, remove) may overwrite it.
+  // Streamed, not built in memory: checkpoints are hundreds of MB.
+  TempOutput tmp(path);
+  std::FILE* out = std::fopen(tmp.path().c_str(), "wb");
+  if (!out) throw InternalError(cat(tmp.path(), ": cannot create (", std::strerror(errno), ")"));
+  // Remember the first failure's errno: later calls (fclose) may overwrite it.
   int err = 0;
   auto put = [&](const void* p, size_t n) {
     if (err == 0 && n > 0 && std::fwrite(p, 1, n, out) != n) err = errno ? errno : EIO;
@@ -238,11 +240,8 @@ void write_safetensors(const std::string& path, const StateDict& tensors,
   for (const auto& entry : order) put(entry.second->data.data(), entry.second->data.size());
   // fclose flushes; a failure there (disk full) must not be mistaken for success.
   if (std::fclose(out) != 0 && err == 0) err = errno ? errno : EIO;
-  if (err == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    std::remove(tmp.c_str());
-    throw InternalError(cat(path, ": cannot write safetensors file (", std::strerror(err), ")"));
-  }
+  if (err != 0) throw InternalError(cat(path, ": cannot write safetensors file (", std::strerror(err), ")"));
+  tmp.commit();
 }
 
 }  // namespace bertology

@@ -36,8 +36,9 @@ StateDict read_safetensors(const std::string& path,
 
 /// Writes `tensors` (and `metadata` as "__metadata__", omitted when empty) to `path`.
 ///
-/// The file is written to `path + ".tmp"` and renamed over `path` only once complete, so a crash
-/// never leaves a half-written file under the final name. Like the reference writer, the header
+/// The file is written to a temporary beside `path` (unique per process and call, util/files.h
+/// TempOutput) and renamed over `path` only once complete, so a crash never leaves a half-written
+/// file under the final name and two concurrent writers never share a temporary. Like the reference writer, the header
 /// is padded with spaces to a multiple of 8 bytes and tensors are laid out by decreasing element
 /// size (then by name), so every tensor starts at an offset aligned to its element size.
 ///

@@ -8,7 +8,7 @@
 //   <folder>/version, <folder>/byteorder (newer torch), ...
 //
 // torch names <folder> after the file it saves to ("pytorch_model/") or "archive/" when saving to
-// a file object; the reader accepts any name.
+// a file object; the reader accepts any name. The zip layer is pipeline/io/zip_reader.h.
 // The pickle is interpreted by a small stack machine that knows only what a state dict needs:
 // collections.OrderedDict, torch._utils._rebuild_tensor_v2 / _rebuild_parameter and the typed
 // storage classes. Anything else (arbitrary classes, code) is refused, so loading a checkpoint

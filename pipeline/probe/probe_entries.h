@@ -2,9 +2,9 @@
 // scalar_mix): the run's entry is the training set; probe.test_corpus, extracted into the same
 // cache, is the test set, or without one the last tenth of the training entry is held out.
 //
-//   ProbeEntries entries(ctx, "token_probes");    // extracts the test corpus (collective)
-//   StageOutput out(ctx, "token_probes", entries.inputs() + ...);
-//   if (out.up_to_date()) return 0;
+//   ProbeEntries entries(ctx);                    // extracts the test corpus (collective), records both
+//   StageOutput out = ctx.begin_output();
+//   if (out.up_to_date()) return;
 //   entries.open();                               // readers, splits
 #pragma once
 
@@ -14,16 +14,15 @@
 
 #include "pipeline/cache/cache_reader.h"
 #include "pipeline/probe/token_tasks.h"
-#include "pipeline/stage/stage_registry.h"
+#include "pipeline/stage/stage_context.h"
 
 namespace bertology {
 
 class ProbeEntries {
  public:
-  ProbeEntries(const StageContext& ctx, std::string stage);
+  /// Records the run's entry ("cache") and the test corpus's ("test corpus") as the stage's inputs.
+  explicit ProbeEntries(StageContext& ctx);
 
-  /// {"train", "test", "held_out"}: the entries the stage's results depend on.
-  nlohmann::json inputs() const;
   /// Opens the readers (word-pooled entries) and cuts the splits (probe.dev_fraction).
   void open();
 
@@ -35,10 +34,9 @@ class ProbeEntries {
   nlohmann::json split_sizes() const;
 
  private:
-  const StageContext& ctx_;
-  std::string stage_;
+  StageContext& ctx_;
   bool held_out_;
-  CacheEntry test_entry_;
+  CacheEntry train_entry_, test_entry_;
   std::optional<CacheReader> train_, test_;
   TokenSplits splits_;
 };

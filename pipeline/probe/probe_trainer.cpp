@@ -55,11 +55,12 @@ torch::Tensor labels_of(const ProbeData& d) {
 }
 
 void check(const ProbeData& d, const ProbeOptions& o, const char* name) {
-  if (static_cast<int64_t>(d.features.size()) != d.rows * d.layers * d.dim || static_cast<int64_t>(d.labels.size()) != d.rows)
-    throw InternalError(cat("probe ", name, " split: features/labels do not match rows"));
-  if ((o.mix_layers > 0 ? o.mix_layers : 1) != d.layers) throw InternalError(cat("probe ", name, " split: wrong layer count"));
-  if (o.position_task && (d.groups.empty() || d.groups.back() != d.rows))
-    throw InternalError(cat("probe ", name, " split: position task without sentence groups"));
+  BTL_CHECK(static_cast<int64_t>(d.features.size()) == d.rows * d.layers * d.dim &&
+                static_cast<int64_t>(d.labels.size()) == d.rows,
+            "probe ", name, " split: features/labels do not match rows");
+  BTL_CHECK((o.mix_layers > 0 ? o.mix_layers : 1) == d.layers, "probe ", name, " split: wrong layer count");
+  BTL_CHECK(!o.position_task || (!d.groups.empty() && d.groups.back() == d.rows),
+            "probe ", name, " split: position task without sentence groups");
 }
 
 /// Scores a split in eval mode, in batches.

@@ -1,5 +1,7 @@
 #include "pipeline/probe/token_tasks.h"
 
+#include "pipeline/probe/probe_section.h"
+
 #include <algorithm>
 #include <iterator>
 #include <set>
@@ -34,24 +36,19 @@ bool is_hewitt_punctuation(const WordAnnotation& a) {
   return hewitt.count(a.xpos) > 0;
 }
 
-ProbeOptions probe_options(const Params& p) {
+ProbeOptions probe_options(const Params& params) {
+  const ProbeParams& probe = probe_section().of(params);
   ProbeOptions o;
-  o.model = p.probe.model;
-  o.hidden = p.probe.hidden;
-  o.dropout = p.probe.dropout;
-  o.optimizer = p.probe.optimizer;
-  o.lr = p.probe.lr;
-  o.weight_decay = p.probe.weight_decay;
-  o.batch_size = p.probe.batch_size;
-  o.max_epochs = p.probe.max_epochs;
-  o.patience = p.probe.patience;
+  o.model = probe.model;
+  o.hidden = probe.hidden;
+  o.dropout = probe.dropout;
+  o.optimizer = probe.optimizer;
+  o.lr = probe.lr;
+  o.weight_decay = probe.weight_decay;
+  o.batch_size = probe.batch_size;
+  o.max_epochs = probe.max_epochs;
+  o.patience = probe.patience;
   return o;
-}
-
-nlohmann::json probe_options_json(const ProbeOptions& o) {
-  return {{"model", o.model},       {"hidden", o.hidden},         {"dropout", o.dropout},
-          {"optimizer", o.optimizer}, {"lr", o.lr},               {"weight_decay", o.weight_decay},
-          {"batch_size", o.batch_size}, {"max_epochs", o.max_epochs}, {"patience", o.patience}};
 }
 
 CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage) {
@@ -61,12 +58,13 @@ CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage) {
   return reader;
 }
 
-std::vector<int64_t> probe_layers(const Params& p, const CacheReader& reader) {
-  if (p.probe.layers.empty()) return reader.layers();
-  for (int64_t l : p.probe.layers)
+std::vector<int64_t> probe_layers(const Params& params, const CacheReader& reader) {
+  const ProbeParams& probe = probe_section().of(params);
+  if (probe.layers.empty()) return reader.layers();
+  for (int64_t l : probe.layers)
     BTL_REQUIRE(std::find(reader.layers().begin(), reader.layers().end(), l) != reader.layers().end(),
                 "probe.layers: layer ", l, " is not in the cache entry (extract.layers)");
-  return p.probe.layers;
+  return probe.layers;
 }
 
 TokenSplits token_splits(const CacheReader& train_reader, const CacheReader& test_reader, bool held_out,

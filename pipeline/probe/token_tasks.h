@@ -31,7 +31,6 @@ bool is_hewitt_punctuation(const WordAnnotation& a);
 
 /// The probe.* section as trainer options (num_classes and seed are set per job).
 ProbeOptions probe_options(const Params& p);
-nlohmann::json probe_options_json(const ProbeOptions& o);
 
 /// Opens an entry that must hold word-pooled hidden states (InputError naming `stage` otherwise).
 CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage);

@@ -1,6 +1,6 @@
 #include "pipeline/slurm/slurm_jobs.h"
 
-#include "pipeline/stage/stage_registry.h"
+#include "pipeline/stage/run_stages.h"
 
 #include <sys/wait.h>
 
@@ -13,11 +13,11 @@
 #include <regex>
 #include <sstream>
 
-#include "pipeline/cache/cache_dir.h"
 #include "pipeline/cache/extract.h"
 #include "pipeline/dist/mpi_context.h"
-#include "pipeline/stage/stage_registry.h"
+#include "pipeline/stage/run_stages.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 #include "slurm_template.h"  // generated from slurm/job.sbatch.in
 
 namespace bertology {
@@ -41,7 +41,7 @@ std::string fill_template(const std::string& text, const std::map<std::string, s
     const size_t close = text.find("}}", open + 2);
     if (close == std::string::npos) break;
     const auto it = values.find(text.substr(open + 2, close - open - 2));
-    if (it == values.end()) throw InternalError(cat("job template: unknown placeholder ", text.substr(open, close + 2 - open)));
+    BTL_CHECK(it != values.end(), "job template: unknown placeholder ", text.substr(open, close + 2 - open));
     out.append(text, pos, open - pos);
     out += it->second;
     pos = close + 2;
@@ -130,7 +130,7 @@ std::string render_script(const Params& p, const ScriptSpec& spec, const std::st
 }
 
 void write_file(const fs::path& path, const std::string& text, bool executable) {
-  write_text_atomic(path.string(), text);
+  write_file_atomic(path.string(), text);
   if (executable) fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
 }
 
@@ -279,7 +279,7 @@ SubmittedGraph submit_slurm_graph(const SlurmGraph& graph) {
   ids.stages_job = sbatch(args);
   nlohmann::json j = {{"extract_job", ids.extract_job}, {"stages_job", ids.stages_job},
                       {"extract_script", graph.extract_script}, {"stages_script", graph.stages_script}};
-  write_text_atomic((fs::path(graph.out_dir) / "submitted.json").string(), j.dump(1) + "\n");
+  write_file_atomic((fs::path(graph.out_dir) / "submitted.json").string(), j.dump(1) + "\n");
   return ids;
 }
 

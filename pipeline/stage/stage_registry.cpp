@@ -1,7 +1,8 @@
 #include "pipeline/stage/stage_registry.h"
 
-#include <algorithm>
 #include <map>
+
+#include "pipeline/util/error.h"
 
 namespace bertology {
 namespace {
@@ -11,7 +12,15 @@ std::map<std::string, StageInfo>& registry() {
 }
 }  // namespace
 
-void register_stage(StageInfo info) { registry()[info.name] = std::move(info); }
+void register_stage(StageInfo info) {
+  if (info.name.empty() || info.run == nullptr)
+    throw InternalError(cat("stage '", info.name, "': a stage needs a name and an entry point"));
+  if (registry().count(info.name))
+    throw InternalError(cat("stage '", info.name, "' is registered twice (two stages/ folders use the name?)"));
+  for (const ConfigSectionBase* section : info.sections) register_section(*section);
+  std::string name = info.name;
+  registry().emplace(std::move(name), std::move(info));
+}
 
 const StageInfo* find_stage(const std::string& name) {
   auto it = registry().find(name);
@@ -22,15 +31,6 @@ std::vector<StageInfo> registered_stages() {
   std::vector<StageInfo> out;
   for (const auto& [name, info] : registry()) out.push_back(info);
   return out;
-}
-
-bool stages_need_cache(const std::vector<std::string>& stages) {
-  if (stages.empty()) return true;
-  for (const auto& name : stages) {
-    const StageInfo* stage = find_stage(name);
-    if (!stage || stage->needs_cache) return true;
-  }
-  return false;
 }
 
 }  // namespace bertology

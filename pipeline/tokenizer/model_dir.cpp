@@ -1,6 +1,5 @@
 // BertTokenizer::from_model_dir and load_tokenizer_options: reading a Hugging Face model
 // directory's tokenizer files.
-#include <fstream>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -8,6 +7,7 @@
 
 #include "pipeline/tokenizer/bert_tokenizer.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 
 namespace bertology {
 namespace {
@@ -26,9 +26,12 @@ std::string join_path(const std::string& dir, const char* name) {
 
 // Parses a JSON file into an object; InputError naming the file for I/O, syntax or type errors.
 json read_json_object(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(cat(path, ": cannot open file"));
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  try {
+    text = read_file_bytes(path, "a JSON file");
+  } catch (const InputError&) {
+    throw InputError(cat(path, ": cannot open file"));  // the message users have always got
+  }
   json j;
   try {
     j = json::parse(text);

@@ -1,12 +1,12 @@
 #include "pipeline/tokenizer/vocab.h"
 
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 
 #include "pipeline/tokenizer/unicode.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
 
 namespace bertology {
 namespace {
@@ -35,10 +35,12 @@ uint64_t finish(uint64_t h) {
 }  // namespace
 
 Vocab Vocab::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(cat(path, ": cannot open vocabulary file"));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(cat(path, ": read error"));
+  std::string data;
+  try {
+    data = read_file_bytes(path, "a vocabulary file");
+  } catch (const InputError&) {
+    throw InputError(cat(path, ": cannot open vocabulary file"));  // the message users have always got
+  }
 
   // Universal newlines, as Python's text mode: "\r\n", "\r" and "\n" each end one line.
   std::vector<std::string> lines;

@@ -4,10 +4,9 @@
 // they hold, record it, and exit with kExitRequeue so a batch script knows to requeue.
 #pragma once
 
-namespace bertology {
+#include "pipeline/util/exit_codes.h"  // kExitRequeue
 
-/// Exit code of a run that stopped on a signal and should be resubmitted (EX_TEMPFAIL).
-constexpr int kExitRequeue = 75;
+namespace bertology {
 
 /// Installs handlers for SIGTERM and SIGUSR1 (idempotent).
 void install_stop_handlers();

@@ -6,18 +6,17 @@
 
 #include "pipeline/analysis/attention_measures.h"
 #include "pipeline/analysis/clark_common.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/util/error.h"
-#include "pipeline/util/stop_signal.h"
 
 namespace bertology {
 namespace {
 
-int run_attention_patterns(const StageContext& ctx) {
-  const CacheEntry entry = extract_sentence_pairs(ctx, "attention_patterns");
-  StageOutput out(ctx, "attention_patterns", {{"cache", entry_name(entry)}});
-  if (out.up_to_date()) return 0;
+void run_attention_patterns(StageContext& ctx) {
+  const CacheEntry entry = extract_sentence_pairs(ctx);
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
 
   const CacheReader reader = open_attention_entry(entry, "attention_patterns");
   const ClarkTokenIds ids = clark_token_ids(ctx.params.model.path);
@@ -25,9 +24,7 @@ int run_attention_patterns(const StageContext& ctx) {
   const size_t per_layer = static_cast<size_t>(H) * kNumPatternMeasures;
   // Partial sums over this rank's sequences, then summed over ranks: [L][H][measure] + log T + count.
   std::vector<double> sums(L * per_layer + 2, 0.0);
-  for (int64_t i = 0; i < reader.num_sequences(); ++i) {
-    if (!mine(i, ctx)) continue;
-    if (stop_requested()) throw StopRequested{};
+  ctx.for_my_share(reader.num_sequences(), [&](int64_t i) {
     const auto seq = reader.sequence(i);
     const int T = static_cast<int>(seq.input_ids.size());
     const auto kinds = ids.kinds(seq.input_ids);
@@ -37,7 +34,7 @@ int run_attention_patterns(const StageContext& ctx) {
     }
     sums[L * per_layer] += std::log(static_cast<double>(T));
     sums[L * per_layer + 1] += 1;
-  }
+  });
   ctx.mpi.allreduce_sum(sums);
   const double n = sums[L * per_layer + 1];
   BTL_REQUIRE(n > 0, "attention_patterns: no sentence pair fits tokenizer.max_length in ", ctx.params.corpus.path);
@@ -75,12 +72,12 @@ int run_attention_patterns(const StageContext& ctx) {
   out.write("patterns.csv", table.str());
   out.write("summary.json", summary.dump(2) + "\n");
   out.finish({{"num_sequences", static_cast<int64_t>(n)}});
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
     {"attention_patterns", "Clark et al. 2019 §3: attention to [CLS]/[SEP]/punctuation/next/previous/self, entropy",
-     run_attention_patterns}};
+     run_attention_patterns, {&clark_section()}}};
 
 }  // namespace
 }  // namespace bertology

@@ -11,9 +11,10 @@
 #include <sstream>
 
 #include "pipeline/analysis/clark_common.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_extraction.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/clark_tables.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/util/error.h"
@@ -170,55 +171,50 @@ struct ProbeJob {
   ProbeKind kind;
 };
 
-int run_attention_probe(const StageContext& ctx) {
+void run_attention_probe(StageContext& ctx) {
   const Params& p = ctx.params;
+  const ClarkParams& clark = clark_section().of(p);
   BTL_REQUIRE(!p.input.pairs, "attention_probe: needs one sentence per input; set input.pairs: false");
   namespace fs = std::filesystem;
 
   // Entries: train = the run's entry; test = clark.test_corpus (or a held-out tail); and the same
   // two for the random-init copy of the model.
-  const bool held_out = p.clark.test_corpus.empty();
-  CacheEntry test_entry = ctx.cache;
+  const bool held_out = clark.test_corpus.empty();
+  const CacheEntry train_entry = ctx.cache();
+  CacheEntry test_entry = train_entry;
   if (!held_out) {
     Params test = p;
-    test.corpus.path = p.clark.test_corpus;  // corpus.max_sentences applies to both (quick runs)
-    test_entry = extract_for_stage(test, ctx, "attention_probe: test corpus");
+    test.corpus.path = clark.test_corpus;  // corpus.max_sentences applies to both (quick runs)
+    test_entry = ctx.extract("test corpus", test);
   }
   CacheEntry random_train, random_test;
   // The random-init copy lives in the cache root (it is 1× the model's size), named by the
   // original weights and the seed, so studies share it and results/ stays small.
   const std::string random_model = random_init_model_dir(p);
-  if (p.clark.random_init_probe) {
+  if (clark.random_init_probe) {
     if (ctx.mpi.rank() == 0) write_random_init_model(p.model.path, random_model, static_cast<uint64_t>(p.runtime.seed));
     ctx.mpi.barrier();
     Params random = p;
     random.model.path = random_model;
-    random_train = extract_for_stage(random, ctx, "attention_probe: random-init model, training corpus");
+    random_train = ctx.extract("random-init model, training corpus", random);
     random_test = random_train;
     if (!held_out) {
-      random.corpus.path = p.clark.test_corpus;
-      random_test = extract_for_stage(random, ctx, "attention_probe: random-init model, test corpus");
+      random.corpus.path = clark.test_corpus;
+      random_test = ctx.extract("random-init model, test corpus", random);
     }
   }
-  StageOutput out(ctx, "attention_probe",
-                  {{"train", entry_name(ctx.cache)}, {"test", entry_name(test_entry)},
-                   {"random_train", random_train.dir.empty() ? "" : entry_name(random_train)},
-                   {"random_test", random_test.dir.empty() ? "" : entry_name(random_test)},
-                   {"held_out_tail", held_out}, {"word_from", p.clark.word_from}, {"epochs", p.clark.probe_epochs},
-                   {"lr", p.clark.probe_lr}, {"root_features", p.clark.root_features},
-                   {"seed", p.runtime.seed}, {"threads", p.model.threads},
-                   {"word_vectors", p.clark.word_vectors},
-                   // by content: a file replaced in place must not look up to date
-                   {"word_vectors_sha256", p.clark.word_vectors.empty() ? "" : sha256_file(p.clark.word_vectors)}});
-  if (out.up_to_date()) return 0;
+  // The word vectors by content: a file replaced in place must not look up to date.
+  StageOutput out = ctx.begin_output(
+      {{"word_vectors_sha256", clark.word_vectors.empty() ? "" : sha256_file(clark.word_vectors)}});
+  if (out.up_to_date()) return;
   set_torch_threads(p.model.threads);
 
   std::vector<ProbeJob> jobs = {{"attn", "pretrained", ProbeKind::Attn},
                                 {"attn_words", "pretrained", ProbeKind::AttnWords},
                                 {"distances_words", "pretrained", ProbeKind::DistancesWords}};
-  if (p.clark.random_init_probe) jobs.push_back({"attn_words", "random_init", ProbeKind::AttnWords});
+  if (clark.random_init_probe) jobs.push_back({"attn_words", "random_init", ProbeKind::AttnWords});
 
-  const CacheReader train_reader = open_attention_entry(ctx.cache, "attention_probe");
+  const CacheReader train_reader = open_attention_entry(train_entry, "attention_probe");
   const CacheReader test_reader = open_attention_entry(test_entry, "attention_probe");
   std::vector<int64_t> train_seqs, test_seqs;
   if (held_out) {
@@ -231,16 +227,16 @@ int run_attention_probe(const StageContext& ctx) {
   }
 
   std::set<std::string> needed_words;
-  if (!p.clark.word_vectors.empty())
+  if (!clark.word_vectors.empty())
     for (const auto* reader : {&train_reader, &test_reader})
       for (const auto& s : reader->corpus().sentences)
         for (const auto& w : s.words) needed_words.insert(WordVectors::lower(w));
-  const WordVectors vectors = p.clark.word_vectors.empty() ? WordVectors::from_model(p.model.path)
-                                                           : WordVectors::from_glove(p.clark.word_vectors, needed_words);
+  const WordVectors vectors = clark.word_vectors.empty() ? WordVectors::from_model(p.model.path)
+                                                           : WordVectors::from_glove(clark.word_vectors, needed_words);
   const WordFrom from = clark_word_from(p);
   const int K = train_reader.num_layers() * train_reader.num_heads();
-  const ProbeSettings settings{p.clark.probe_epochs, p.clark.probe_lr, static_cast<uint64_t>(p.runtime.seed),
-                               parse_root_features(p.clark.root_features)};
+  const ProbeSettings settings{clark.probe_epochs, clark.probe_lr, static_cast<uint64_t>(p.runtime.seed),
+                               parse_root_features(clark.root_features)};
 
   // Right-branching and the test size need no training: every rank computes them (cheap).
   int64_t skipped = 0;
@@ -249,8 +245,8 @@ int run_attention_probe(const StageContext& ctx) {
 
   std::vector<int64_t> counts(jobs.size() * 2, 0);
   std::map<std::string, std::pair<std::vector<ProbeSentence>, std::vector<ProbeSentence>>> data;  // by model
-  for (size_t j = 0; j < jobs.size(); ++j) {
-    if (static_cast<int>(j % static_cast<size_t>(ctx.mpi.size())) != ctx.mpi.rank()) continue;
+  ctx.for_my_share(static_cast<int64_t>(jobs.size()), [&](int64_t jj) {
+    const size_t j = static_cast<size_t>(jj);
     const ProbeJob& job = jobs[j];
     if (!data.count(job.model)) {
       int64_t ignored = 0;
@@ -270,27 +266,26 @@ int run_attention_probe(const StageContext& ctx) {
     counts[j * 2 + 1] = a.count;
     ctx.out << "attention_probe: rank " << ctx.mpi.rank() << " " << job.probe << " (" << job.model << "): UAS "
             << fixed(a.uas(), 2) << "\n" << std::flush;
-  }
+  });
   ctx.mpi.allreduce_sum(counts);
 
-  CsvTable results({"probe", "model", "uas", "correct", "count"});
+  CsvTable results(kAttentionProbeResults.columns);
   results.add({"right_branching", "none", fixed(right.uas(), 4), std::to_string(right.correct), std::to_string(right.count)});
   for (size_t j = 0; j < jobs.size(); ++j) {
     const Attachment a{counts[j * 2], counts[j * 2 + 1]};
     results.add({jobs[j].probe, jobs[j].model, fixed(a.uas(), 4), std::to_string(a.correct), std::to_string(a.count)});
   }
-  out.write("results.csv", results.str());
+  out.write_table(kAttentionProbeResults, results);
   out.finish({{"train_sentences", static_cast<int64_t>(train_seqs.size())},
               {"test_sentences", static_cast<int64_t>(test_seqs.size()) - skipped},
               {"test_sentences_skipped_word_without_pieces", skipped},
               {"word_vector_dim", vectors.dim()},
-              {"word_vectors", p.clark.word_vectors.empty() ? "model input embeddings (mean over pieces)" : p.clark.word_vectors}});
-  return 0;
+              {"word_vectors", clark.word_vectors.empty() ? "model input embeddings (mean over pieces)" : clark.word_vectors}});
 }
 
 const StageRegistration registration{
     {"attention_probe", "Clark et al. 2019 §5: attention-based dependency probes, baselines and random-init control",
-     run_attention_probe}};
+     run_attention_probe, {&clark_section()}}};
 
 }  // namespace
 }  // namespace bertology

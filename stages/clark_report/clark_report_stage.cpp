@@ -9,12 +9,16 @@
 #include <sstream>
 
 #include "generated/clark_plot_script.h"
-#include "pipeline/analysis/csv_table.h"
+#include "pipeline/stage/csv_table.h"
 #include "pipeline/analysis/figures.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/study_report.h"
 #include "pipeline/cache/cache_dir.h"
+#include "pipeline/analysis/clark_section.h"
+#include "pipeline/analysis/clark_tables.h"
 #include "pipeline/cache/cache_reader.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 #include "stages/clark_report/clark2019_paper.h"
@@ -27,19 +31,21 @@ namespace {
 const std::vector<std::string> kStages = {"attention_patterns", "dependency_heads",    "attention_probe",
                                           "coref_heads",        "attention_gradients", "head_clusters"};
 
-/// A stage's output folder, its tables and its stage.json, when it ran.
+/// A stage's declared tables, its stage.json and other files, read through the context (which
+/// recorded the stage's record before the report's output began).
 class StageFiles {
  public:
-  explicit StageFiles(std::string dir) : dir_(std::move(dir)) {}
-  bool ran() const { return fs::exists(dir_ + "/stage.json"); }
-  CsvTable table(const std::string& name) const {
-    const std::string path = dir_ + "/" + name;
-    return CsvTable::parse(read_text(path), path);
+  StageFiles(StageContext& ctx, std::string stage) : ctx_(ctx), stage_(std::move(stage)) {}
+  bool ran() const { return ctx_.stage_ran(stage_); }
+  CsvTable table(const StageTable& spec) const { return ctx_.read_table(spec).csv; }
+  nlohmann::json record() const { return ctx_.read_record(stage_); }
+  nlohmann::json json(const std::string& name) const {
+    return nlohmann::json::parse(read_file_bytes(ctx_.model_dir() + "/" + stage_ + "/" + name, "a stage output"));
   }
-  nlohmann::json json(const std::string& name) const { return nlohmann::json::parse(read_text(dir_ + "/" + name)); }
 
  private:
-  std::string dir_;
+  StageContext& ctx_;
+  std::string stage_;
 };
 
 /// Column accessor of a CsvTable row.
@@ -92,14 +98,15 @@ void dependency_section(const StageFiles& f, std::ostream& md) {
     return;
   }
   const std::string origin = "dependency_heads/relations.csv";
-  const CsvTable t = f.table("relations.csv");
-  const auto stage = f.json("stage.json");
+  const CsvTable t = f.table(kDependencyRelations);
+  const auto stage = f.record();
+  const auto& clark = stage.at("inputs").at("config").at("clark");
   md << "Best head over both directions (ᵀ = head→dependent) and best fixed offset, per relation with at least "
-     << stage.at("inputs").at("min_relation_count").get<int64_t>() << " occurrences; word-level attention from a split "
-     << "word = " << stage.at("inputs").at("word_from").get<std::string>()
+     << clark.at("min_relation_count").get<int64_t>() << " occurrences; word-level attention from a split "
+     << "word = " << clark.at("word_from").get<std::string>()
      << " of its pieces. Heads and baselines are scored alike, with the possessive rule (a `poss` dependent before "
         "`'s` is scored by the prediction for `'s`) "
-     << (stage.at("inputs").value("possessive_rule", std::string("paper")) == "released"
+     << (clark.value("possessive_rule", std::string("paper")) == "released"
              ? "as Clark's released notebook applies it (only when the dependent's own prediction is not the last word)"
              : "as the paper states it")
      << ". Paper: BERT-base on PTB-WSJ with Stanford "
@@ -123,21 +130,21 @@ void dependency_section(const StageFiles& f, std::ostream& md) {
   md << "\n";
 }
 
-void probe_section(const StageFiles& f, std::ostream& md) {
+void attention_probe_section(const StageFiles& f, std::ostream& md) {
   md << "## 3. Attention-based probing classifiers (paper §5, Table 3)\n\n";
   if (!f.ran()) {
     md << "_Not run._\n\n";
     return;
   }
   const std::string origin = "attention_probe/results.csv";
-  const CsvTable t = f.table("results.csv");
-  const auto stage = f.json("stage.json");
+  const CsvTable t = f.table(kAttentionProbeResults);
+  const auto stage = f.record();
   md << "UAS without punctuation; trained on " << stage.at("train_sentences").get<int64_t>() << " sentences, "
-     << stage.at("inputs").at("epochs").get<int>() << " epoch(s), evaluated on " << stage.at("test_sentences").get<int64_t>()
+     << stage.at("inputs").at("config").at("clark").at("probe_epochs").get<int>() << " epoch(s), evaluated on " << stage.at("test_sentences").get<int64_t>()
      << " sentences. Word vectors: " << stage.at("word_vectors").get<std::string>()
      << " (paper: GloVe). Paper: PTB-WSJ, 1 epoch over ~40k training sentences. Punctuation = relation `punct` "
         "(Clark's rule). ROOT scores: "
-     << (stage.at("inputs").value("root_features", std::string("free")) == "released"
+     << (stage.at("inputs").at("config").at("clark").value("root_features", std::string("free")) == "released"
              ? "as Clark's released code (two global scalars times each map's weight, both directions)"
              : "free per-map weights on attention to [CLS]/[SEP] (`clark.root_features: free`)")
      << ". `attn_words` pairs each candidate with its own vector (the paper's formula; Clark's code uses the next "
@@ -159,9 +166,9 @@ void coref_section(const StageFiles& f, std::ostream& md) {
     md << "_Not run: set `clark.coref_corpus` (GUM-style CoNLL-U or CoNLL-2012 files such as LitBank)._\n\n";
     return;
   }
-  const CsvTable heads = f.table("heads.csv"), baselines = f.table("baselines.csv");
+  const CsvTable heads = f.table(kCorefHeads), baselines = f.table(kCorefBaselines);
   const std::string ho = "coref_heads/heads.csv", bo = "coref_heads/baselines.csv";
-  const auto stage = f.json("stage.json");
+  const auto stage = f.record();
   md << "Antecedent selection accuracy (%) on " << stage.value("num_documents", 0) << " documents cut to "
      << stage.value("max_length", 0) << " wordpieces (" << stage.value("num_queries", 0)
      << " mentions with an antecedent). Paper: CoNLL-2012, 128 tokens.\n\n"
@@ -198,7 +205,7 @@ void gradients_section(const StageFiles& f, std::ostream& md) {
           "all-MiniLM-L6-v2, is a sentence encoder shipped without one._\n\n";
     return;
   }
-  const CsvTable t = f.table("gradients.csv");
+  const CsvTable t = f.table(kAttentionGradients);
   const std::string origin = "attention_gradients/gradients.csv";
   md << "Mean |∂L/∂α| per layer (paper: from layer 5 on, attention to [SEP] has very small gradients).\n\n"
      << "| layer | to [SEP] | to . , | to other |\n|---|---|---|---|\n";
@@ -215,7 +222,7 @@ void clusters_section(const StageFiles& f, std::ostream& md) {
     md << "_Not run._\n\n";
     return;
   }
-  const CsvTable t = f.table("embedding.csv");
+  const CsvTable t = f.table(kHeadEmbedding);
   std::map<std::string, int> behaviours;
   for (const auto& cells : t.rows()) behaviours[Row{t, cells, "head_clusters/embedding.csv"}["behaviour"]] += 1;
   md << "Heads by behaviour (Clark's thresholds): ";
@@ -224,18 +231,18 @@ void clusters_section(const StageFiles& f, std::ostream& md) {
   md << ". Distances: Σ Jensen–Shannon divergence over tokens; 2-D classical MDS.\n\n";
 }
 
-std::string coref_names(const Params& p) {
-  if (p.clark.coref_corpus.empty()) return "not run";
+std::string coref_names(const ClarkParams& clark) {
+  if (clark.coref_corpus.empty()) return "not run";
   std::string names;
-  for (const auto& path : p.clark.coref_corpus)
+  for (const auto& path : clark.coref_corpus)
     names += (names.empty() ? "`" : ", `") + fs::path(path).lexically_normal().filename().string() + "`";
   return names;
 }
 
 /// What differs from the paper's setup, so that the numbers are read for what they are.
-void setup_section(const StageContext& ctx, std::ostream& md) {
+void setup_section(StageContext& ctx, std::ostream& md) {
   const Params& p = ctx.params;
-  const CacheReader reader = CacheReader::open(ctx.cache.dir);
+  const CacheReader reader = CacheReader::open(ctx.cache().dir);
   const bool ptb = reader.corpus().format == CorpusFormat::Ptb;
   md << "## Setup, and how it differs from the paper's\n\n"
      << "| | this run | paper |\n|---|---|---|\n"
@@ -246,11 +253,11 @@ void setup_section(const StageContext& ctx, std::ostream& md) {
      << "| dependencies | " << fs::path(p.corpus.path).filename().string() << (ptb ? " (PTB → Stanford Dependencies)" : " (corpus labels)")
      << " | PTB-WSJ, Stanford Dependencies |\n"
      << "| probes: training / evaluation | " << fs::path(p.corpus.path).filename().string() << " / "
-     << (p.clark.test_corpus.empty() ? "last 10% held out" : fs::path(p.clark.test_corpus).filename().string()) << ", "
-     << p.clark.probe_epochs << " epoch(s), word vectors: "
-     << (p.clark.word_vectors.empty() ? "the model's input embeddings" : fs::path(p.clark.word_vectors).filename().string())
+     << (clark_section().of(p).test_corpus.empty() ? "last 10% held out" : fs::path(clark_section().of(p).test_corpus).filename().string()) << ", "
+     << clark_section().of(p).probe_epochs << " epoch(s), word vectors: "
+     << (clark_section().of(p).word_vectors.empty() ? "the model's input embeddings" : fs::path(clark_section().of(p).word_vectors).filename().string())
      << " | PTB train / dev, 1 epoch, GloVe 100-d |\n"
-     << "| coreference | " << coref_names(p)
+     << "| coreference | " << coref_names(clark_section().of(p))
      << " | CoNLL-2012 (OntoNotes) |\n\n"
      << "Head numbers of different models are not comparable: compare which behaviours occur and how well the "
         "best head does against its baseline. "
@@ -260,27 +267,29 @@ void setup_section(const StageContext& ctx, std::ostream& md) {
      << "Shorter inputs than Clark's lower the uniform-attention entropy (mean log T).\n\n";
 }
 
-int run_clark_report(const StageContext& ctx) {
-  const std::string model_dir = model_output_dir(ctx.params);
-  const nlohmann::json inputs = stage_record_digests(model_dir, kStages);
-  StageOutput out(ctx, "clark_report", inputs);
-  if (out.up_to_date()) return 0;
-  if (ctx.mpi.rank() != 0) return 0;
+void run_clark_report(StageContext& ctx) {
+  const std::string model_dir = ctx.model_dir();
+  const ClarkParams& clark = clark_section().of(ctx.params);
+  const CacheEntry& entry = ctx.cache();
+  for (const auto& stage : kStages) ctx.stage_ran(stage);  // the report's inputs: their records
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
+  if (ctx.mpi.rank() != 0) return;
 
   std::ostringstream md;
   md << "# Clark et al. (2019), \"What Does BERT Look At?\" — replication report\n\n"
      << "Model: `" << fs::path(ctx.params.model.path).filename().string() << "`; corpus: `"
      << fs::path(ctx.params.corpus.path).filename().string() << "`"
-     << (ctx.params.clark.test_corpus.empty() ? "" : cat("; test corpus: `", fs::path(ctx.params.clark.test_corpus).filename().string(), "`"))
+     << (clark.test_corpus.empty() ? "" : cat("; test corpus: `", fs::path(clark.test_corpus).filename().string(), "`"))
      << ". Heads are 1-based `layer-head` as in the paper. Tables: the stage folders beside this file; "
         "run metadata: `run.json`; algorithms and choices: docs/clark2019.md.\n\n";
   setup_section(ctx, md);
-  patterns_section(StageFiles(model_dir + "/attention_patterns"), md);
-  dependency_section(StageFiles(model_dir + "/dependency_heads"), md);
-  probe_section(StageFiles(model_dir + "/attention_probe"), md);
-  coref_section(StageFiles(model_dir + "/coref_heads"), md);
-  gradients_section(StageFiles(model_dir + "/attention_gradients"), md);
-  clusters_section(StageFiles(model_dir + "/head_clusters"), md);
+  patterns_section(StageFiles(ctx, "attention_patterns"), md);
+  dependency_section(StageFiles(ctx, "dependency_heads"), md);
+  attention_probe_section(StageFiles(ctx, "attention_probe"), md);
+  coref_section(StageFiles(ctx, "coref_heads"), md);
+  gradients_section(StageFiles(ctx, "attention_gradients"), md);
+  clusters_section(StageFiles(ctx, "head_clusters"), md);
 
   // Figures: the plotting script is compiled into bertology; it needs python3 with matplotlib.
   const int status = run_figure_script(kClarkPlotScript, model_dir, out.path("figures.log"));
@@ -296,17 +305,16 @@ int run_clark_report(const StageContext& ctx) {
                      {{"study", ctx.params.study.name},
                       {"model", ctx.params.model.path},
                       {"corpus", ctx.params.corpus.path},
-                      {"test_corpus", ctx.params.clark.test_corpus},
-                      {"coref_corpus", ctx.params.clark.coref_corpus},
-                      {"cache_entry", ctx.cache.dir}},
+                      {"test_corpus", clark.test_corpus},
+                      {"coref_corpus", clark.coref_corpus},
+                      {"cache_entry", entry.dir}},
                      kStages);
   out.finish({{"figures_exit_status", status}});
   ctx.out << "clark_report: " << model_dir << "/report.md\n" << std::flush;
-  return 0;
 }
 
 const StageRegistration registration{
-    {"clark_report", "Clark et al. 2019: report.md beside the paper's numbers, run.json, figures", run_clark_report}};
+    {"clark_report", "Clark et al. 2019: report.md beside the paper's numbers, run.json, figures", run_clark_report, {&clark_section()}}};
 
 }  // namespace
 }  // namespace bertology

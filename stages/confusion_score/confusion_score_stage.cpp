@@ -6,10 +6,12 @@
 #include <map>
 #include <ostream>
 
-#include "pipeline/analysis/attention_pass.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_extraction.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/word_attention_pass.h"
+#include "pipeline/probe/lin_section.h"
+#include "pipeline/probe/probing_tables.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/cache/cache_reader.h"
 #include "pipeline/util/error.h"
@@ -39,19 +41,20 @@ const std::vector<Condition>& conditions() {
   return list;
 }
 
-int run_confusion_score(const StageContext& ctx) {
+void run_confusion_score(StageContext& ctx) {
   const Params& p = ctx.params;
-  BTL_REQUIRE(!p.lin.data_dir.empty(), "confusion_score: set lin.data_dir (the Open Sesame data: data_agr/, data_refl/)");
+  const LinParams& lin = lin_section().of(p);
+  BTL_REQUIRE(!lin.data_dir.empty(), "confusion_score: set lin.data_dir (the Open Sesame data: data_agr/, data_refl/)");
   std::map<std::string, CacheEntry> entries;
   for (const auto& c : conditions())
     for (const auto& f : c.files) {
-      const fs::path file = fs::path(p.lin.data_dir) / f;
+      const fs::path file = fs::path(lin.data_dir) / f;
       BTL_REQUIRE(fs::exists(file), "lin.data_dir: ", file.string(), ": no such file");
       // Lin's attention analysis: [CLS] sentence [SEP], every layer's attention.
       Params v = p;
       v.corpus.path = file.string();
       v.corpus.format = "open_sesame";
-      v.corpus.max_sentences = p.lin.max_sentences_per_file;
+      v.corpus.max_sentences = lin.max_sentences_per_file;
       v.tokenizer.add_special_tokens = true;
       v.input.pairs = false;
       v.extract.layers = {0};
@@ -59,12 +62,10 @@ int run_confusion_score(const StageContext& ctx) {
       v.extract.attention_layers = {};
       v.extract.attention_heads = {};
       v.extract.word_pooling = "none";
-      entries[f] = extract_for_stage(v, ctx, cat("confusion_score: ", f));
+      entries[f] = ctx.extract(f, v);
     }
-  nlohmann::json inputs;
-  for (const auto& [f, e] : entries) inputs["entries"][f] = entry_name(e);
-  StageOutput out(ctx, "confusion_score", inputs);
-  if (out.up_to_date()) return 0;
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
 
   int L = 0;
   std::map<std::string, std::vector<double>> sums;    // condition -> per layer Σ CS
@@ -79,12 +80,9 @@ int run_confusion_score(const StageContext& ctx) {
       auto& count = counts[c.name];
       sum.resize(static_cast<size_t>(L), 0.0);
       count.resize(static_cast<size_t>(L), 0.0);
-      std::vector<int64_t> mine;
-      for (int64_t i = 0; i < reader.num_sequences(); ++i)
-        if (i % ctx.mpi.size() == ctx.mpi.rank()) mine.push_back(i);
-      std::vector<int32_t> unit_word_ids;
-      std::vector<float> words, mean;
-      attention_pass(reader, mine, [&](int64_t i, std::vector<std::vector<float>>& attention, int) {
+      std::vector<float> mean;
+      word_attention_pass(reader, ctx.my_share(reader.num_sequences()), WordFrom::Mean,
+                          [&](int64_t i, const std::vector<std::vector<float>>& words, int) {
         const auto seq = reader.sequence(i);
         const Sentence& s = reader.corpus().sentences[static_cast<size_t>(seq.sentence_a)];
         const int n = static_cast<int>(s.words.size());
@@ -97,16 +95,14 @@ int run_confusion_score(const StageContext& ctx) {
           groups.push_back(std::move(g));
         for (const auto& g : groups)
           for (int w : g) BTL_REQUIRE(w < n, s.origin, ": word index ", w, " beyond the sentence");
+        if (words.empty()) return;  // a word without pieces
         bool scored = false;
         for (int l = 0; l < L; ++l) {
-          const auto units = CacheReader::to_word_level(std::move(attention[static_cast<size_t>(l)]), H,
-                                                        static_cast<int64_t>(seq.input_ids.size()), seq.word_ids.data(),
-                                                        seq.num_words, WordFrom::Mean, &unit_word_ids);
-          if (!words_only_attention(units, H, unit_word_ids, n, words)) return;  // a word without pieces
           // A = mean over heads.
           mean.assign(static_cast<size_t>(n) * n, 0.f);
           for (int h = 0; h < H; ++h)
-            for (int k = 0; k < n * n; ++k) mean[static_cast<size_t>(k)] += words[static_cast<size_t>(h) * n * n + k] / H;
+            for (int k = 0; k < n * n; ++k)
+              mean[static_cast<size_t>(k)] += words[static_cast<size_t>(l)][static_cast<size_t>(h) * n * n + k] / H;
           const double cs = confusion_score(mean.data(), n, source, groups);
           if (std::isnan(cs)) continue;
           sum[static_cast<size_t>(l)] += cs;
@@ -115,7 +111,7 @@ int run_confusion_score(const StageContext& ctx) {
         }
         // The uniform reference is averaged over the sentences the layer-1 mean is over.
         if (scored) candidates[c.name] += std::log2(static_cast<double>(groups.size()));
-      }, 1, &stop_requested);
+      });
     }
   }
   std::vector<double> all;
@@ -125,7 +121,7 @@ int run_confusion_score(const StageContext& ctx) {
     all.push_back(candidates[c.name]);
   }
   ctx.mpi.allreduce_sum(all);
-  CsvTable per_layer({"condition", "layer", "mean_cs", "count"}), summary({"condition", "mean_cs", "uniform", "paper", "count"});
+  CsvTable per_layer({"condition", "layer", "mean_cs", "count"}), summary(kConfusionSummary.columns);
   size_t at = 0;
   for (const auto& c : conditions()) {
     std::vector<double> sum(all.begin() + static_cast<int64_t>(at), all.begin() + static_cast<int64_t>(at) + L);
@@ -143,15 +139,15 @@ int run_confusion_score(const StageContext& ctx) {
                  std::to_string(static_cast<int64_t>(sentences))});
   }
   out.write("per_layer.csv", per_layer.str());
-  out.write("summary.csv", summary.str());
+  out.write_table(kConfusionSummary, summary);
   out.finish({{"layer_convention", "layer l = attention of transformer layer l (1-based)"},
-              {"max_sentences_per_file", p.lin.max_sentences_per_file}});
-  return 0;
+              {"max_sentences_per_file", lin.max_sentences_per_file}});
+  return;
 }
 
 const StageRegistration registration{
     {"confusion_score", "Lin et al. 2019: attention confusion score for agreement (A1-A4) and reflexives (R1-R8)",
-     run_confusion_score}};
+     run_confusion_score, {&lin_section()}}};
 
 }  // namespace
 }  // namespace bertology

@@ -7,13 +7,15 @@
 #include <ostream>
 
 #include "pipeline/analysis/clark_common.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_extraction.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/clark_tables.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/coref/antecedents.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/percent.h"
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
 
@@ -51,20 +53,20 @@ std::vector<std::string> coref_files(const std::vector<std::string>& paths) {
 constexpr int kBaselines = 3;
 const char* const kBaselineNames[kBaselines] = {"nearest_mention", "nearest_head_match", "rule_based_sieves"};
 
-int run_coref_heads(const StageContext& ctx) {
+void run_coref_heads(StageContext& ctx) {
   const Params& p = ctx.params;
-  BTL_REQUIRE(!p.clark.coref_corpus.empty(), "coref_heads: set clark.coref_corpus (GUM-style CoNLL-U or CoNLL-2012 "
+  BTL_REQUIRE(!clark_section().of(p).coref_corpus.empty(), "coref_heads: set clark.coref_corpus (GUM-style CoNLL-U or CoNLL-2012 "
                                              "files or folders, e.g. LitBank's coref/conll)");
   // Documents, cut to max_length words first (a word gives at least one piece, so later words can
   // never fit), as a JSON-lines corpus the activation cache can key and extract.
   std::vector<CorefDocument> documents;
-  for (const auto& file : coref_files(p.clark.coref_corpus))
+  for (const auto& file : coref_files(clark_section().of(p).coref_corpus))
     for (auto& d : read_coref_documents(file)) documents.push_back(truncate_document(d, std::max(1, p.tokenizer.max_length - 2)));
   BTL_REQUIRE(!documents.empty(), "coref_heads: no documents in clark.coref_corpus");
   // The file lives beside the cache entries it feeds (named by its content), not in the results.
   std::string lines;
   for (const auto& d : documents) lines += nlohmann::json({{"words", d.words}, {"document", d.id}}).dump() + "\n";
-  const std::string corpus_file = stage_corpus_file(ctx, "coref_documents", ".jsonl", lines);
+  const std::string corpus_file = ctx.corpus_file("coref_documents", ".jsonl", lines);
   // The cache keys the words only; mentions, heads and types are read from the files each run, so
   // they enter the stage's inputs as a digest.
   std::string annotations;
@@ -79,11 +81,9 @@ int run_coref_heads(const StageContext& ctx) {
   docs.corpus.max_sentences = 0;
   docs.input.pairs = false;
   docs.input.overlong = "truncate";
-  const CacheEntry entry = extract_for_stage(docs, ctx, "coref_heads: documents");
-  StageOutput out(ctx, "coref_heads",
-                  {{"cache", entry_name(entry)}, {"word_from", p.clark.word_from},
-                   {"mentions_sha256", sha256_hex(annotations.data(), annotations.size())}});
-  if (out.up_to_date()) return 0;
+  const CacheEntry entry = ctx.extract("documents", docs);
+  StageOutput out = ctx.begin_output({{"mentions_sha256", sha256_hex(annotations.data(), annotations.size())}});
+  if (out.up_to_date()) return;
 
   const CacheReader reader = open_attention_entry(entry, "coref_heads");
   BTL_REQUIRE(reader.num_sequences() == static_cast<int64_t>(documents.size()), entry.dir,
@@ -100,9 +100,7 @@ int run_coref_heads(const StageContext& ctx) {
   std::vector<float> words;
   std::vector<int32_t> unit_word_ids;
   int64_t words_used = 0, skipped_documents = 0;
-  for (int64_t i = 0; i < reader.num_sequences(); ++i) {
-    if (!mine(i, ctx)) continue;
-    if (stop_requested()) throw StopRequested{};
+  ctx.for_my_share(reader.num_sequences(), [&](int64_t i) {
     const auto seq = reader.sequence(i);
     // Truncation drops pieces from the end: the words that kept a piece are a prefix.
     int present = 0;
@@ -114,12 +112,12 @@ int run_coref_heads(const StageContext& ctx) {
       if (w >= 0) has_piece[static_cast<size_t>(w)] = true;
     if (std::find(has_piece.begin(), has_piece.end(), false) != has_piece.end()) {
       ++skipped_documents;
-      continue;
+      return;
     }
     const CorefDocument doc = truncate_document(documents[static_cast<size_t>(i)], present);
     const auto queries = antecedent_queries(doc);
     words_used += present;
-    if (queries.empty()) continue;
+    if (queries.empty()) return;
     const std::vector<int> predicted_by[kBaselines] = {nearest_mention(doc, queries), nearest_head_match(doc, queries),
                                                        rule_based_sieves(doc, queries)};
     for (int b = 0; b < kBaselines; ++b) {
@@ -141,22 +139,17 @@ int run_coref_heads(const StageContext& ctx) {
         add_score(l * H + h, s);
       }
     }
-  }
+  });
   ctx.mpi.allreduce_sum(scores);
   words_used = ctx.mpi.allreduce_sum(words_used);
   skipped_documents = ctx.mpi.allreduce_sum(skipped_documents);
 
   auto pct = [&](int row, int k) {
     const int64_t c = scores[static_cast<size_t>(row) * 8 + k], n = scores[static_cast<size_t>(row) * 8 + 4 + k];
-    return n > 0 ? fixed(100.0 * c / n, 4) : std::string("nan");
+    return fixed(percent(static_cast<double>(c), static_cast<double>(n)), 4);
   };
   auto count = [&](int row, int k) { return std::to_string(scores[static_cast<size_t>(row) * 8 + 4 + k]); };
-  const std::vector<std::string> measure_columns = {"all", "pronoun", "proper", "nominal",
-                                                    "count_all", "count_pronoun", "count_proper", "count_nominal"};
-  std::vector<std::string> head_columns = {"layer", "head"}, baseline_columns = {"system"};
-  head_columns.insert(head_columns.end(), measure_columns.begin(), measure_columns.end());
-  baseline_columns.insert(baseline_columns.end(), measure_columns.begin(), measure_columns.end());
-  CsvTable heads(head_columns), baselines(baseline_columns);
+  CsvTable heads(kCorefHeads.columns), baselines(kCorefBaselines.columns);
   for (int row = 0; row < K + kBaselines; ++row) {
     std::vector<std::string> cells;
     if (row < K) cells = {std::to_string(row / H + 1), std::to_string(row % H + 1)};
@@ -165,16 +158,16 @@ int run_coref_heads(const StageContext& ctx) {
     for (int k = 0; k < 4; ++k) cells.push_back(count(row, k));
     (row < K ? heads : baselines).add(std::move(cells));
   }
-  out.write("heads.csv", heads.str());
-  out.write("baselines.csv", baselines.str());
+  out.write_table(kCorefHeads, heads);
+  out.write_table(kCorefBaselines, baselines);
   out.finish({{"num_documents", reader.num_sequences()}, {"num_words", words_used},
               {"num_queries", scores[static_cast<size_t>(K) * 8 + 4]}, {"max_length", p.tokenizer.max_length}, {"skipped_documents_word_without_pieces", skipped_documents},
               {"index_base", 1}});
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
-    {"coref_heads", "Clark et al. 2019 §4.3: antecedent selection accuracy of every head, with baselines", run_coref_heads}};
+    {"coref_heads", "Clark et al. 2019 §4.3: antecedent selection accuracy of every head, with baselines", run_coref_heads, {&clark_section()}}};
 
 }  // namespace
 }  // namespace bertology

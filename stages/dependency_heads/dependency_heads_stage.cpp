@@ -5,12 +5,14 @@
 #include <map>
 #include <ostream>
 
-#include "pipeline/analysis/attention_pass.h"
+#include "pipeline/analysis/word_attention_pass.h"
 #include "pipeline/analysis/clark_common.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/clark_tables.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/percent.h"
 #include "pipeline/util/stop_signal.h"
 #include "stages/dependency_heads/dependency_scoring.h"
 
@@ -34,19 +36,17 @@ std::string stanford_relation(const std::string& rel, bool corpus_is_sd) {
   return it == ud_to_sd.end() ? "" : it->second;
 }
 
-double percent(int64_t correct, int64_t count) { return count > 0 ? 100.0 * correct / count : 0.0; }
-
-int run_dependency_heads(const StageContext& ctx) {
+void run_dependency_heads(StageContext& ctx) {
   const Params& p = ctx.params;
+  const ClarkParams& clark = clark_section().of(p);
   BTL_REQUIRE(!p.input.pairs, "dependency_heads: needs one sentence per input; set input.pairs: false");
-  StageOutput out(ctx, "dependency_heads",
-                  {{"cache", entry_name(ctx.cache)}, {"word_from", p.clark.word_from},
-                   {"min_relation_count", p.clark.min_relation_count}, {"possessive_rule", p.clark.possessive_rule}});
-  if (out.up_to_date()) return 0;
+  const CacheEntry& entry = ctx.cache();
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
 
-  const CacheReader reader = open_attention_entry(ctx.cache, "dependency_heads");
+  const CacheReader reader = open_attention_entry(entry, "dependency_heads");
   const WordFrom from = clark_word_from(p);
-  const PossessiveRule rule = parse_possessive_rule(p.clark.possessive_rule);
+  const PossessiveRule rule = parse_possessive_rule(clark.possessive_rule);
   const int L = reader.num_layers(), H = reader.num_heads();
   std::vector<const Sentence*> used;
   for (int64_t i = 0; i < reader.num_sequences(); ++i)
@@ -58,8 +58,7 @@ int run_dependency_heads(const StageContext& ctx) {
   int64_t skipped_no_pieces = 0;
   std::vector<int64_t> sequences;
   std::vector<DependencyGold> golds(static_cast<size_t>(reader.num_sequences()));
-  for (int64_t i = 0; i < reader.num_sequences(); ++i) {
-    if (!mine(i, ctx)) continue;
+  for (int64_t i : ctx.my_share(reader.num_sequences())) {
     const auto seq = reader.sequence(i);
     std::vector<bool> has_piece(static_cast<size_t>(seq.num_words), false);
     for (int32_t w : seq.word_ids)
@@ -75,23 +74,13 @@ int run_dependency_heads(const StageContext& ctx) {
   // own tally (integer counts: the sum does not depend on which worker saw which sentence).
   const int workers = std::max(1, p.model.threads);
   std::vector<DependencyTally> partial(static_cast<size_t>(workers), tally);
-  std::vector<std::vector<float>> words(static_cast<size_t>(workers));
-  std::vector<std::vector<int32_t>> unit_word_ids(static_cast<size_t>(workers));
-  attention_pass(reader, sequences, [&](int64_t i, std::vector<std::vector<float>>& attention, int w) {
+  word_attention_pass(reader, sequences, from, [&](int64_t i, const std::vector<std::vector<float>>& words, int w) {
+    BTL_CHECK(!words.empty(), "dependency_heads: sequence ", i, " lost a word");
     const DependencyGold& gold = golds[static_cast<size_t>(i)];
-    const int n = static_cast<int>(gold.heads.size());
-    const auto seq = reader.sequence(i);
     DependencyTally& t = partial[static_cast<size_t>(w)];
     tally_sentence(gold, t);
-    for (int l = 0; l < L; ++l) {
-      const auto units = CacheReader::to_word_level(std::move(attention[static_cast<size_t>(l)]), H,
-                                                    static_cast<int64_t>(seq.input_ids.size()), seq.word_ids.data(),
-                                                    seq.num_words, from, &unit_word_ids[static_cast<size_t>(w)]);
-      if (!words_only_attention(units, H, unit_word_ids[static_cast<size_t>(w)], n, words[static_cast<size_t>(w)]))
-        throw InternalError(cat("dependency_heads: sequence ", i, " lost a word"));
-      tally_layer(words[static_cast<size_t>(w)].data(), l, gold, t);
-    }
-  }, workers, &stop_requested);
+    for (int l = 0; l < L; ++l) tally_layer(words[static_cast<size_t>(l)].data(), l, gold, t);
+  }, workers);
   for (const auto& t : partial) tally.add(t);
   ctx.mpi.allreduce_sum(tally.count);
   ctx.mpi.allreduce_sum(tally.correct);
@@ -100,12 +89,11 @@ int run_dependency_heads(const StageContext& ctx) {
 
   const bool sd = reader.corpus().format == CorpusFormat::Ptb;
   CsvTable heads({"relation", "layer", "head", "direction", "correct", "count", "accuracy"});
-  CsvTable relations({"relation", "count", "sd_relation", "best_layer", "best_head", "best_direction", "best_accuracy",
-                      "baseline_offset", "baseline_accuracy"});
+  CsvTable relations(kDependencyRelations.columns);
   // Reported: `all` first, then relations by count (most frequent first), ties by name.
   std::vector<int> order;
   for (size_t r = 1; r < tally.relations.size(); ++r)
-    if (tally.count[r] >= p.clark.min_relation_count) order.push_back(static_cast<int>(r));
+    if (tally.count[r] >= clark.min_relation_count) order.push_back(static_cast<int>(r));
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return tally.count[a] > tally.count[b]; });
   order.insert(order.begin(), 0);
   for (int r : order) {
@@ -129,18 +117,18 @@ int run_dependency_heads(const StageContext& ctx) {
                    fixed(percent(tally.baseline[r * kNumOffsets + best_k], count), 4)});
   }
   out.write("heads.csv", heads.str());
-  out.write("relations.csv", relations.str());
+  out.write_table(kDependencyRelations, relations);
   out.finish({{"num_sentences", tally.count.empty() ? 0 : static_cast<int64_t>(reader.num_sequences() - skipped_no_pieces)},
               {"num_words", tally.count[0]},
               {"skipped_sentences_word_without_pieces", skipped_no_pieces},
               {"labels", sd ? "stanford" : "corpus"},
               {"index_base", 1}});
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
     {"dependency_heads", "Clark et al. 2019 §4.2: per-relation accuracy of every head as a dependency parser",
-     run_dependency_heads}};
+     run_dependency_heads, {&clark_section()}}};
 
 }  // namespace
 }  // namespace bertology

@@ -6,19 +6,19 @@
 
 #include "pipeline/analysis/attention_measures.h"
 #include "pipeline/analysis/clark_common.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/analysis/clark_tables.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/util/error.h"
-#include "pipeline/util/stop_signal.h"
 #include "stages/head_clusters/classical_mds.h"
 
 namespace bertology {
 namespace {
 
-int run_head_clusters(const StageContext& ctx) {
-  const CacheEntry entry = extract_sentence_pairs(ctx, "head_clusters");
-  StageOutput out(ctx, "head_clusters", {{"cache", entry_name(entry)}, {"js_sums", "double"}});
-  if (out.up_to_date()) return 0;
+void run_head_clusters(StageContext& ctx) {
+  const CacheEntry entry = extract_sentence_pairs(ctx);
+  StageOutput out = ctx.begin_output({{"js_sums", "double"}});
+  if (out.up_to_date()) return;
 
   const CacheReader reader = open_attention_entry(entry, "head_clusters");
   const ClarkTokenIds ids = clark_token_ids(ctx.params.model.path);
@@ -26,9 +26,7 @@ int run_head_clusters(const StageContext& ctx) {
   std::vector<double> distances(static_cast<size_t>(K) * K, 0.0);
   std::vector<double> patterns(static_cast<size_t>(K) * kNumPatternMeasures + 1, 0.0);
   std::vector<std::vector<float>> maps(static_cast<size_t>(K));
-  for (int64_t i = 0; i < reader.num_sequences(); ++i) {
-    if (!mine(i, ctx)) continue;
-    if (stop_requested()) throw StopRequested{};
+  ctx.for_my_share(reader.num_sequences(), [&](int64_t i) {
     const auto seq = reader.sequence(i);
     const int T = static_cast<int>(seq.input_ids.size());
     const auto kinds = ids.kinds(seq.input_ids);
@@ -41,7 +39,7 @@ int run_head_clusters(const StageContext& ctx) {
     }
     add_js_distance_sums(maps, T, distances);
     patterns.back() += 1;
-  }
+  });
   ctx.mpi.allreduce_sum(distances);
   ctx.mpi.allreduce_sum(patterns);
   const double n = patterns.back();
@@ -58,7 +56,7 @@ int run_head_clusters(const StageContext& ctx) {
     for (int b = 0; b < K; ++b) cells.push_back(fixed(distances[static_cast<size_t>(a) * K + b], 4));
     matrix.add(std::move(cells));
   }
-  CsvTable embedding({"layer", "head", "x", "y", "behaviour"});
+  CsvTable embedding(kHeadEmbedding.columns);
   for (int k = 0; k < K; ++k) {
     auto m = [&](int measure) { return patterns[static_cast<size_t>(k) * kNumPatternMeasures + measure] / n; };
     embedding.add({std::to_string(k / H + 1), std::to_string(k % H + 1), fixed(xy[static_cast<size_t>(k) * 2], 4),
@@ -66,14 +64,14 @@ int run_head_clusters(const StageContext& ctx) {
                    head_behaviour(m(kEntropy), m(kToNext), m(kToPrev), m(kToCls), m(kToSep), m(kToPunct))});
   }
   out.write("distances.csv", matrix.str());
-  out.write("embedding.csv", embedding.str());
+  out.write_table(kHeadEmbedding, embedding);
   out.finish({{"num_sequences", static_cast<int64_t>(n)}, {"index_base", 1}, {"embedding", "classical MDS"}});
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
     {"head_clusters", "Clark et al. 2019 §6: Jensen-Shannon distances between heads, 2-D MDS, behaviour labels",
-     run_head_clusters}};
+     run_head_clusters, {&clark_section()}}};
 
 }  // namespace
 }  // namespace bertology

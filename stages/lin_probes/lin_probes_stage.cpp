@@ -9,13 +9,16 @@
 #include <sstream>
 #include <ostream>
 
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/job_grid.h"
-#include "pipeline/analysis/stage_extraction.h"
-#include "pipeline/analysis/stage_output.h"
-#include "pipeline/cache/cache_dir.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/seed_tables.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/stage/stage_output.h"
+#include "pipeline/util/files.h"
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/model/derived_models.h"
+#include "pipeline/probe/lin_section.h"
+#include "pipeline/probe/probe_section.h"
+#include "pipeline/probe/probing_tables.h"
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
@@ -42,10 +45,11 @@ struct LinTask {
 
 /// Lin's inputs: the file as an Open Sesame corpus, no special tokens, hidden states only.
 Params lin_inputs(const Params& p, const std::string& file, const std::string& format) {
+  const LinParams& lin = lin_section().of(p);
   Params v = p;
   v.corpus.path = file;
   v.corpus.format = format;
-  v.corpus.max_sentences = format == "open_sesame" ? p.lin.max_sentences_per_file : p.corpus.max_sentences;
+  v.corpus.max_sentences = format == "open_sesame" ? lin.max_sentences_per_file : p.corpus.max_sentences;
   v.tokenizer.add_special_tokens = false;
   v.input.pairs = false;
   v.input.overlong = "skip";
@@ -88,7 +92,7 @@ std::vector<std::string> punctuation_split_words(const std::string& text) {
 
 /// The first `max_lines` lines (0 = all) of an Open Sesame file, rewritten as `rewrite` says.
 std::string open_sesame_lines(const fs::path& file, int64_t max_lines, LineRewrite rewrite) {
-  const std::string text = read_text(file.string());
+  const std::string text = read_file_bytes(file.string(), "an Open Sesame file");
   std::string out;
   size_t pos = 0;
   int64_t number = 0;
@@ -187,10 +191,12 @@ ProbeData position_data(const Split& split, const FloatMatrix& layer) {
   return d;
 }
 
-int run_lin_probes(const StageContext& ctx) {
+void run_lin_probes(StageContext& ctx) {
   const Params& p = ctx.params;
-  BTL_REQUIRE(!p.lin.data_dir.empty(), "lin_probes: set lin.data_dir (the Open Sesame data: data_aux/, data_sbjn/)");
-  const fs::path data = p.lin.data_dir;
+  const LinParams& lin = lin_section().of(p);
+  const ProbeParams& probe = probe_section().of(p);
+  BTL_REQUIRE(!lin.data_dir.empty(), "lin_probes: set lin.data_dir (the Open Sesame data: data_aux/, data_sbjn/)");
+  const fs::path data = lin.data_dir;
   for (const char* f : {"data_aux/aux.train", "data_aux/aux.test", "data_aux/aux.gen", "data_sbjn/sbjn.train",
                         "data_sbjn/sbjn.test", "data_sbjn/sbjn.gen"})
     BTL_REQUIRE(fs::exists(data / f), "lin.data_dir: ", (data / f).string(), ": no such file");
@@ -209,34 +215,30 @@ int run_lin_probes(const StageContext& ctx) {
     const fs::path source = !possessive ? data / f : possessive_published ? published_possessive : data / "data_sbjn/sbjn.gen";
     const LineRewrite rewrite = !possessive ? LineRewrite::None
                                 : possessive_published ? LineRewrite::SplitPunctuation : LineRewrite::InsertPossessive;
-    const std::string content = open_sesame_lines(source, p.lin.max_sentences_per_file, rewrite);
+    const std::string content = open_sesame_lines(source, lin.max_sentences_per_file, rewrite);
     const std::string name = possessive ? (possessive_published ? "sbjn-join.gen_apost" : "possessive-synthesised")
                                         : fs::path(f).filename().string();
-    const std::string file = stage_corpus_file(ctx, cat("open_sesame-", name), ".tsv", content);
-    entries[f] = extract_for_stage(lin_inputs(p, file, "open_sesame"), ctx, cat("lin_probes: ", f));
+    const std::string file = ctx.corpus_file(cat("open_sesame-", name), ".tsv", content);
+    entries[f] = ctx.extract(f, lin_inputs(p, file, "open_sesame"));
   }
-  const std::string nth_corpus = p.lin.nth_corpus.empty() ? p.corpus.path : p.lin.nth_corpus;
-  const std::string nth_format = p.lin.nth_corpus.empty() ? p.corpus.format : "conllu";
+  const std::string nth_corpus = lin.nth_corpus.empty() ? p.corpus.path : lin.nth_corpus;
+  const std::string nth_format = lin.nth_corpus.empty() ? p.corpus.format : "conllu";
   std::string no_positions;
-  if (!p.lin.nth.empty()) {
-    entries["nth"] = extract_for_stage(lin_inputs(p, nth_corpus, nth_format), ctx, "lin_probes: N-th token sentences");
+  if (!lin.nth.empty()) {
+    entries["nth"] = ctx.extract("N-th token sentences", lin_inputs(p, nth_corpus, nth_format));
     no_positions = derived_model_dir(p.cache.dir, p.model.path, "no-positions");
     if (ctx.mpi.rank() == 0) write_model_without_positions(p.model.path, no_positions);
     ctx.mpi.barrier();
     Params np = lin_inputs(p, nth_corpus, nth_format);
     np.model.path = no_positions;
-    entries["nth_nopos"] = extract_for_stage(np, ctx, "lin_probes: N-th token, model without position embeddings");
+    entries["nth_nopos"] = ctx.extract("N-th token, model without position embeddings", np);
   }
   const ProbeOptions base = probe_options(p);
   const std::string possessive_source =
       possessive_published ? "published: data_sbjn-join/sbjn-join.gen_apost"
                            : "synthesised: data_sbjn/sbjn.gen with 's inserted before the head noun (no sbjn-join.gen_apost)";
-  nlohmann::json inputs = {{"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"seed", p.runtime.seed}, {"layers", p.probe.layers},
-                           {"possessive_set", possessive_source},
-                           {"nth", p.lin.nth}, {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}};
-  for (const auto& [name, e] : entries) inputs["entries"][name] = entry_name(e);
-  StageOutput out(ctx, "lin_probes", inputs);
-  if (out.up_to_date()) return 0;
+  StageOutput out = ctx.begin_output({{"possessive_set", possessive_source}});
+  if (out.up_to_date()) return;
   set_torch_threads(p.model.threads);
 
   std::map<std::string, CacheReader> readers;
@@ -247,7 +249,7 @@ int run_lin_probes(const StageContext& ctx) {
     LinTask t;
     t.name = "main_aux";
     t.train = open_sesame_split("train", readers.at("data_aux/aux.train"), all);
-    t.dev = cut_dev(t.train, p.probe.dev_fraction);
+    t.dev = cut_dev(t.train, probe.dev_fraction);
     t.evaluations = {open_sesame_split("test", readers.at("data_aux/aux.test"), all),
                      open_sesame_split("gen", readers.at("data_aux/aux.gen"), all)};
     tasks.push_back(std::move(t));
@@ -256,13 +258,13 @@ int run_lin_probes(const StageContext& ctx) {
     LinTask t;
     t.name = "subject_noun";
     t.train = open_sesame_split("train", readers.at("data_sbjn/sbjn.train"), all);
-    t.dev = cut_dev(t.train, p.probe.dev_fraction);
+    t.dev = cut_dev(t.train, probe.dev_fraction);
     t.evaluations = {open_sesame_split("test", readers.at("data_sbjn/sbjn.test"), all),
                      open_sesame_split("gen_compound", readers.at("data_sbjn/sbjn.gen"), all),
                      open_sesame_split("gen_possessive", readers.at("possessive"), all)};
     tasks.push_back(std::move(t));
   }
-  for (int64_t n : p.lin.nth)
+  for (int64_t n : lin.nth)
     for (const char* variant : {"nth", "nth_nopos"}) {
       const CacheReader& r = readers.at(variant);
       Split filtered;
@@ -286,15 +288,15 @@ int run_lin_probes(const StageContext& ctx) {
       filtered.target_piece.resize(cut);
       filtered.name = "train";
       t.train = filtered;
-      t.dev = cut_dev(t.train, p.probe.dev_fraction);
+      t.dev = cut_dev(t.train, probe.dev_fraction);
       t.evaluations = {test};
       tasks.push_back(std::move(t));
     }
 
-  const std::vector<int64_t> layers = p.probe.layers.empty() ? readers.at("data_aux/aux.train").layers() : p.probe.layers;
-  const int64_t Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds, K = static_cast<int64_t>(tasks.size());
+  const std::vector<int64_t> layers = probe.layers.empty() ? readers.at("data_aux/aux.train").layers() : probe.layers;
+  const int64_t Ly = static_cast<int64_t>(layers.size()), S = probe.seeds, K = static_cast<int64_t>(tasks.size());
   const int64_t width = 2 * 3;  // (correct, count) for up to 3 evaluation splits
-  const auto table = run_job_grid(ctx, K * Ly * S, width, [&](int64_t j, double* row) {
+  const auto table = ctx.run_job_grid(K * Ly * S, width, [&](int64_t j, double* row) {
     const LinTask& task = tasks[static_cast<size_t>(j / (Ly * S))];
     const int64_t layer = layers[static_cast<size_t>((j / S) % Ly)], seed = j % S;
     std::map<const CacheReader*, FloatMatrix> loaded;
@@ -321,24 +323,17 @@ int run_lin_probes(const StageContext& ctx) {
             << ": test " << fixed(r.test.accuracy(), 2) << "%\n" << std::flush;
   });
 
-  CsvTable results({"task", "split", "layer", "run", "correct", "count", "accuracy"});
-  CsvTable summary({"task", "split", "layer", "mean", "sd", "runs"});
+  SeedTables results({"task", "split"});
   for (int64_t k = 0; k < K; ++k)
     for (size_t e = 0; e < tasks[static_cast<size_t>(k)].evaluations.size(); ++e)
       for (int64_t l = 0; l < Ly; ++l) {
-        std::vector<double> accuracies;
+        std::vector<std::pair<double, double>> runs;
         for (int64_t s = 0; s < S; ++s) {
           const double* row = table.data() + ((k * Ly + l) * S + s) * width;
-          const double correct = row[2 * e], count = row[2 * e + 1];
-          const double acc = count > 0 ? 100.0 * correct / count : 0.0;
-          accuracies.push_back(acc);
-          results.add({tasks[static_cast<size_t>(k)].name, tasks[static_cast<size_t>(k)].evaluations[e].name,
-                       std::to_string(layers[static_cast<size_t>(l)]), std::to_string(s),
-                       std::to_string(static_cast<int64_t>(correct)), std::to_string(static_cast<int64_t>(count)), fixed(acc, 4)});
+          runs.emplace_back(row[2 * e], row[2 * e + 1]);
         }
-        const MeanSd m = mean_sd(accuracies);
-        summary.add({tasks[static_cast<size_t>(k)].name, tasks[static_cast<size_t>(k)].evaluations[e].name,
-                     std::to_string(layers[static_cast<size_t>(l)]), fixed(m.mean, 4), fixed(m.sd, 4), std::to_string(S)});
+        results.add({tasks[static_cast<size_t>(k)].name, tasks[static_cast<size_t>(k)].evaluations[e].name},
+                    layers[static_cast<size_t>(l)], runs);
       }
   nlohmann::json sizes;
   for (const auto& t : tasks) {
@@ -346,14 +341,15 @@ int run_lin_probes(const StageContext& ctx) {
     sizes[t.name]["dev"] = t.dev.sequences.size();
     for (const auto& e : t.evaluations) sizes[t.name][e.name] = e.sequences.size();
   }
-  out.write("results.csv", results.str());
-  out.write("summary.csv", summary.str());
+  out.write("results.csv", results.runs().str());
+  out.write_table(kLinSummary, results.summary());
   out.finish({{"sentences", sizes}, {"layer_convention", "0 = embeddings, l = transformer layer l (Lin's layer l)"}});
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
-    {"lin_probes", "Lin et al. 2019: main auxiliary, subject noun and N-th token probes per layer", run_lin_probes}};
+    {"lin_probes", "Lin et al. 2019: main auxiliary, subject noun and N-th token probes per layer", run_lin_probes,
+     {&probe_section(), &lin_section()}}};
 
 }  // namespace
 }  // namespace bertology

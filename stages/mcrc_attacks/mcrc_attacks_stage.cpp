@@ -10,14 +10,16 @@
 #include <ostream>
 
 #include "pipeline/model/autocast.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/mcrc/attacks.h"
 #include "pipeline/mcrc/baselines.h"
 #include "pipeline/mcrc/mc_study.h"
 #include "pipeline/mcrc/mc_trainer.h"
 #include "pipeline/util/error.h"
-#include "pipeline/util/read_file.h"
+#include "pipeline/mcrc/mcrc_section.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/util/files.h"
 #include "stages/mcrc_attacks/attack_analysis.h"
 
 namespace fs = std::filesystem;
@@ -55,27 +57,25 @@ double mean_percent(const std::vector<int>& correct) {
   return correct.empty() ? NAN : 100.0 * s / static_cast<double>(correct.size());
 }
 
-int run_mcrc_attacks(const StageContext& ctx) {
+void run_mcrc_attacks(StageContext& ctx) {
   const Params& p = ctx.params;
-  const std::string runs_path = (fs::path(model_output_dir(p)) / "mcrc_finetune" / "runs.json").string();
-  BTL_REQUIRE(fs::exists(runs_path), "mcrc_attacks: ", runs_path, " not found: run the mcrc_finetune stage first "
+  const McrcParams& mcrc = mcrc_section().of(p);
+  const std::string runs_path = (fs::path(ctx.model_dir()) / "mcrc_finetune" / "runs.json").string();
+  BTL_REQUIRE(ctx.stage_ran("mcrc_finetune") && fs::exists(runs_path), "mcrc_attacks: ", runs_path, " not found: run the mcrc_finetune stage first "
               "(list it before mcrc_attacks in stages:)");
   const auto runs = nlohmann::json::parse(read_file_bytes(runs_path, "mcrc_finetune record"));
   BTL_REQUIRE(runs.contains("runs") && runs["runs"].contains("original"), runs_path, ": no 'original' run");
   const auto& original = runs["runs"]["original"];
-  const McStudyData data = load_mc_study_data(p.mcrc);
+  const McStudyData data = load_mc_study_data(mcrc);
   std::vector<Attack> attacks;
-  for (const auto& name : p.mcrc.attacks) attacks.push_back(parse_attack(name));
+  for (const auto& name : mcrc.attacks) attacks.push_back(parse_attack(name));
   AttackOptions attack_options;
-  attack_options.seed = static_cast<uint64_t>(p.mcrc.attack_seed);
-  attack_options.min_shuffle_degree = p.mcrc.min_shuffle_degree;
+  attack_options.seed = static_cast<uint64_t>(mcrc.attack_seed);
+  attack_options.min_shuffle_degree = mcrc.min_shuffle_degree;
 
-  StageOutput out(ctx, "mcrc_attacks", {{"model_run", original.at("run_key")}, {"test", mc_dataset_digest(data.test)},
-                                        {"attacks", p.mcrc.attacks}, {"attack_seed", p.mcrc.attack_seed},
-                                        {"min_shuffle_degree", p.mcrc.min_shuffle_degree},
-                                        {"max_length", p.mcrc.max_length},
-                                        {"truncation", "longest_first sparing attack text"}});
-  if (out.up_to_date()) return 0;
+  StageOutput out = ctx.begin_output({{"model_run", original.at("run_key")}, {"test", mc_dataset_digest(data.test)},
+                                      {"truncation", "longest_first sparing attack text"}});
+  if (out.up_to_date()) return;
 
   set_torch_threads(p.model.threads);
   const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
@@ -87,12 +87,12 @@ int run_mcrc_attacks(const StageContext& ctx) {
   auto loaded = load_mc_model(best_dir, load);
   BTL_REQUIRE(loaded.classifier_from_checkpoint, best_dir, ": not a fine-tuned multiple-choice checkpoint");
   auto model = loaded.model;
-  const int max_length = static_cast<int>(p.mcrc.max_length);
+  const int max_length = static_cast<int>(mcrc.max_length);
   const int32_t pad = tokenizer.pad_id();
 
   const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
   const AutocastScope half(model->classifier->weight.device(), compute_type_of(p.model.dtype));  // float32: no-op
-  const auto original_correct = correctness(mc_predictions(score_mc(model, test, pad, p.mcrc.eval_batch, ctx.mpi)), test);
+  const auto original_correct = correctness(mc_predictions(score_mc(model, test, pad, mcrc.eval_batch, ctx.mpi)), test);
   const double original_accuracy = mean_percent(original_correct);
 
   std::vector<int> answer_words;
@@ -121,7 +121,7 @@ int run_mcrc_attacks(const StageContext& ctx) {
     AttackSummary summary;
     const auto attacked = attack_set(data.test.examples, a, attack_options, &summary, &infos);
     const auto features = encode_mc_examples(tokenizer, attacked, max_length);
-    const auto correct = correctness(mc_predictions(score_mc(model, features, pad, p.mcrc.eval_batch, ctx.mpi)), features);
+    const auto correct = correctness(mc_predictions(score_mc(model, features, pad, mcrc.eval_batch, ctx.mpi)), features);
     const double accuracy = mean_percent(correct);
     const double change = percent_change(original_accuracy, accuracy);
     const TruncationCounts truncation(features);
@@ -179,12 +179,12 @@ int run_mcrc_attacks(const StageContext& ctx) {
   out.write("bins.csv", bins_csv.str());
   out.finish({{"dataset", data.name}, {"model", best_dir}, {"original_accuracy", original_accuracy},
               {"bins", kBins}});
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
     {"mcrc_attacks", "Si et al. 2019: un-readable test-set attacks on the fine-tuned model (Table 2) and §5.3 correlations",
-     run_mcrc_attacks, /*needs_cache=*/false}};
+     run_mcrc_attacks, {&mcrc_section()}, /*needs_cache=*/false}};
 
 }  // namespace
 }  // namespace bertology

@@ -13,13 +13,15 @@
 #include <ostream>
 
 #include "pipeline/model/autocast.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/mcrc/baselines.h"
 #include "pipeline/mcrc/mc_study.h"
 #include "pipeline/mcrc/mc_trainer.h"
 #include "pipeline/mcrc/unanswerable.h"
 #include "pipeline/model/checkpoint_files.h"
+#include "pipeline/mcrc/mcrc_section.h"
+#include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 
@@ -27,18 +29,19 @@ namespace bertology {
 namespace {
 
 McTrainOptions train_options(const Params& p) {
+  const McrcParams& mcrc = mcrc_section().of(p);
   McTrainOptions o;
-  o.epochs = static_cast<int>(p.mcrc.epochs);
-  o.batch_size = p.mcrc.batch_size;
-  o.micro_batch = p.mcrc.micro_batch;
-  o.lr = p.mcrc.lr;
-  o.warmup = p.mcrc.warmup;
-  o.weight_decay = p.mcrc.weight_decay;
-  o.adam_eps = p.mcrc.adam_eps;
-  o.max_grad_norm = p.mcrc.max_grad_norm;
+  o.epochs = static_cast<int>(mcrc.epochs);
+  o.batch_size = mcrc.batch_size;
+  o.micro_batch = mcrc.micro_batch;
+  o.lr = mcrc.lr;
+  o.warmup = mcrc.warmup;
+  o.weight_decay = mcrc.weight_decay;
+  o.adam_eps = mcrc.adam_eps;
+  o.max_grad_norm = mcrc.max_grad_norm;
   o.seed = static_cast<uint64_t>(p.runtime.seed);
-  o.checkpoint_every = p.mcrc.checkpoint_every;
-  o.eval_batch = p.mcrc.eval_batch;
+  o.checkpoint_every = mcrc.checkpoint_every;
+  o.eval_batch = mcrc.eval_batch;
   o.compute_dtype = p.model.dtype;  // bfloat16/float16: mixed precision over float32 master weights
   return o;
 }
@@ -49,22 +52,22 @@ double accuracy(const std::vector<int>& predictions, const std::vector<McFeature
   return f.empty() ? -1.0 : 100.0 * static_cast<double>(correct) / static_cast<double>(f.size());
 }
 
-int run_mcrc_finetune(const StageContext& ctx) {
+void run_mcrc_finetune(StageContext& ctx) {
   const Params& p = ctx.params;
-  const McStudyData data = load_mc_study_data(p.mcrc);
+  const McrcParams& mcrc = mcrc_section().of(p);
+  const McStudyData data = load_mc_study_data(mcrc);
   std::vector<std::string> regimes = {"original"};
-  for (const auto& name : p.mcrc.unanswerable) regimes.push_back(unanswerable_name(parse_unanswerable(name)));
+  for (const auto& name : mcrc.unanswerable) regimes.push_back(unanswerable_name(parse_unanswerable(name)));
 
   const std::string model_sha = sha256_file(checkpoint_weights_file(p.model.path));
   nlohmann::json keys = nlohmann::json::object();
   for (const auto& r : regimes) keys[r] = mc_run_key(p, r, model_sha, data);
-  StageOutput out(ctx, "mcrc_finetune", {{"runs", keys}, {"test", mc_dataset_digest(data.test)},
-                                         {"max_length", p.mcrc.max_length}});
-  if (out.up_to_date()) return 0;
+  StageOutput out = ctx.begin_output({{"runs", keys}, {"test", mc_dataset_digest(data.test)}});
+  if (out.up_to_date()) return;
 
   set_torch_threads(p.model.threads);
   const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
-  const int max_length = static_cast<int>(p.mcrc.max_length);
+  const int max_length = static_cast<int>(mcrc.max_length);
   const auto dev = encode_mc_examples(tokenizer, data.dev.examples, max_length);
   const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
   const McTrainOptions options = train_options(p);
@@ -89,7 +92,7 @@ int run_mcrc_finetune(const StageContext& ctx) {
     LoadOptions load;
     load.device = p.model.device;  // load_bert applies the device rule (pipeline/dist/device_rule.h)
     load.dtype = "float32";  // master weights: model.dtype is the forward's compute type (autocast)
-    load.dropout = p.mcrc.dropout;
+    load.dropout = mcrc.dropout;
     load.compute_digest = false;
     auto model = load_mc_model(p.model.path, load).model;
     const std::string key = keys.at(regime).get<std::string>();
@@ -139,12 +142,12 @@ int run_mcrc_finetune(const StageContext& ctx) {
   out.finish({{"dataset", data.name}, {"ranks", ctx.mpi.size()}, {"threads", p.model.threads},
               {"random_baseline", random_baseline(data.test.examples)},
               {"longest_baseline", longest_baseline(data.test.examples)}});
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
     {"mcrc_finetune", "Si et al. 2019: multiple-choice fine-tuning on the original and un-answerable training sets (Table 3)",
-     run_mcrc_finetune, /*needs_cache=*/false}};
+     run_mcrc_finetune, {&mcrc_section()}, /*needs_cache=*/false}};
 
 }  // namespace
 }  // namespace bertology

@@ -9,11 +9,14 @@
 #include <sstream>
 
 #include "generated/probing_plot_script.h"
-#include "pipeline/analysis/csv_table.h"
+#include "pipeline/stage/csv_table.h"
 #include "pipeline/analysis/figures.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/study_report.h"
-#include "pipeline/cache/cache_dir.h"
+#include "pipeline/probe/lin_section.h"
+#include "pipeline/probe/probe_section.h"
+#include "pipeline/probe/probing_tables.h"
+#include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 
@@ -29,10 +32,10 @@ using Table = CsvFile;
 
 std::string one(double v) { return std::isnan(v) ? "–" : fixed(v, 1); }
 
-void lin_section(const std::string& dir, std::ostream& md) {
-  if (!fs::exists(dir + "/stage.json")) return;
+void lin_part(StageContext& ctx, std::ostream& md) {
+  if (!ctx.stage_ran("lin_probes")) return;
   md << "## Lin et al. 2019: diagnostic classifiers per layer\n\n";
-  const Table t = Table::read(dir + "/summary.csv");
+  const Table t = ctx.read_table(kLinSummary);
   // Per task and split: accuracy by layer, best layer.
   std::map<std::string, std::vector<std::pair<int, std::pair<double, double>>>> rows;
   std::vector<std::string> order;
@@ -63,15 +66,15 @@ void lin_section(const std::string& dir, std::ostream& md) {
         "generalise better with depth in BERT-base, possessives poorly); the N-th token is found best in the "
         "lowest layers and lost after about layer 4. `nth_N_nopos` is the same probe on the model with zeroed "
         "position embeddings: near chance shows the position information comes from them.\n\n";
-  const auto record = nlohmann::json::parse(read_text(dir + "/stage.json"));
+  const auto record = ctx.read_record("lin_probes");
   md << "Possessive generalisation set (`subject_noun / gen_possessive`): "
      << record.at("inputs").value("possessive_set", std::string("synthesised")) << ".\n\n";
 }
 
-void confusion_section(const std::string& dir, std::ostream& md) {
-  if (!fs::exists(dir + "/stage.json")) return;
+void confusion_part(StageContext& ctx, std::ostream& md) {
+  if (!ctx.stage_ran("confusion_score")) return;
   md << "## Lin et al. 2019: attention confusion score (Table 2)\n\n";
-  const Table t = Table::read(dir + "/summary.csv");
+  const Table t = ctx.read_table(kConfusionSummary);
   md << "CS = −log2 p(true antecedent) of the head-averaged attention from the verb / reflexive, mean over "
         "sentences and layers; the uniform reference is log2(number of candidate phrases). Lower = more "
         "attention to the true antecedent.\n\n| condition | ours | uniform | paper (BERT-base) | sentences |\n"
@@ -83,10 +86,10 @@ void confusion_section(const std::string& dir, std::ostream& md) {
         "(A2 < A1, A4 < A3, R2 < R1, R4 < R3, R8 lowest of R5–R8).\n\n";
 }
 
-void token_section(const std::string& dir, std::ostream& md) {
-  if (!fs::exists(dir + "/stage.json")) return;
+void token_part(StageContext& ctx, std::ostream& md) {
+  if (!ctx.stage_ran("token_probes")) return;
   md << "## Token probes per layer (Tenney-style)\n\n";
-  const Table t = Table::read(dir + "/summary.csv");
+  const Table t = ctx.read_table(kTokenProbeSummary);
   std::map<std::string, std::vector<std::pair<int, double>>> rows;
   std::vector<std::string> order;
   for (size_t r = 0; r < t.size(); ++r) {
@@ -108,18 +111,18 @@ void token_section(const std::string& dir, std::ostream& md) {
         "lexical layer, 96.5 with the mix of all layers; dependency labels 80.2 / 95.4.\n\n";
 }
 
-void structural_section(const std::string& dir, std::ostream& md) {
-  if (!fs::exists(dir + "/stage.json")) return;
+void structural_part(StageContext& ctx, std::ostream& md) {
+  if (!ctx.stage_ran("structural_probe")) return;
   md << "## Structural probe (Hewitt & Manning 2019)\n\n";
-  const Table t = Table::read(dir + "/summary.csv");
+  const Table t = ctx.read_table(kStructuralSummary);
   md << "| probe | layer | UUAS | DSpr | root % | NSpr |\n|---|---|---|---|---|---|\n";
   for (size_t r = 0; r < t.size(); ++r)
     md << "| " << t.at(r, "probe") << " | " << t.at(r, "layer") << " | " << one(t.number(r, "uuas")) << " | "
        << (std::isnan(t.number(r, "dspr")) || t.at(r, "dspr") == "nan" ? "–" : fixed(t.number(r, "dspr"), 3)) << " | "
        << (t.at(r, "root_accuracy") == "nan" ? "–" : one(t.number(r, "root_accuracy"))) << " | "
        << (t.at(r, "nspr") == "nan" ? "–" : fixed(t.number(r, "nspr"), 3)) << " |\n";
-  const auto record = nlohmann::json::parse(read_text(dir + "/stage.json"));
-  const auto& in = record.at("inputs");
+  const auto record = ctx.read_record("structural_probe");
+  const auto& in = record.at("inputs").at("config").at("structural");
   md << "\nTraining as Hewitt's regimen: probe rank " << record.value("probe_rank", in.value("rank", 0))
      << ", Adam lr " << in.value("lr", 0.0) << " decayed ×" << in.value("lr_decay", 1.0)
      << " after each epoch without a dev-loss gain (ReduceLROnPlateau, patience 0), at most "
@@ -129,10 +132,10 @@ void structural_section(const std::string& dir, std::ostream& md) {
         "15–17), DSpr ≈ 0.85; Clark et al. cite 80 UUAS.\n\n";
 }
 
-void scalar_section(const std::string& dir, std::ostream& md) {
-  if (!fs::exists(dir + "/stage.json")) return;
+void scalar_part(StageContext& ctx, std::ostream& md) {
+  if (!ctx.stage_ran("scalar_mix")) return;
   md << "## Scalar mix and expected layer (Tenney, Das & Pavlick 2019)\n\n";
-  const Table t = Table::read(dir + "/summary.csv");
+  const Table t = ctx.read_table(kScalarMixSummary);
   md << "| task | center of gravity Ē_s | expected layer Ē_Δ | accuracy, all layers | accuracy, layer 0 |\n"
         "|---|---|---|---|---|\n";
   for (size_t r = 0; r < t.size(); ++r)
@@ -144,25 +147,24 @@ void scalar_section(const std::string& dir, std::ostream& md) {
         "ones that add the information.\n\n";
 }
 
-int run_probing_report(const StageContext& ctx) {
-  const std::string model_dir = model_output_dir(ctx.params);
-  const nlohmann::json inputs = stage_record_digests(model_dir, kStages);
-  StageOutput out(ctx, "probing_report", inputs);
-  if (out.up_to_date()) return 0;
-  if (ctx.mpi.rank() != 0) return 0;
+void run_probing_report(StageContext& ctx) {
+  const std::string model_dir = ctx.model_dir();
+  std::string missing;
+  for (const auto& stage : kStages)
+    if (!ctx.stage_ran(stage)) missing += (missing.empty() ? "" : ", ") + stage;
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
+  if (ctx.mpi.rank() != 0) return;
   std::ostringstream md;
   md << "# Probing report: " << ctx.params.study.name << "\n\nModel: `" << fs::path(ctx.params.model.path).filename().string()
      << "`. Layers: 0 = embedding output, l = transformer layer l (Lin's layer l). Tables: the stage folders "
         "beside this file; run metadata: `run.json`; methods: docs/probing.md.";
-  std::string missing;
-  for (const auto& stage : kStages)
-    if (!fs::exists(model_dir + "/" + stage + "/stage.json")) missing += (missing.empty() ? "" : ", ") + stage;
   md << (missing.empty() ? std::string() : cat(" Stages not in this study: ", missing, ".")) << "\n\n";
-  lin_section(model_dir + "/lin_probes", md);
-  confusion_section(model_dir + "/confusion_score", md);
-  token_section(model_dir + "/token_probes", md);
-  structural_section(model_dir + "/structural_probe", md);
-  scalar_section(model_dir + "/scalar_mix", md);
+  lin_part(ctx, md);
+  confusion_part(ctx, md);
+  token_part(ctx, md);
+  structural_part(ctx, md);
+  scalar_part(ctx, md);
   const int status = run_figure_script(kProbingPlotScript, model_dir, out.path("figures.log"));
   md << "## Figures\n\n";
   if (status != 0) md << "_Some figures could not be drawn; see probing_report/figures.log._\n\n";
@@ -172,16 +174,16 @@ int run_probing_report(const StageContext& ctx) {
                      {{"study", ctx.params.study.name},
                       {"model", ctx.params.model.path},
                       {"corpus", ctx.params.corpus.path},
-                      {"test_corpus", ctx.params.probe.test_corpus},
-                      {"lin_data_dir", ctx.params.lin.data_dir}},
+                      {"test_corpus", probe_section().of(ctx.params).test_corpus},
+                      {"lin_data_dir", lin_section().of(ctx.params).data_dir}},
                      kStages);
   out.finish({{"figures_exit_status", status}});
   ctx.out << "probing_report: " << model_dir << "/report.md\n" << std::flush;
-  return 0;
 }
 
 const StageRegistration registration{
-    {"probing_report", "Probing studies: report.md beside the papers' numbers, run.json, figures", run_probing_report}};
+    {"probing_report", "Probing studies: report.md beside the papers' numbers, run.json, figures", run_probing_report,
+     {&probe_section(), &lin_section()}}};
 
 }  // namespace
 }  // namespace bertology

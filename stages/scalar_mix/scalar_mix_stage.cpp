@@ -4,11 +4,13 @@
 #include <cmath>
 #include <ostream>
 
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/job_grid.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/probe/probe_entries.h"
+#include "pipeline/probe/probe_section.h"
+#include "pipeline/probe/probing_tables.h"
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/probe/tree_metrics.h"
 #include "pipeline/util/error.h"
@@ -17,16 +19,14 @@
 namespace bertology {
 namespace {
 
-int run_scalar_mix(const StageContext& ctx) {
+void run_scalar_mix(StageContext& ctx) {
   const Params& p = ctx.params;
-  for (const auto& t : p.probe.tasks) parse_token_task(t);
-  ProbeEntries entries(ctx, "scalar_mix");
+  const ProbeParams& probe = probe_section().of(p);
+  for (const auto& t : probe.tasks) parse_token_task(t);
+  ProbeEntries entries(ctx);
   const ProbeOptions base = probe_options(p);
-  nlohmann::json inputs = entries.inputs();
-  inputs.update({{"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seed", p.runtime.seed},
-                   {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}});
-  StageOutput out(ctx, "scalar_mix", inputs);
-  if (out.up_to_date()) return 0;
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
   set_torch_threads(p.model.threads);
   entries.open();
   // The stored layers are distinct and within 0..L, so L + 1 of them are all of them.
@@ -35,12 +35,12 @@ int run_scalar_mix(const StageContext& ctx) {
   const int64_t L1 = entries.train().num_layers() + 1;
   const TokenSplits& splits = entries.splits();
   LayerCache cache(entries.train(), entries.test());
-  const int64_t T = static_cast<int64_t>(p.probe.tasks.size());
+  const int64_t T = static_cast<int64_t>(probe.tasks.size());
   // Jobs per task: the mix over layers 0..l for l = 0..L (the last is the full mix).
   // Row: dev accuracy, test accuracy, then the L + 1 mixing weights (zeros past l).
   const int64_t width = 2 + L1;
-  const auto table = run_job_grid(ctx, T * L1, width, [&](int64_t j, double* row) {
-    const auto task = parse_token_task(p.probe.tasks[static_cast<size_t>(j / L1)]);
+  const auto table = ctx.run_job_grid(T * L1, width, [&](int64_t j, double* row) {
+    const auto task = parse_token_task(probe.tasks[static_cast<size_t>(j / L1)]);
     const int64_t top = j % L1;
     std::vector<int64_t> which;
     for (int64_t l = 0; l <= top; ++l) which.push_back(l);
@@ -58,9 +58,9 @@ int run_scalar_mix(const StageContext& ctx) {
   });
 
   CsvTable weights({"task", "layer", "weight"}), cumulative({"task", "layer", "accuracy", "dev_accuracy", "delta"}),
-      summary({"task", "center_of_gravity", "expected_layer", "accuracy_all_layers", "accuracy_layer0"});
+      summary(kScalarMixSummary.columns);
   for (int64_t t = 0; t < T; ++t) {
-    const std::string& name = p.probe.tasks[static_cast<size_t>(t)];
+    const std::string& name = probe.tasks[static_cast<size_t>(t)];
     const double* full = table.data() + (t * L1 + (L1 - 1)) * width;
     std::vector<double> w(full + 2, full + 2 + L1), dev_scores;
     for (int64_t l = 0; l < L1; ++l) weights.add({name, std::to_string(l), fixed(w[static_cast<size_t>(l)], 6)});
@@ -76,16 +76,15 @@ int run_scalar_mix(const StageContext& ctx) {
   }
   out.write("weights.csv", weights.str());
   out.write("cumulative.csv", cumulative.str());
-  out.write("summary.csv", summary.str());
+  out.write_table(kScalarMixSummary, summary);
   nlohmann::json record = entries.split_sizes();
   record["layers"] = L1;
   out.finish(record);
-  return 0;
 }
 
 const StageRegistration registration{
     {"scalar_mix", "Tenney et al. 2019: scalar-mix weights, center of gravity, cumulative scoring and expected layer",
-     run_scalar_mix}};
+     run_scalar_mix, {&probe_section()}}};
 
 }  // namespace
 }  // namespace bertology

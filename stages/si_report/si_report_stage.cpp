@@ -11,11 +11,13 @@
 #include <sstream>
 
 #include "generated/si_plot_script.h"
-#include "pipeline/analysis/csv_table.h"
+#include "pipeline/stage/csv_table.h"
 #include "pipeline/analysis/figures.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/study_report.h"
 #include "pipeline/cache/cache_dir.h"
+#include "pipeline/mcrc/mcrc_section.h"
+#include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
 
 namespace fs = std::filesystem;
@@ -75,18 +77,20 @@ double paper(const std::string& row, int column) {
   return column < 0 || it == paper_rows().end() ? NAN : it->second[static_cast<size_t>(column)];
 }
 
-int run_si_report(const StageContext& ctx) {
+void run_si_report(StageContext& ctx) {
   const Params& p = ctx.params;
-  const std::string model_dir = model_output_dir(p);
-  StageOutput out(ctx, "si_report", stage_record_digests(model_dir, kStages));
-  if (out.up_to_date()) return 0;
-  if (ctx.mpi.rank() != 0) return 0;
+  const McrcParams& mcrc = mcrc_section().of(p);
+  const std::string model_dir = ctx.model_dir();
+  for (const auto& stage : kStages) ctx.stage_ran(stage);  // the report's inputs: their records
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
+  if (ctx.mpi.rank() != 0) return;
   const std::string finetune_dir = model_dir + "/mcrc_finetune", attacks_dir = model_dir + "/mcrc_attacks";
   BTL_REQUIRE(fs::exists(finetune_dir + "/stage.json"), "si_report: ", finetune_dir,
               " has no finished mcrc_finetune stage (list mcrc_finetune before si_report in stages:)");
   const auto regimes = CsvFile::read(finetune_dir + "/regimes.csv");
   const auto epochs = CsvFile::read(finetune_dir + "/epochs.csv");
-  const auto finetune = nlohmann::json::parse(read_text(finetune_dir + "/stage.json"));
+  const auto finetune = ctx.read_record("mcrc_finetune");
   const std::string dataset = regimes.at(0, "dataset");
   const int column = paper_column(dataset);
   const std::string paper_name = column >= 0 ? kDatasets[static_cast<size_t>(column)] : "";
@@ -95,9 +99,9 @@ int run_si_report(const StageContext& ctx) {
   std::ostringstream md;
   md << "# Si et al. (2019) replication: " << p.study.name << "\n\n"
      << "Model: `" << fs::path(p.model.path).filename().string() << "`, fine-tuned on `" << dataset << "` ("
-     << p.mcrc.format << "): " << p.mcrc.epochs << " epochs, " << p.mcrc.batch_size << " questions per step, lr "
-     << p.mcrc.lr << " (AdamW, warm-up " << p.mcrc.warmup << ", weight decay " << p.mcrc.weight_decay << "), max length "
-     << p.mcrc.max_length << ", dropout " << p.mcrc.dropout << ", seed " << p.runtime.seed << ". Best epoch by dev accuracy. "
+     << mcrc.format << "): " << mcrc.epochs << " epochs, " << mcrc.batch_size << " questions per step, lr "
+     << mcrc.lr << " (AdamW, warm-up " << mcrc.warmup << ", weight decay " << mcrc.weight_decay << "), max length "
+     << mcrc.max_length << ", dropout " << mcrc.dropout << ", seed " << p.runtime.seed << ". Best epoch by dev accuracy. "
      << "The paper fine-tunes BERT-large" << (column >= 0 ? "" : cat("; it has no column for `", dataset, "`")) << ". "
      << "Tables: the stage folders beside this file; methods: docs/si2019.md.\n\n";
 
@@ -135,7 +139,7 @@ int run_si_report(const StageContext& ctx) {
          << " | " << one(attacks.number(r, "passage_untruncated_percent")) << " % |\n";
       if (name != "original") added_cut_total += static_cast<int64_t>(attacks.number(r, "added_text_cut_inputs"));
     }
-    md << "\nInputs are truncated to max length " << p.mcrc.max_length << " longest-first, sparing the text an attack "
+    md << "\nInputs are truncated to max length " << mcrc.max_length << " longest-first, sparing the text an attack "
        << "wrote (the original passage, then the question, lose tokens first; docs/si2019.md). "
        << (added_cut_total == 0 ? std::string("No input lost any attack text.")
                                 : cat(added_cut_total, " inputs lost some attack text (the attack's own text exceeds the "
@@ -166,17 +170,17 @@ int run_si_report(const StageContext& ctx) {
   if (status != 0) md << "_Some figures could not be drawn; see si_report/figures.log._\n\n";
   md << figure_links(model_dir, {"si_attacks.png", "si_unanswerable.png", "si_correlations.png"});
   write_report_files(model_dir, md.str(),
-                     {{"study", p.study.name}, {"model", p.model.path}, {"dataset", dataset}, {"train", p.mcrc.train},
-                      {"dev", p.mcrc.dev}, {"test", p.mcrc.test}, {"paper_column", paper_name}},
+                     {{"study", p.study.name}, {"model", p.model.path}, {"dataset", dataset}, {"train", mcrc.train},
+                      {"dev", mcrc.dev}, {"test", mcrc.test}, {"paper_column", paper_name}},
                      kStages);
   out.finish({{"figures_exit_status", status}, {"paper_column", paper_name}});
   ctx.out << "si_report: " << model_dir << "/report.md\n" << std::flush;
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
     {"si_report", "Si et al. 2019: report.md with Tables 2 and 3 beside the paper's numbers, run.json, figures",
-     run_si_report, /*needs_cache=*/false}};
+     run_si_report, {&mcrc_section()}, /*needs_cache=*/false}};
 
 }  // namespace
 }  // namespace bertology

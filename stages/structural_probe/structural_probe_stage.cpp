@@ -3,11 +3,14 @@
 #include <cmath>
 #include <ostream>
 
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/job_grid.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/probe/probe_entries.h"
+#include "pipeline/probe/probe_section.h"
+#include "pipeline/probe/probing_tables.h"
+#include "stages/structural_probe/structural_section.h"
 #include "pipeline/probe/structural_probe.h"
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/util/error.h"
@@ -40,17 +43,13 @@ std::vector<StructuralSentence> structural_sentences(const CacheReader& reader, 
 
 std::string number(double v) { return std::isnan(v) ? "nan" : fixed(v, 4); }
 
-int run_structural_probe(const StageContext& ctx) {
+void run_structural_probe(StageContext& ctx) {
   const Params& p = ctx.params;
-  ProbeEntries entries(ctx, "structural_probe");
-  nlohmann::json inputs = entries.inputs();
-  inputs.update({{"rank", p.structural.rank}, {"batch_sentences", p.structural.batch_sentences},
-                   {"lr", p.structural.lr}, {"lr_decay", p.structural.lr_decay},
-                   {"max_epochs", p.structural.max_epochs}, {"patience", p.structural.patience},
-                   {"seeds", p.probe.seeds}, {"seed", p.runtime.seed}, {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction},
-                   {"threads", p.model.threads}});
-  StageOutput out(ctx, "structural_probe", inputs);
-  if (out.up_to_date()) return 0;
+  const ProbeParams& probe = probe_section().of(p);
+  const StructuralParams& structural = structural_section().of(p);
+  ProbeEntries entries(ctx);
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
   set_torch_threads(p.model.threads);
   entries.open();
   const CacheReader& train_reader = entries.train();
@@ -59,9 +58,9 @@ int run_structural_probe(const StageContext& ctx) {
   const TokenSplits& splits = entries.splits();
   LayerCache cache(train_reader, test_reader);
   const char* const kinds[2] = {"distance", "depth"};
-  const int64_t Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds;
+  const int64_t Ly = static_cast<int64_t>(layers.size()), S = probe.seeds;
   // Row: uuas, dspr, root accuracy, nspr, sentences.
-  const auto table = run_job_grid(ctx, 2 * Ly * S, 5, [&](int64_t j, double* row) {
+  const auto table = ctx.run_job_grid(2 * Ly * S, 5, [&](int64_t j, double* row) {
     // Layer-major job order, so that consecutive jobs of a rank reuse the loaded layer.
     const int kind = static_cast<int>((j / S) % 2);
     const int64_t l = j / (2 * S), seed = j % S;
@@ -71,12 +70,12 @@ int run_structural_probe(const StageContext& ctx) {
     const auto test = structural_sentences(test_reader, splits.test, cache.get(test_reader, layer));
     StructuralOptions o;
     o.kind = kinds[kind];
-    o.rank = p.structural.rank > 0 ? p.structural.rank : train_reader.hidden_size();
-    o.lr = p.structural.lr;
-    o.lr_decay = p.structural.lr_decay;
-    o.batch_sentences = p.structural.batch_sentences;
-    o.max_epochs = static_cast<int>(p.structural.max_epochs);
-    o.patience = static_cast<int>(p.structural.patience);
+    o.rank = structural.rank > 0 ? structural.rank : train_reader.hidden_size();
+    o.lr = structural.lr;
+    o.lr_decay = structural.lr_decay;
+    o.batch_sentences = structural.batch_sentences;
+    o.max_epochs = static_cast<int>(structural.max_epochs);
+    o.patience = static_cast<int>(structural.patience);
     o.seed = static_cast<uint64_t>(p.runtime.seed + seed);
     const StructuralResult r = train_structural_probe(train, dev, test, train_reader.hidden_size(), o, &stop_requested);
     row[0] = r.uuas, row[1] = r.dspr, row[2] = r.root_accuracy, row[3] = r.nspr, row[4] = static_cast<double>(r.sentences);
@@ -85,7 +84,7 @@ int run_structural_probe(const StageContext& ctx) {
                                   : cat("root ", number(r.root_accuracy), " NSpr ", number(r.nspr)))
             << " (" << r.epochs << " epochs, final lr " << r.final_lr << ")\n" << std::flush;
   });
-  CsvTable summary({"probe", "layer", "uuas", "dspr", "root_accuracy", "nspr", "uuas_sd", "root_accuracy_sd", "runs", "sentences"});
+  CsvTable summary(kStructuralSummary.columns);
   for (int kind = 0; kind < 2; ++kind)
     for (int64_t l = 0; l < Ly; ++l) {
       std::vector<double> cols[4];
@@ -101,17 +100,16 @@ int run_structural_probe(const StageContext& ctx) {
                    kind == 1 ? number(mean_sd(cols[2]).sd) : "nan", std::to_string(S),
                    std::to_string(static_cast<int64_t>(sentences))});
     }
-  out.write("summary.csv", summary.str());
+  out.write_table(kStructuralSummary, summary);
   nlohmann::json record = entries.split_sizes();
   record["layer_convention"] = "0 = embeddings, l = transformer layer l";
-  record["probe_rank"] = p.structural.rank > 0 ? p.structural.rank : train_reader.hidden_size();
+  record["probe_rank"] = structural.rank > 0 ? structural.rank : train_reader.hidden_size();
   out.finish(record);
-  return 0;
 }
 
 const StageRegistration registration{
     {"structural_probe", "Hewitt & Manning 2019: distance and depth probes per layer (UUAS, DSpr, root, NSpr)",
-     run_structural_probe}};
+     run_structural_probe, {&probe_section(), &structural_section()}}};
 
 }  // namespace
 }  // namespace bertology

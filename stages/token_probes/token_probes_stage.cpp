@@ -6,12 +6,15 @@
 #include <set>
 
 #include "pipeline/analysis/clark_common.h"
-#include "pipeline/analysis/csv_table.h"
-#include "pipeline/analysis/job_grid.h"
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/stage/stage_output.h"
 #include "pipeline/cache/cache_reader.h"
 #include "pipeline/model/checkpoint.h"
+#include "pipeline/probe/probe_section.h"
 #include "pipeline/probe/probe_trainer.h"
+#include "pipeline/probe/probing_tables.h"
+#include "pipeline/stage/seed_tables.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
 #include "pipeline/probe/probe_entries.h"
@@ -20,30 +23,28 @@
 namespace bertology {
 namespace {
 
-int run_token_probes(const StageContext& ctx) {
+void run_token_probes(StageContext& ctx) {
   const Params& p = ctx.params;
-  BTL_REQUIRE(!p.probe.tasks.empty(), "token_probes: probe.tasks is empty");
-  for (const auto& t : p.probe.tasks) parse_token_task(t);  // fail early on a typo
-  ProbeEntries entries(ctx, "token_probes");
+  const ProbeParams& probe = probe_section().of(p);
+  BTL_REQUIRE(!probe.tasks.empty(), "token_probes: probe.tasks is empty");
+  for (const auto& t : probe.tasks) parse_token_task(t);  // fail early on a typo
+  ProbeEntries entries(ctx);
   const ProbeOptions base = probe_options(p);
-  nlohmann::json inputs = entries.inputs();
-  inputs.update({{"tasks", p.probe.tasks}, {"options", probe_options_json(base)}, {"seeds", p.probe.seeds}, {"seed", p.runtime.seed},
-                   {"layers", p.probe.layers}, {"dev_fraction", p.probe.dev_fraction}, {"threads", p.model.threads}});
-  StageOutput out(ctx, "token_probes", inputs);
-  if (out.up_to_date()) return 0;
+  StageOutput out = ctx.begin_output();
+  if (out.up_to_date()) return;
   set_torch_threads(p.model.threads);
 
   entries.open();
   const std::vector<int64_t> layers = probe_layers(p, entries.train());
   const TokenSplits& splits = entries.splits();
 
-  const int64_t T = static_cast<int64_t>(p.probe.tasks.size()), Ly = static_cast<int64_t>(layers.size()), S = p.probe.seeds;
+  const int64_t T = static_cast<int64_t>(probe.tasks.size()), Ly = static_cast<int64_t>(layers.size()), S = probe.seeds;
   LayerCache layer_cache(entries.train(), entries.test());
   // Row of a job: test correct, test count, dev correct, dev count, epochs.
-  const auto table = run_job_grid(ctx, T * Ly * S, 5, [&](int64_t j, double* row) {
+  const auto table = ctx.run_job_grid(T * Ly * S, 5, [&](int64_t j, double* row) {
     // Layer-major job order, so that consecutive jobs of a rank reuse the loaded layer.
     const int64_t l = j / (T * S), t = (j / S) % T, seed = j % S;
-    const auto task = parse_token_task(p.probe.tasks[static_cast<size_t>(t)]);
+    const auto task = parse_token_task(probe.tasks[static_cast<size_t>(t)]);
     const int64_t layer = layers[static_cast<size_t>(l)];
     const TaskData data = task_data(task, splits, layer_cache, {layer});
     ProbeOptions o = base;
@@ -56,33 +57,27 @@ int run_token_probes(const StageContext& ctx) {
             << " seed " << seed << ": " << fixed(r.test.accuracy(), 2) << "%\n" << std::flush;
   });
 
-  CsvTable results({"task", "layer", "run", "correct", "count", "accuracy"});
-  CsvTable summary({"task", "layer", "mean", "sd", "runs"});
+  SeedTables results({"task"});
   for (int64_t t = 0; t < T; ++t)
     for (int64_t l = 0; l < Ly; ++l) {
-      std::vector<double> accuracies;
+      std::vector<std::pair<double, double>> runs;
       for (int64_t s = 0; s < S; ++s) {
         const double* row = table.data() + ((l * T + t) * S + s) * 5;
-        const double acc = row[1] > 0 ? 100.0 * row[0] / row[1] : 0.0;
-        accuracies.push_back(acc);
-        results.add({p.probe.tasks[static_cast<size_t>(t)], std::to_string(layers[static_cast<size_t>(l)]), std::to_string(s),
-                     std::to_string(static_cast<int64_t>(row[0])), std::to_string(static_cast<int64_t>(row[1])), fixed(acc, 4)});
+        runs.emplace_back(row[0], row[1]);
       }
-      const MeanSd m = mean_sd(accuracies);
-      summary.add({p.probe.tasks[static_cast<size_t>(t)], std::to_string(layers[static_cast<size_t>(l)]), fixed(m.mean, 4),
-                   fixed(m.sd, 4), std::to_string(S)});
+      results.add({probe.tasks[static_cast<size_t>(t)]}, layers[static_cast<size_t>(l)], runs);
     }
-  out.write("results.csv", results.str());
-  out.write("summary.csv", summary.str());
+  out.write("results.csv", results.runs().str());
+  out.write_table(kTokenProbeSummary, results.summary());
   nlohmann::json record = entries.split_sizes();
   record["layer_convention"] = "0 = embeddings, l = transformer layer l";
   out.finish(record);
-  return 0;
+  return;
 }
 
 const StageRegistration registration{
     {"token_probes", "Tenney-style probes per layer: UPOS, XPOS, dependency relation of a word and of an arc",
-     run_token_probes}};
+     run_token_probes, {&probe_section()}}};
 
 }  // namespace
 }  // namespace bertology

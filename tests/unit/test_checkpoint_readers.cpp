@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/io/zip_reader.h"
 #include "pipeline/model/raw_tensor.h"
 #include "pipeline/model/safetensors.h"
 #include "pipeline/model/torch_bin.h"
@@ -339,8 +341,9 @@ TEST(Safetensors, WriteReadRoundTrip) {
   const StateDict back = read_safetensors(path, &meta_back);
   expect_equal(original, back);
   EXPECT_EQ(meta_back, meta);
-  struct stat st;
-  EXPECT_NE(::stat((path + ".tmp").c_str(), &st), 0) << "temporary file left behind";
+  const std::string base = std::filesystem::path(path).filename().string();
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
+    EXPECT_NE(e.path().filename().string().rfind(base + ".tmp", 0), 0u) << "temporary file left behind: " << e.path();
 
   // Layout promises: header padded with spaces to a multiple of 8, and every tensor aligned to
   // its element size in the data section.
@@ -687,6 +690,52 @@ TEST(TorchBinErrors, TruncatedPickle) {
                            {"archive/data/0", float_bytes({1, 2})}}, false));
   expect_error<InputError>([&] { read_torch_bin(path); },
                            {path, "malformed pickle", "(truncated)"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// The zip reader on its own (pipeline/io/zip_reader.h): what it reads, and its generic messages
+// when the caller states no expectation (read_torch_bin's torch-specific ones are pinned too).
+
+TEST(ZipReader, ReadsStoredRecordsPlainAndZip64) {
+  for (const bool zip64 : {false, true}) {
+    const std::string path = write_temp(zip64 ? "z64.zip" : "plain.zip",
+                                        make_zip({{"a/one", "first"}, {"a/two", "2nd"}}, zip64));
+    InputFile file(path, "zip archive");
+    ZipArchive zip(file, path);
+    ASSERT_EQ(zip.entries().size(), 2u);
+    ASSERT_NE(zip.find("a/two"), nullptr);
+    EXPECT_EQ(zip.find("a/three"), nullptr);
+    const std::vector<uint8_t> two = zip.read("a/two", *zip.find("a/two"));
+    EXPECT_EQ(std::string(two.begin(), two.end()), "2nd");
+    const std::vector<uint8_t> one = zip.read("a/one", *zip.find("a/one"));
+    EXPECT_EQ(std::string(one.begin(), one.end()), "first");
+  }
+}
+
+TEST(ZipReader, GenericAndTorchMessages) {
+  const std::string text = write_temp("text.zip", "no archive here\n");
+  InputFile text_file(text, "zip archive");
+  expect_error<InputError>([&] { ZipArchive zip(text_file, text); },
+                           {text + ": not a zip archive (no end-of-central-directory record found)"});
+  expect_error<InputError>([&] { read_torch_bin(text); },
+                           {text + ": not a zip archive (torch.save >= 1.6 writes zip archives; "
+                                   "no end-of-central-directory record found)"});
+
+  const std::string deflated = write_temp(
+      "deflated.zip", make_zip({{"archive/data.pkl", "x"}, {"archive/data/0", "abcd", 8}}, false));
+  InputFile deflated_file(deflated, "zip archive");
+  ZipArchive zip(deflated_file, deflated);
+  expect_error<InputError>(
+      [&] { zip.read("archive/data/0", *zip.find("archive/data/0")); },
+      {deflated + ": zip record 'archive/data/0' is compressed (method 8); only stored "
+                  "(uncompressed) records can be read"});
+  const std::string pkl = tensor_pickle("w", "FloatStorage", "0", 1, 0, {1}, {1});
+  const std::string torch = write_temp(
+      "deflated.bin", make_zip({{"archive/data.pkl", pkl}, {"archive/data/0", "abcd", 8}}, false));
+  expect_error<InputError>(
+      [&] { read_torch_bin(torch); },
+      {torch + ": zip record 'archive/data/0' is compressed (method 8); torch.save writes "
+               "uncompressed records, was the file re-zipped?"});
 }
 
 // ---------------------------------------------------------------------------------------------

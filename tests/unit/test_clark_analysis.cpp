@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "pipeline/analysis/attention_measures.h"
-#include "pipeline/analysis/csv_table.h"
+#include "pipeline/stage/csv_table.h"
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/util/error.h"
 #include "stages/dependency_heads/dependency_scoring.h"

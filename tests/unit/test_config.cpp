@@ -11,7 +11,12 @@
 #include <vector>
 
 #include "pipeline/config/config.h"
+#include "pipeline/analysis/clark_section.h"
+#include "pipeline/config/config_section.h"
 #include "pipeline/config/params.h"
+#include "pipeline/mcrc/mcrc_section.h"
+#include "pipeline/probe/lin_section.h"
+#include "pipeline/probe/probe_section.h"
 #include "pipeline/config/schema.h"
 #include "pipeline/util/error.h"
 #include "tests/support/unit.h"
@@ -355,73 +360,15 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "  binary: \"\"\n"
                          "sweep:\n"
                          "  models: []\n"
-                         "clark:\n"
-                         "  word_from: mean\n"
-                         "  min_relation_count: 100\n"
-                         "  test_corpus: \"\"\n"
-                         "  probe_epochs: 1\n"
-                         "  probe_lr: 0.002\n"
-                         "  possessive_rule: paper\n"
-                         "  root_features: released\n"
-                         "  word_vectors: \"\"\n"
-                         "  random_init_probe: true\n"
-                         "  coref_corpus: []\n"
-                         "  gradient_model: \"\"\n"
-                         "  gradient_sequences: 200\n"
-                         "  mask_probability: 0.15\n"
-                         "probe:\n"
-                         "  model: linear\n"
-                         "  hidden: 256\n"
-                         "  dropout: 0.1\n"
-                         "  optimizer: adam\n"
-                         "  lr: 0.001\n"
-                         "  weight_decay: 0.0\n"
-                         "  batch_size: 64\n"
-                         "  max_epochs: 20\n"
-                         "  patience: 3\n"
-                         "  dev_fraction: 0.1\n"
-                         "  seeds: 3\n"
-                         "  layers: []\n"
-                         "  test_corpus: \"\"\n"
-                         "  tasks: [upos, xpos, deprel, arc]\n"
-                         "lin:\n"
-                         "  data_dir: \"\"\n"
-                         "  nth: [1, 2, 4, 8]\n"
-                         "  nth_corpus: \"\"\n"
-                         "  max_sentences_per_file: 0\n"
-                         "mcrc:\n"
-                         "  name: \"\"\n"
-                         "  format: mctest\n"
-                         "  train: \"\"\n"
-                         "  dev: \"\"\n"
-                         "  test: \"\"\n"
-                         "  max_length: 320\n"
-                         "  epochs: 3\n"
-                         "  batch_size: 16\n"
-                         "  micro_batch: 4\n"
-                         "  lr: 5e-05\n"
-                         "  warmup: 0.1\n"
-                         "  weight_decay: 0.01\n"
-                         "  adam_eps: 1e-08\n"
-                         "  max_grad_norm: 1.0\n"
-                         "  dropout: 0.1\n"
-                         "  checkpoint_every: 20\n"
-                         "  eval_batch: 8\n"
-                         "  attacks: [AddSent2Pas-Shuffle, AddSent2Opt-Shuffle, AddAns2Opt-Shuffle, Sent2Opt-Shuffle, "
-                         "Ans2Opt-Shuffle, AddSent2Opt, AddAns2Opt]\n"
-                         "  attack_seed: 2020\n"
-                         "  min_shuffle_degree: 0.5\n"
-                         "  unanswerable: [P-Shuffle, Q-Shuffle, PQ-Shuffle, P-Remove, Q-Remove, PQ-Remove]\n"
-                         "structural:\n"
-                         "  rank: 0\n"
-                         "  batch_sentences: 20\n"
-                         "  lr: 0.001\n"
-                         "  lr_decay: 0.1\n"
-                         "  max_epochs: 40\n"
-                         "  patience: 5\n"
                          "runtime:\n"
                          "  seed: 1234\n"
                          "  log_level: info\n"
+                         "unit_section:\n"
+                         "  label: \"\"\n"
+                         "  count: 7\n"
+                         "  small: 3\n"
+                         "  ratio: 0.5\n"
+                         "  names: [a, b]\n"
                          "stages: [embed, probe]\n";
   EXPECT_EQ(cfg.dump(), expected);
 }
@@ -521,55 +468,64 @@ TEST_F(ConfigTest, ParamsDefaultsMirrorSchemaDefaults) {
   EXPECT_EQ(from_schema.runtime.seed, built.runtime.seed);
   EXPECT_EQ(from_schema.runtime.log_level, built.runtime.log_level);
   EXPECT_EQ(from_schema.stages, built.stages);
-  EXPECT_EQ(from_schema.clark.word_from, built.clark.word_from);
-  EXPECT_EQ(from_schema.clark.min_relation_count, built.clark.min_relation_count);
-  EXPECT_EQ(from_schema.clark.test_corpus, built.clark.test_corpus);
-  EXPECT_EQ(from_schema.clark.probe_epochs, built.clark.probe_epochs);
-  EXPECT_DOUBLE_EQ(from_schema.clark.probe_lr, built.clark.probe_lr);
-  EXPECT_EQ(from_schema.clark.random_init_probe, built.clark.random_init_probe);
-  EXPECT_EQ(from_schema.clark.coref_corpus, built.clark.coref_corpus);
-  EXPECT_EQ(from_schema.clark.gradient_sequences, built.clark.gradient_sequences);
-  EXPECT_DOUBLE_EQ(from_schema.clark.mask_probability, built.clark.mask_probability);
-  EXPECT_EQ(from_schema.probe.model, built.probe.model);
-  EXPECT_EQ(from_schema.probe.hidden, built.probe.hidden);
-  EXPECT_DOUBLE_EQ(from_schema.probe.dropout, built.probe.dropout);
-  EXPECT_EQ(from_schema.probe.optimizer, built.probe.optimizer);
-  EXPECT_DOUBLE_EQ(from_schema.probe.lr, built.probe.lr);
-  EXPECT_DOUBLE_EQ(from_schema.probe.weight_decay, built.probe.weight_decay);
-  EXPECT_EQ(from_schema.probe.batch_size, built.probe.batch_size);
-  EXPECT_EQ(from_schema.probe.max_epochs, built.probe.max_epochs);
-  EXPECT_EQ(from_schema.probe.patience, built.probe.patience);
-  EXPECT_DOUBLE_EQ(from_schema.probe.dev_fraction, built.probe.dev_fraction);
-  EXPECT_EQ(from_schema.probe.seeds, built.probe.seeds);
-  EXPECT_EQ(from_schema.probe.tasks, built.probe.tasks);
-  EXPECT_EQ(from_schema.lin.nth, built.lin.nth);
-  EXPECT_EQ(from_schema.lin.max_sentences_per_file, built.lin.max_sentences_per_file);
-  EXPECT_EQ(from_schema.mcrc.name, built.mcrc.name);
-  EXPECT_EQ(from_schema.mcrc.format, built.mcrc.format);
-  EXPECT_EQ(from_schema.mcrc.max_length, built.mcrc.max_length);
-  EXPECT_EQ(from_schema.mcrc.epochs, built.mcrc.epochs);
-  EXPECT_EQ(from_schema.mcrc.batch_size, built.mcrc.batch_size);
-  EXPECT_EQ(from_schema.mcrc.micro_batch, built.mcrc.micro_batch);
-  EXPECT_DOUBLE_EQ(from_schema.mcrc.lr, built.mcrc.lr);
-  EXPECT_DOUBLE_EQ(from_schema.mcrc.warmup, built.mcrc.warmup);
-  EXPECT_DOUBLE_EQ(from_schema.mcrc.weight_decay, built.mcrc.weight_decay);
-  EXPECT_DOUBLE_EQ(from_schema.mcrc.adam_eps, built.mcrc.adam_eps);
-  EXPECT_DOUBLE_EQ(from_schema.mcrc.max_grad_norm, built.mcrc.max_grad_norm);
-  EXPECT_DOUBLE_EQ(from_schema.mcrc.dropout, built.mcrc.dropout);
-  EXPECT_EQ(from_schema.mcrc.checkpoint_every, built.mcrc.checkpoint_every);
-  EXPECT_EQ(from_schema.mcrc.eval_batch, built.mcrc.eval_batch);
-  EXPECT_EQ(from_schema.mcrc.attacks, built.mcrc.attacks);
-  EXPECT_EQ(from_schema.mcrc.attack_seed, built.mcrc.attack_seed);
-  EXPECT_DOUBLE_EQ(from_schema.mcrc.min_shuffle_degree, built.mcrc.min_shuffle_degree);
-  EXPECT_EQ(from_schema.mcrc.unanswerable, built.mcrc.unanswerable);
-  EXPECT_EQ(from_schema.structural.rank, built.structural.rank);
-  EXPECT_EQ(from_schema.structural.batch_sentences, built.structural.batch_sentences);
-  EXPECT_DOUBLE_EQ(from_schema.structural.lr, built.structural.lr);
-  EXPECT_DOUBLE_EQ(from_schema.structural.lr_decay, built.structural.lr_decay);
-  EXPECT_EQ(from_schema.structural.max_epochs, built.structural.max_epochs);
-  EXPECT_EQ(from_schema.structural.patience, built.structural.patience);
-  EXPECT_EQ(from_schema.clark.root_features, built.clark.root_features);
-  EXPECT_EQ(from_schema.clark.possessive_rule, built.clark.possessive_rule);
+}
+
+// A section declared the way stages declare theirs (config_section.h), registered here because
+// unit_tests links no stage: its rows join the schema, and its values travel in Params.
+struct UnitSectionParams {
+  std::string label;
+  int64_t count{};
+  int small{};
+  double ratio{};
+  std::vector<std::string> names;
+};
+const ConfigSection<UnitSectionParams>& unit_section() {
+  static const ConfigSection<UnitSectionParams> section("unit_section", "a section of the unit tests", {
+      bind(&UnitSectionParams::label, string_key("label", "", "A label.")),
+      bind(&UnitSectionParams::count, int_key("count", 7, 0, kUnbounded, "A count.")),
+      bind(&UnitSectionParams::small, int_key("small", 3, 0, kUnbounded, "An int field of an unbounded key.")),
+      bind(&UnitSectionParams::ratio, float_key("ratio", 0.5, 0.0, 1.0, "A ratio.")),
+      bind(&UnitSectionParams::names, strings_key("names", {"a", "b"}, "Names.")),
+  });
+  return section;
+}
+const bool unit_section_registered = (register_section(unit_section()), true);
+
+TEST_F(ConfigTest, SectionRowsJoinTheSchemaAndFillTheirStruct) {
+  ASSERT_TRUE(unit_section_registered);
+  ASSERT_NE(default_schema().find("unit_section.count"), nullptr);
+  EXPECT_NE(describe_schema().find("unit_section.ratio"), std::string::npos);
+  // Defaults come from the rows alone: a Params built in code holds no values, of() answers them.
+  const Params built;
+  EXPECT_EQ(unit_section().of(built).count, 7);
+  EXPECT_EQ(unit_section().of(built).small, 3);
+  EXPECT_EQ(unit_section().of(built).names, (std::vector<std::string>{"a", "b"}));
+  // Set values reach the typed struct through params_from_config.
+  const Params p = params_from_config(Config::load({}, {"unit_section.count=12", "unit_section={ratio: 0.25, label: x}"}));
+  EXPECT_EQ(unit_section().of(p).count, 12);
+  EXPECT_DOUBLE_EQ(unit_section().of(p).ratio, 0.25);
+  EXPECT_EQ(unit_section().of(p).label, "x");
+  EXPECT_EQ(unit_section().values_json(p),
+            nlohmann::json({{"label", "x"}, {"count", 12}, {"small", 3}, {"ratio", 0.25}, {"names", {"a", "b"}}}));
+  // Validation is the schema's: range, type, and an int too large for an int field.
+  EXPECT_EQ(input_error([&] { Config::load({}, {"unit_section.ratio=2"}); }),
+            "--set unit_section.ratio: expected float in [0, 1], got 2.0");
+  EXPECT_EQ(input_error([&] { params_from_config(Config::load({}, {"unit_section.small=10000000000"})); }),
+            "--set unit_section.small: 10000000000 does not fit a 32-bit int");
+  // Another section of the same name is a bug in the build.
+  static const ConfigSection<UnitSectionParams> twin("unit_section", "a second one", {});
+  EXPECT_THROW(register_section(twin), InternalError);
+}
+
+TEST_F(ConfigTest, FamilySectionDefaultsComeFromTheirRows) {
+  // The sections of pipeline/ libraries answer their row defaults without a config.
+  const Params built;
+  EXPECT_EQ(probe_section().of(built).patience, 3);
+  EXPECT_EQ(probe_section().of(built).batch_size, 64);
+  EXPECT_EQ(clark_section().of(built).possessive_rule, "paper");
+  EXPECT_EQ(clark_section().of(built).root_features, "released");
+  EXPECT_EQ(lin_section().of(built).nth, (std::vector<int64_t>{1, 2, 4, 8}));
+  EXPECT_EQ(mcrc_section().of(built).attack_seed, 2020);
 }
 
 TEST_F(ConfigTest, ParamsRejectIntsTooLargeForTheirField) {

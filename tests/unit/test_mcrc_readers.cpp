@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/io/json_path.h"
+#include "pipeline/io/xml_subset.h"
 #include "pipeline/mcrc/mc_example.h"
 #include "pipeline/mcrc/mc_readers.h"
 #include "pipeline/util/error.h"
@@ -614,6 +616,48 @@ TEST_F(McrcReadersTest, RaceMissingKeyAndMalformedJson) {
   const std::string h = write("t/1.txt", "[1, 2]");
   EXPECT_EQ(input_error([&] { read_race(path("t")); }),
             h + ": top level: expected an object, found array");
+}
+
+// ---- the generic parsers under the readers (pipeline/io) ----------------------------------------
+
+TEST(XmlSubset, TreeTextAndLines) {
+  const std::string xml =
+      "<?xml version=\"1.0\"?>\n<!-- c -->\n<a x=\"1\tB &amp; C\">\n"
+      "  <b>one &lt;two&gt; <![CDATA[<3>]]></b>\r\n  <c/>\n</a>\n";
+  const XmlElement root = parse_xml_subset("mem.xml", xml);
+  EXPECT_EQ(root.name, "a");
+  EXPECT_EQ(root.line, 3);
+  EXPECT_EQ(root.text_line, 0);  // only whitespace directly inside <a>
+  ASSERT_NE(root.attribute("x"), nullptr);
+  EXPECT_EQ(*root.attribute("x"), "1 B & C");  // a tab in a value becomes a space
+  EXPECT_EQ(root.attribute("y"), nullptr);
+  ASSERT_EQ(root.children.size(), 2u);
+  EXPECT_EQ(root.children[0].text, "one <two> <3>");
+  EXPECT_EQ(root.children[0].text_line, 4);
+  EXPECT_EQ(root.children[1].name, "c");
+  EXPECT_EQ(root.children[1].line, 5);
+  EXPECT_EQ(input_error([] { parse_xml_subset("mem.xml", "<a>\n<b></a>"); }),
+            "mem.xml:2: </a> where </b> was expected (<b> opened at line 2)");
+  EXPECT_EQ(input_error([] { parse_xml_subset("mem.xml", "  \n"); }),
+            "mem.xml:2: no root element (the file holds no XML element)");
+}
+
+TEST(JsonPath, KeyPathsInMessages) {
+  const nlohmann::json doc = parse_json_file("mem.json", R"({"a": [{"b": 1}, "s"]})");
+  const JsonPathReader r("mem.json");
+  const std::string a = json_key_member("", "a");
+  EXPECT_EQ(a, "a");
+  const nlohmann::json& list = r.list(r.member(doc, "", "a"), a);
+  EXPECT_EQ(r.string(list[1], json_key_index(a, 1)), "s");
+  EXPECT_EQ(input_error([&] { r.string(r.member(list[0], json_key_index(a, 0), "b"),
+                                       json_key_member(json_key_index(a, 0), "b")); }),
+            "mem.json: key a[0].b: expected a string, found number");
+  EXPECT_EQ(input_error([&] { r.member(list[0], json_key_index(a, 0), "c"); }),
+            "mem.json: key a[0].c: missing");
+  EXPECT_EQ(input_error([&] { r.strings(doc, ""); }),
+            "mem.json: top level: expected a list, found object");
+  EXPECT_TRUE(starts_with(input_error([] { parse_json_file("mem.json", "{\n  \"a\": ,}"); }),
+                          "mem.json:2: malformed JSON: "));
 }
 
 }  // namespace

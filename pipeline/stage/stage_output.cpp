@@ -1,9 +1,10 @@
-#include "pipeline/analysis/stage_output.h"
+#include "pipeline/stage/stage_output.h"
 
 #include <filesystem>
 #include <ostream>
 
-#include "pipeline/cache/cache_dir.h"
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/util/files.h"
 #include "pipeline/util/error.h"
 
 namespace fs = std::filesystem;
@@ -17,13 +18,8 @@ std::string model_output_dir(const Params& params) {
   return (fs::path(params.study.output_dir) / model).string();
 }
 
-std::string entry_name(const CacheEntry& entry) { return fs::path(entry.dir).filename().string(); }
-
-StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::json inputs)
-    : ctx_(ctx), stage_(std::move(stage)), inputs_(std::move(inputs)), start_(std::chrono::steady_clock::now()) {
-  dir_ = (fs::path(model_output_dir(ctx.params)) / stage_).string();
-  inputs_["stage"] = stage_;
-  inputs_["bertology_version"] = BERTOLOGY_VERSION;
+StageOutput::StageOutput(const StageContext& ctx, nlohmann::json inputs)
+    : ctx_(ctx), dir_(ctx.output_dir()), inputs_(std::move(inputs)), start_(std::chrono::steady_clock::now()) {
   // Rank 0 decides, so that every rank skips or runs the stage together.
   std::string verdict = "run";
   if (ctx.mpi.rank() == 0) {
@@ -32,7 +28,7 @@ StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::j
     if (ec) throw InputError(cat(dir_, ": cannot create the stage's output folder (", ec.message(), ")"));
     if (fs::exists(path("stage.json"))) {
       try {
-        const auto previous = nlohmann::json::parse(read_text(path("stage.json")));
+        const auto previous = nlohmann::json::parse(read_file_bytes(path("stage.json"), "a stage record"));
         bool files_present = true;  // a table the user deleted means the stage runs again
         for (const auto& f : previous.value("files", nlohmann::json::array()))
           files_present = files_present && fs::exists(path(f.get<std::string>()));
@@ -46,13 +42,19 @@ StageOutput::StageOutput(const StageContext& ctx, std::string stage, nlohmann::j
   }
   up_to_date_ = ctx.mpi.broadcast(verdict) == "skip";
   if (up_to_date_ && ctx.mpi.rank() == 0)
-    ctx.out << stage_ << ": up to date (" << path("stage.json") << "), skipped\n" << std::flush;
+    ctx.out << ctx.name() << ": up to date (" << path("stage.json") << "), skipped\n" << std::flush;
 }
 
 void StageOutput::write(const std::string& name, const std::string& content) const {
   if (ctx_.mpi.rank() != 0) return;
-  write_text_atomic(path(name), content);
+  write_file_atomic(path(name), content);
   written_.push_back(name);
+}
+
+void StageOutput::write_table(const StageTable& spec, const CsvTable& table) const {
+  BTL_CHECK(spec.stage == ctx_.name(), "stage ", ctx_.name(), " writes ", spec.stage, "'s table ", spec.file);
+  BTL_CHECK(table.columns() == spec.columns, ctx_.name(), "/", spec.file, ": columns differ from the declaration");
+  write(spec.file, table.str());
 }
 
 double StageOutput::seconds() const {
@@ -63,8 +65,8 @@ void StageOutput::finish(nlohmann::json extra) const {
   if (ctx_.mpi.rank() != 0) return;
   nlohmann::json record = {{"inputs", inputs_}, {"seconds", seconds()}, {"ranks", ctx_.mpi.size()}, {"files", written_}};
   for (auto& [k, v] : extra.items()) record[k] = v;
-  write_text_atomic(path("stage.json"), record.dump(2) + "\n");
-  ctx_.out << stage_ << ": done in " << static_cast<int64_t>(seconds() * 10) / 10.0 << " s -> " << dir_ << "\n"
+  write_file_atomic(path("stage.json"), record.dump(2) + "\n");
+  ctx_.out << ctx_.name() << ": done in " << static_cast<int64_t>(seconds() * 10) / 10.0 << " s -> " << dir_ << "\n"
            << std::flush;
 }
 

@@ -1,11 +1,11 @@
-#include "pipeline/analysis/csv_table.h"
+#include "pipeline/stage/csv_table.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
-#include "pipeline/cache/cache_dir.h"  // read_text
+#include "pipeline/util/files.h"
 #include "pipeline/util/error.h"
 
 namespace bertology {
@@ -73,7 +73,7 @@ std::string fixed(double value, int decimals) {
   return s;
 }
 
-CsvFile CsvFile::read(const std::string& path) { return {CsvTable::parse(read_text(path), path), path}; }
+CsvFile CsvFile::read(const std::string& path) { return {CsvTable::parse(read_file_bytes(path, "a table"), path), path}; }
 
 const std::string& CsvFile::at(size_t row, const std::string& column) const {
   return csv.rows().at(row)[csv.column(column, origin)];

@@ -1,0 +1,22 @@
+// The tables of the Clark et al. (2019) stages that clark_report reads (stage_table.h): file and
+// column names exist here once, for the writing stage and the report.
+#pragma once
+
+#include "pipeline/stage/stage_table.h"
+
+namespace bertology {
+
+inline const StageTable kDependencyRelations{"dependency_heads", "relations.csv",
+                                             {"relation", "count", "sd_relation", "best_layer", "best_head", "best_direction",
+                                              "best_accuracy", "baseline_offset", "baseline_accuracy"}};
+inline const StageTable kAttentionProbeResults{"attention_probe", "results.csv", {"probe", "model", "uas", "correct", "count"}};
+inline const StageTable kCorefHeads{"coref_heads", "heads.csv",
+                                    {"layer", "head", "all", "pronoun", "proper", "nominal", "count_all", "count_pronoun",
+                                     "count_proper", "count_nominal"}};
+inline const StageTable kCorefBaselines{"coref_heads", "baselines.csv",
+                                        {"system", "all", "pronoun", "proper", "nominal", "count_all", "count_pronoun",
+                                         "count_proper", "count_nominal"}};
+inline const StageTable kAttentionGradients{"attention_gradients", "gradients.csv", {"layer", "to_sep", "to_punct", "to_other"}};
+inline const StageTable kHeadEmbedding{"head_clusters", "embedding.csv", {"layer", "head", "x", "y", "behaviour"}};
+
+}  // namespace bertology

@@ -1,0 +1,40 @@
+#include "pipeline/probe/probe_section.h"
+
+namespace bertology {
+
+const ConfigSection<ProbeParams>& probe_section() {
+  static const ConfigSection<ProbeParams> section("probe", "probing classifiers", {
+      bind(&ProbeParams::model,
+           enum_key("model", {"linear", "dropout_linear", "mlp"}, "linear",
+          "Probing classifier: softmax regression, dropout + linear (Lin et al.), or an MLP.")),
+      bind(&ProbeParams::hidden,
+           int_key("hidden", 256, 1, kUnbounded, "Hidden units of the mlp probe.")),
+      bind(&ProbeParams::dropout,
+           float_key("dropout", 0.1, 0.0, 0.99, "Dropout of the dropout_linear and mlp probes.")),
+      bind(&ProbeParams::optimizer,
+           enum_key("optimizer", {"adam", "adamw"}, "adam", "Optimizer of the probes.")),
+      bind(&ProbeParams::lr,
+           float_key("lr", 0.001, 1e-8, 10.0, "Learning rate of the probes.")),
+      bind(&ProbeParams::weight_decay,
+           float_key("weight_decay", 0.0, 0.0, 10.0, "Weight decay (decoupled for adamw).")),
+      bind(&ProbeParams::batch_size,
+           int_key("batch_size", 64, 1, kUnbounded, "Examples (tokens or words) per probe update.")),
+      bind(&ProbeParams::max_epochs,
+           int_key("max_epochs", 20, 1, 10000, "Most passes over the training examples.")),
+      bind(&ProbeParams::patience,
+           int_key("patience", 3, 1, 10000, "Stop after this many epochs without a better dev score.")),
+      bind(&ProbeParams::dev_fraction,
+           float_key("dev_fraction", 0.1, 0.0, 0.9, "Last fraction of the training sentences held out for early stopping.")),
+      bind(&ProbeParams::seeds,
+           int_key("seeds", 3, 1, 1000, "Runs per (task, layer), reported as mean and sd.")),
+      bind(&ProbeParams::layers,
+           ints_key("layers", {}, 0, kUnbounded, "Hidden layers probed, 0 = embeddings (empty = all).")),
+      bind(&ProbeParams::test_corpus,
+           path_key("test_corpus", "", "Evaluation corpus of token_probes and structural_probe (corpus.format).")),
+      bind(&ProbeParams::tasks,
+           strings_key("tasks", {"upos", "xpos", "deprel", "arc"}, "token_probes and scalar_mix tasks: upos, xpos, deprel, arc.")),
+  });
+  return section;
+}
+
+}  // namespace bertology

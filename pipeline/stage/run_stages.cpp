@@ -1,0 +1,34 @@
+#include "pipeline/stage/run_stages.h"
+
+#include "pipeline/stage/stage_context.h"
+#include "pipeline/util/error.h"
+
+namespace bertology {
+
+void check_stage_names(const std::vector<std::string>& stages) {
+  for (const auto& name : stages)
+    if (!find_stage(name)) {
+      std::string known;
+      for (const auto& s : registered_stages()) known += (known.empty() ? "" : ", ") + s.name;
+      throw InputError(cat("stages: unknown stage '", name, "' (registered: ", known.empty() ? "none yet" : known, ")"));
+    }
+}
+
+bool stages_need_cache(const std::vector<std::string>& stages) {
+  if (stages.empty()) return true;
+  for (const auto& name : stages) {
+    const StageInfo* stage = find_stage(name);
+    if (!stage || stage->needs_cache) return true;
+  }
+  return false;
+}
+
+void run_stages(const Params& params, const CacheEntry& entry, const MpiContext& mpi, std::ostream& out) {
+  check_stage_names(params.stages);
+  for (const auto& name : params.stages) {
+    StageContext context(*find_stage(name), params, entry, mpi, out);
+    find_stage(name)->run(context);
+  }
+}
+
+}  // namespace bertology

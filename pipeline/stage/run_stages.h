@@ -1,0 +1,25 @@
+// The stage driver of `bertology run`: checks a config's stage list, then runs each stage in order
+// with its StageContext.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "pipeline/cache/cache_dir.h"
+#include "pipeline/config/params.h"
+#include "pipeline/dist/mpi_context.h"
+
+namespace bertology {
+
+/// InputError "stages: unknown stage 'x' (registered: a, b, ...)" for the first unknown name;
+/// called before hours of extraction, not after.
+void check_stage_names(const std::vector<std::string>& stages);
+/// Whether a run of `stages` needs the activation cache of corpus.path: true when the list is
+/// empty (extraction only) or any stage needs it.
+bool stages_need_cache(const std::vector<std::string>& stages);
+/// Runs params.stages in order; `entry` is the run's complete cache entry (empty when no stage
+/// needs it). Exceptions from a stage propagate (StopRequested included).
+void run_stages(const Params& params, const CacheEntry& entry, const MpiContext& mpi, std::ostream& out);
+
+}  // namespace bertology

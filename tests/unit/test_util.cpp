@@ -1,0 +1,219 @@
+// util/: internal checks (BTL_CHECK), whole-file reads and atomic writes (files.h), text splitting
+// (text.h).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/util/error.h"
+#include "pipeline/util/files.h"
+#include "pipeline/util/text.h"
+
+using namespace bertology;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Views = std::vector<std::string_view>;
+
+/// A fresh empty directory for one test.
+fs::path scratch(const std::string& tag) {
+  const fs::path dir = fs::temp_directory_path() / ("bertology_util_" + tag + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+/// The names of the files in `dir`, sorted.
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+// ---- BTL_CHECK ---------------------------------------------------------------------------------
+
+TEST(BtlCheck, MessageNamesFileLineAndCondition) {
+  const int n = 3;
+  const int line = __LINE__ + 2;
+  try {
+    BTL_CHECK(n < 0, "n=", n);
+    FAIL() << "no throw";
+  } catch (const InternalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("test_util.cpp:" + std::to_string(line) + ": "), std::string::npos) << what;
+    EXPECT_NE(what.find("internal check failed: n < 0: n=3"), std::string::npos) << what;
+  }
+}
+
+TEST(BtlCheck, WorksWithoutMessageAndPassesQuietly) {
+  const int line = __LINE__ + 2;
+  try {
+    BTL_CHECK(1 + 1 == 3);
+    FAIL() << "no throw";
+  } catch (const InternalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("test_util.cpp:" + std::to_string(line) + ": internal check failed: 1 + 1 == 3"),
+              std::string::npos)
+        << what;
+    const std::string tail = "failed: 1 + 1 == 3";  // nothing after the condition without a message
+    EXPECT_EQ(what.substr(what.size() - std::min(what.size(), tail.size())), tail) << what;
+  }
+  EXPECT_NO_THROW(BTL_CHECK(true));
+  EXPECT_NO_THROW(BTL_CHECK(2 > 1, "never built"));
+}
+
+// ---- files.h -----------------------------------------------------------------------------------
+
+TEST(Files, ReadTextFileDropsOneLeadingBom) {
+  const fs::path dir = scratch("bom");
+  write_bytes(dir / "bom.txt", "\xEF\xBB\xBFhello\r\n");
+  EXPECT_EQ(read_text_file((dir / "bom.txt").string(), "a test file"), "hello\r\n");
+  EXPECT_EQ(read_file_bytes((dir / "bom.txt").string(), "a test file"), "\xEF\xBB\xBFhello\r\n");
+  write_bytes(dir / "plain.txt", "no mark");
+  EXPECT_EQ(read_text_file((dir / "plain.txt").string(), "a test file"), "no mark");
+  write_bytes(dir / "short.txt", "\xEF\xBB");
+  EXPECT_EQ(read_text_file((dir / "short.txt").string(), "a test file"), "\xEF\xBB");
+  fs::remove_all(dir);
+}
+
+TEST(Files, ReadErrorsNameTheFile) {
+  const fs::path dir = scratch("read_errors");
+  const std::string missing = (dir / "nope.txt").string();
+  try {
+    read_file_bytes(missing, "a test file");
+    FAIL() << "no throw";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), missing + ": no such file");
+  }
+  try {
+    read_text_file(missing, "a test file", true);
+    FAIL() << "no throw";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), missing + ": no such file (a test file)");
+  }
+  try {
+    read_file_bytes(dir.string(), "a test file");
+    FAIL() << "no throw";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": is a directory, expected a test file");
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Files, UniqueTempNamesDiffer) {
+  const std::string a = unique_temp_name("/x/out.h5"), b = unique_temp_name("/x/out.h5");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.rfind("/x/out.h5.tmp.", 0), 0u) << a;
+  EXPECT_TRUE(is_temp_name(fs::path(a).filename().string())) << a;
+  EXPECT_FALSE(is_temp_name("out.h5"));
+}
+
+TEST(Files, WriteFileAtomicReplacesAndLeavesNoTemporary) {
+  const fs::path dir = scratch("atomic");
+  const std::string path = (dir / "f.json").string();
+  write_file_atomic(path, "first");
+  write_file_atomic(path, std::string("sec\0nd", 6));
+  EXPECT_EQ(read_file_bytes(path, "a test file"), std::string("sec\0nd", 6));
+  EXPECT_EQ(names_in(dir), (std::vector<std::string>{"f.json"}));
+  EXPECT_THROW(write_file_atomic((dir / "no_dir" / "f").string(), "x"), InternalError);
+  fs::remove_all(dir);
+}
+
+TEST(Files, TempOutputRemovesItsFileUnlessCommitted) {
+  const fs::path dir = scratch("temp_output");
+  const std::string final_path = (dir / "out.bin").string();
+  std::string temp;
+  {
+    TempOutput out(final_path);
+    temp = out.path();
+    EXPECT_NE(temp, final_path);
+    EXPECT_EQ(out.final_path(), final_path);
+    write_bytes(temp, "partial");
+    EXPECT_TRUE(fs::exists(temp));
+  }
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_FALSE(fs::exists(final_path));
+  { TempOutput never_written(final_path); }  // nothing created: destruction is quiet
+  EXPECT_TRUE(names_in(dir).empty());
+  fs::remove_all(dir);
+}
+
+TEST(Files, TempOutputCommitRenamesOntoTheFinalName) {
+  const fs::path dir = scratch("temp_commit");
+  const std::string final_path = (dir / "out.bin").string();
+  write_bytes(final_path, "old");
+  {
+    TempOutput out(final_path);
+    write_bytes(out.path(), "new");
+    EXPECT_EQ(read_file_bytes(final_path, "a test file"), "old");  // untouched until commit
+    out.commit();
+  }
+  EXPECT_EQ(read_file_bytes(final_path, "a test file"), "new");
+  EXPECT_EQ(names_in(dir), (std::vector<std::string>{"out.bin"}));
+
+  TempOutput unwritten((dir / "other.bin").string());
+  EXPECT_THROW(unwritten.commit(), InternalError);  // no temporary was ever written
+  fs::remove_all(dir);
+}
+
+// ---- text.h ------------------------------------------------------------------------------------
+
+TEST(Text, SplitLinesDropsCarriageReturnsAndNoExtraLastLine) {
+  EXPECT_EQ(split_lines("a\r\nb\n"), (Views{"a", "b"}));
+  EXPECT_EQ(split_lines("a\nb"), (Views{"a", "b"}));
+  EXPECT_EQ(split_lines(""), Views{});
+  EXPECT_EQ(split_lines("\n"), (Views{""}));
+  EXPECT_EQ(split_lines("a\n\nb\r"), (Views{"a", "", "b"}));
+}
+
+TEST(Text, LineSplitterCountsLines) {
+  LineSplitter lines("x\r\n\ny");
+  std::string_view line;
+  ASSERT_TRUE(lines.next(&line));
+  EXPECT_EQ(line, "x");
+  ASSERT_TRUE(lines.next(&line));
+  EXPECT_EQ(line, "");
+  ASSERT_TRUE(lines.next(&line));
+  EXPECT_EQ(line, "y");
+  EXPECT_EQ(lines.line_number(), 3);
+  EXPECT_FALSE(lines.next(&line));
+}
+
+TEST(Text, SplitWhitespaceSkipsRuns) {
+  EXPECT_EQ(split_whitespace("  a \t b  c "), (Views{"a", "b", "c"}));
+  EXPECT_EQ(split_whitespace(""), Views{});
+  EXPECT_EQ(split_whitespace(" \t "), Views{});
+  EXPECT_EQ(split_whitespace("a\tb c", " "), (Views{"a\tb", "c"}));           // only spaces separate
+  EXPECT_EQ(split_whitespace("a\r\vb\fc\n", kAsciiWhitespace), (Views{"a", "b", "c"}));
+  EXPECT_EQ(split_whitespace("a\rb"), (Views{"a\rb"}));                        // "\r" is content by default
+}
+
+TEST(Text, SplitKeepsEmptyFields) {
+  EXPECT_EQ(split("a,,b", ','), (Views{"a", "", "b"}));
+  EXPECT_EQ(split("", ','), (Views{""}));
+  EXPECT_EQ(split("a,", ','), (Views{"a", ""}));
+}
+
+TEST(Text, TrimAndBlank) {
+  EXPECT_EQ(trim(" \t a b \t"), "a b");
+  EXPECT_EQ(trim(" \t "), "");
+  EXPECT_EQ(trim("a\r"), "a\r");  // only spaces and tabs
+  EXPECT_TRUE(is_blank(""));
+  EXPECT_TRUE(is_blank(" \t"));
+  EXPECT_FALSE(is_blank(" x"));
+  EXPECT_EQ(strip_utf8_bom("\xEF\xBB\xBFx"), "x");
+  EXPECT_EQ(strip_utf8_bom("x"), "x");
+}
