@@ -69,7 +69,7 @@ void attention_pass(const CacheReader& reader, const std::vector<int64_t>& seque
         break;
       }
       Item item{i, {}};
-      for (int l = 0; l < reader.num_layers(); ++l) item.attention.push_back(reader.attention(i, l));
+      for (int l = 0; l < reader.num_layers(); ++l) item.attention.push_back(reader.attention(i, AttentionLayer{l}));
       std::unique_lock<std::mutex> lock(mu);
       changed.wait(lock, [&] { return queue.size() < ahead || failed; });
       if (failed) break;

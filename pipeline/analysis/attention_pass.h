@@ -13,7 +13,7 @@
 namespace bertology {
 
 /// Calls process(i, attention, worker) for each i of `sequences`, where attention[l] =
-/// reader.attention(i, l) for l = 0..num_layers()-1 (the entry must store every layer). process
+/// reader.attention(i, AttentionLayer{l}) for l = 0..num_layers()-1 (the entry must store every layer). process
 /// runs on `workers` threads (worker = 0..workers-1; calls with the same worker never overlap, so
 /// per-worker accumulators need no lock; sequences reach workers in order, but finish in any
 /// order: accumulate sums). At most `ahead` sequences are read in advance. An exception from

@@ -6,6 +6,8 @@
 
 namespace bertology {
 
+/// attention_patterns/summary.json: per-layer means, the uniform entropy, heads to prev/next (JSON).
+inline const StageTable kPatternSummary{"attention_patterns", "summary.json", {}};
 inline const StageTable kDependencyRelations{"dependency_heads", "relations.csv",
                                              {"relation", "count", "sd_relation", "best_layer", "best_head", "best_direction",
                                               "best_accuracy", "baseline_offset", "baseline_accuracy"}};

@@ -369,7 +369,8 @@ void CacheReader::read_permuted(int64_t c, const std::string& dataset, const std
   }
 }
 
-FloatMatrix CacheReader::load_layer(int layer) const {
+FloatMatrix CacheReader::load_layer(HiddenLayer hidden_layer) const {
+  const int layer = hidden_layer.index;
   require_hidden_layer(layer, "hidden");
   FloatMatrix m;
   m.rows = num_tokens();
@@ -380,7 +381,8 @@ FloatMatrix CacheReader::load_layer(int layer) const {
   return m;
 }
 
-FloatMatrix CacheReader::load_layer_words(int layer) const {
+FloatMatrix CacheReader::load_layer_words(HiddenLayer hidden_layer) const {
+  const int layer = hidden_layer.index;
   BTL_REQUIRE(word_pooling() != "none", entry_dir_, ": word-level hidden states of layer ", layer,
               " asked for, but this entry stores none (extract.word_pooling: none)");
   require_hidden_layer(layer, "word-level hidden");
@@ -393,7 +395,8 @@ FloatMatrix CacheReader::load_layer_words(int layer) const {
   return m;
 }
 
-FloatMatrix CacheReader::sequence_hidden(int64_t i, int layer) const {
+FloatMatrix CacheReader::sequence_hidden(int64_t i, HiddenLayer hidden_layer) const {
+  const int layer = hidden_layer.index;
   require_sequence(i);
   require_hidden_layer(layer, "hidden");
   const int64_t c = seq_chunk_[i];
@@ -415,7 +418,8 @@ FloatMatrix CacheReader::sequence_hidden(int64_t i, int layer) const {
   return m;
 }
 
-std::vector<float> CacheReader::attention(int64_t i, int layer) const {
+std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_layer) const {
+  const int layer = attention_layer.index;
   require_sequence(i);
   require_attention_layer(layer);
   const int64_t c = seq_chunk_[i];
@@ -465,7 +469,7 @@ std::vector<float> CacheReader::attention(int64_t i, int layer) const {
   return a;
 }
 
-std::vector<float> CacheReader::word_attention(int64_t i, int layer, WordFrom from,
+std::vector<float> CacheReader::word_attention(int64_t i, AttentionLayer layer, WordFrom from,
                                                std::vector<int32_t>* unit_word_ids) const {
   std::vector<float> a = attention(i, layer);  // checks i and layer
   const int64_t b = token_offsets_[i], T = token_offsets_[i + 1] - b;

@@ -1,7 +1,7 @@
 // Reading a finished cache entry: the API analysis stages use. Torch-free.
 //
 //   CacheReader r = CacheReader::open("cache/9c3b9213c4c4a575");
-//   FloatMatrix h = r.load_layer(3);                 // [all tokens in corpus order, d]
+//   FloatMatrix h = r.load_layer(HiddenLayer{3});                 // [all tokens in corpus order, d]
 //   for (int64_t i = 0; i < r.num_sequences(); ++i) {
 //     auto seq = r.sequence(i);                      // ids, word ids, corpus sentence index
 //     auto a = r.word_attention(i, 5);               // [H_sel, U, U], Clark et al.'s word level
@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "pipeline/cache/cache_key.h"
+#include "pipeline/cache/layer_convention.h"
 #include "pipeline/corpus/corpus.h"
 #include "pipeline/io/hdf5_file.h"
 
@@ -129,22 +130,22 @@ class CacheReader {
   // ---- tensors (float32; fp16 entries widen exactly) ------------------------------------------
   /// Hidden layer `layer` (0 = embedding output .. L) of every token: [num_tokens(), d], corpus
   /// order. Reads only /hidden/layer_LL of each chunk.
-  FloatMatrix load_layer(int layer) const;
+  FloatMatrix load_layer(HiddenLayer layer) const;
   /// Word-pooled layer (the entry's word_pooling: mean or first piece) of every word:
   /// [num_words(), d], corpus order. A word without pieces is a zero row. Needs word_pooling != none.
-  FloatMatrix load_layer_words(int layer) const;
+  FloatMatrix load_layer_words(HiddenLayer layer) const;
   /// Hidden layer of one sequence: [T, d] (a row range of one chunk).
-  FloatMatrix sequence_hidden(int64_t i, int layer) const;
+  FloatMatrix sequence_hidden(int64_t i, HiddenLayer layer) const;
   /// Attention probabilities of `layer` (0-based transformer layer) for sequence i, wordpiece
   /// level: [H_sel, T, T] flat, [head][query][key]; heads = attention_heads(). Each row sums to 1
   /// (up to the stored dtype: ~4e-4 for float16).
-  std::vector<float> attention(int64_t i, int layer) const;
+  std::vector<float> attention(int64_t i, AttentionLayer layer) const;
   /// Clark et al.'s word-level attention of sequence i: units = the words (by word id, those with
   /// at least one piece) and each special token as its own unit, in sequence order (first piece's
   /// position). Attention TO a unit = sum over its pieces' columns; FROM a unit = mean over its
   /// pieces' rows (WordFrom::Mean) or its first piece's row (First). Rows still sum to 1.
   /// Returns [H_sel, U, U] flat; `unit_word_ids` (optional) gets each unit's word id (-1 = special).
-  std::vector<float> word_attention(int64_t i, int layer, WordFrom from = WordFrom::Mean,
+  std::vector<float> word_attention(int64_t i, AttentionLayer layer, WordFrom from = WordFrom::Mean,
                                     std::vector<int32_t>* unit_word_ids = nullptr) const;
   /// The conversion word_attention() applies, on attention `a` = [H, T, T] of a sequence whose
   /// wordpieces have `word_ids` ([T], -1 = special) and `num_words` words: for callers that read

@@ -25,6 +25,8 @@
 #include <cstdio>
 #include <string>
 
+#include "pipeline/cache/layer_convention.h"  // kCacheLayerConvention
+
 namespace bertology {
 
 inline std::string hidden_dataset(int layer) {
@@ -42,10 +44,5 @@ inline std::string attention_dataset(int layer) {
   std::snprintf(b, sizeof b, "/attention/layer_%02d", layer);
   return b;
 }
-
-constexpr const char* kCacheLayerConvention =
-    "hidden/layer_00 = embedding output, hidden/layer_LL = output of transformer layer LL (1-based, as "
-    "in the papers' 'layer LL'); attention/layer_LL = attention probabilities of transformer layer LL+1 "
-    "(0-based), stored [heads, query, key] per sequence; heads 0-based";
 
 }  // namespace bertology

@@ -1,5 +1,7 @@
 #include "pipeline/cache/encode_file.h"
 
+#include "pipeline/cache/layer_convention.h"
+
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
@@ -21,10 +23,6 @@ namespace bertology {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* kLayerConvention =
-    "hidden[0] = embedding output; hidden[l] = output of transformer layer l (l = 1..L); "
-    "attention[l-1] = attention probabilities of layer l, [heads, query, key]; all indices 0-based in files";
 
 /// Writes `t` (any float dtype, contiguous after conversion) as `name` in `dtype` storage.
 void write_float(H5File& file, const std::string& name, const at::Tensor& t, H5Kind kind) {
@@ -121,7 +119,7 @@ EncodeFileSummary encode_file(const EncodeFileParams& p) {
   file.set_attribute("/", "model_weights_file", fs::path(bert.report.weights_file).filename().string());
   file.set_attribute("/", "model_sha256", bert.report.weights_sha256);
   file.set_attribute("/", "vocab_sha256", sha256_file((fs::path(p.model.path) / "vocab.txt").string()));
-  file.set_attribute("/", "layer_convention", std::string(kLayerConvention));
+  file.set_attribute("/", "layer_convention", std::string(kEncodeLayerConvention));
   file.set_attribute("/", "dtype", p.dtype);
   file.set_attribute("/", "num_sentences", static_cast<int64_t>(lines.size()));
   file.set_attribute("/", "num_layers", static_cast<int64_t>(cfg.num_hidden_layers));

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/percent.h"
 
 namespace bertology {
 namespace {
@@ -181,8 +182,7 @@ std::vector<int> rule_based_sieves(const CorefDocument& doc,
 }
 
 double CorefScore::accuracy(int k) const {
-  if (count[k] == 0) return std::numeric_limits<double>::quiet_NaN();
-  return 100.0 * static_cast<double>(correct[k]) / static_cast<double>(count[k]);
+  return percent(static_cast<double>(correct[k]), static_cast<double>(count[k]));
 }
 
 void CorefScore::add(const CorefScore& other) {

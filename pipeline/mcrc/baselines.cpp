@@ -3,6 +3,7 @@
 
 #include "pipeline/mcrc/attacks.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/percent.h"
 
 namespace bertology {
 
@@ -49,7 +50,7 @@ int64_t count_correct(const std::vector<McExample>& examples, const std::vector<
 }
 
 double accuracy_percent(int64_t correct, int64_t total) {
-  return total > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+  return percent(static_cast<double>(correct), static_cast<double>(total));
 }
 
 std::vector<int> longest_predictions(const std::vector<McExample>& examples) {

@@ -26,7 +26,7 @@ double random_baseline(const std::vector<McExample>& examples);
 /// Predictions equal to the example's answer. InputError when the sizes differ or an example has
 /// no valid answer index (unlabelled data cannot be scored).
 int64_t count_correct(const std::vector<McExample>& examples, const std::vector<int>& predictions);
-/// 100 * correct / total; 0 when total is 0.
+/// percent(correct, total): NaN when total is 0 (pipeline/util/percent.h).
 double accuracy_percent(int64_t correct, int64_t total);
 /// longest_option() of every example.
 std::vector<int> longest_predictions(const std::vector<McExample>& examples);

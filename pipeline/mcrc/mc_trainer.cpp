@@ -18,6 +18,7 @@
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
 #include "pipeline/util/stop_signal.h"
+#include "pipeline/util/percent.h"
 
 namespace bertology {
 namespace fs = std::filesystem;
@@ -273,7 +274,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
         const auto predictions = mc_predictions(score_mc(model, dev, pad_id, o.eval_batch, mpi));
         int64_t correct = 0;
         for (size_t q = 0; q < dev.size(); ++q) correct += predictions[q] == dev[q].answer;
-        record.dev_accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(dev.size());
+        record.dev_accuracy = percent(static_cast<double>(correct), static_cast<double>(dev.size()));
       }
       const bool better = dev.empty() || record.dev_accuracy > state.best_dev;
       if (better) {

@@ -10,6 +10,7 @@
 #include "pipeline/probe/tree_metrics.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
+#include "pipeline/util/percent.h"
 
 namespace bertology {
 namespace {
@@ -141,11 +142,11 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
   }
   result.sentences = static_cast<int64_t>(test.size());
   if (distance) {
-    result.uuas = uuas_total.total > 0 ? 100.0 * uuas_total.correct / uuas_total.total : nan;
+    result.uuas = percent(static_cast<double>(uuas_total.correct), static_cast<double>(uuas_total.total));
     result.dspr = spearman_by_length.mean();
     result.root_accuracy = result.nspr = nan;
   } else {
-    result.root_accuracy = roots > 0 ? 100.0 * roots_correct / roots : nan;
+    result.root_accuracy = percent(static_cast<double>(roots_correct), static_cast<double>(roots));
     result.nspr = spearman_by_length.mean();
     result.uuas = result.dspr = nan;
   }

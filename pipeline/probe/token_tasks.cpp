@@ -94,7 +94,7 @@ const FloatMatrix& LayerCache::get(const CacheReader& reader, int64_t layer) {
   // copy what they need before asking for the next layer.
   for (auto old = loaded_.begin(); old != loaded_.end();)
     old = old->first.first == &reader ? loaded_.erase(old) : std::next(old);
-  return loaded_.emplace(key, reader.load_layer_words(static_cast<int>(layer))).first->second;
+  return loaded_.emplace(key, reader.load_layer_words(HiddenLayer{static_cast<int>(layer)})).first->second;
 }
 
 namespace {

@@ -97,6 +97,17 @@ CsvFile StageContext::read_table(const StageTable& table) {
   return file;
 }
 
+nlohmann::json StageContext::read_json(const StageTable& file) {
+  const std::string path = (fs::path(model_dir()) / file.stage / file.file).string();
+  BTL_REQUIRE(stage_ran(file.stage), path, ": stage ", file.stage, " has not finished for this model (add it to stages: before ",
+              name(), ")");
+  try {
+    return nlohmann::json::parse(read_file_bytes(path, "a stage output"));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(cat(path, ": malformed JSON (", e.what(), ")"));
+  }
+}
+
 StageOutput StageContext::begin_output(nlohmann::json extra) {
   BTL_CHECK(!output_begun_, name(), ": begin_output called twice");
   output_begun_ = true;

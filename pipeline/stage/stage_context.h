@@ -65,8 +65,11 @@ class StageContext {
   /// read) and records the digest of that stage's stage.json. InputError naming the file when it
   /// is missing, malformed or lacks a declared column.
   CsvFile read_table(const StageTable& table);
-  /// The stage.json of `stage` (recorded like read_table), or nullopt-like null JSON when that
-  /// stage has not run for this model.
+  /// A JSON file another stage wrote, declared as a StageTable without columns (recorded like
+  /// read_table). InputError naming the file when the stage has not run or the file is malformed.
+  nlohmann::json read_json(const StageTable& file);
+  /// The stage.json of `stage` (recorded like read_table), or null JSON when that stage has not
+  /// run for this model.
   nlohmann::json read_record(const std::string& stage);
   /// Whether `stage` has a finished record for this model (recorded: a report changes when the
   /// stage runs for the first time). After begin_output, reads are allowed only of stages whose

@@ -15,7 +15,7 @@ namespace bertology {
 struct StageTable {
   std::string stage;                 ///< the stage that writes it ("dependency_heads")
   std::string file;                  ///< its file in that stage's folder ("relations.csv")
-  std::vector<std::string> columns;  ///< the header, in order
+  std::vector<std::string> columns;  ///< the header, in order; empty for a JSON file (read_json)
 };
 
 }  // namespace bertology

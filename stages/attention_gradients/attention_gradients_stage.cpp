@@ -56,7 +56,7 @@ void run_attention_gradients(StageContext& ctx) {
 
 const StageRegistration registration{
     {"attention_gradients", "Clark et al. 2019 §3.2: |dL_MLM/d attention| to [SEP], punctuation, other tokens per layer",
-     run_attention_gradients}};
+     run_attention_gradients, {&clark_section()}}};
 
 }  // namespace
 }  // namespace bertology

@@ -5,10 +5,13 @@
 #include <ostream>
 
 #include "pipeline/analysis/attention_measures.h"
+#include "pipeline/analysis/attention_pass.h"
 #include "pipeline/analysis/clark_common.h"
+#include "pipeline/analysis/clark_tables.h"
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_output.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
 
 namespace bertology {
 namespace {
@@ -24,17 +27,16 @@ void run_attention_patterns(StageContext& ctx) {
   const size_t per_layer = static_cast<size_t>(H) * kNumPatternMeasures;
   // Partial sums over this rank's sequences, then summed over ranks: [L][H][measure] + log T + count.
   std::vector<double> sums(L * per_layer + 2, 0.0);
-  ctx.for_my_share(reader.num_sequences(), [&](int64_t i) {
+  // Reads on this thread, sums on one worker, in sequence order (the same sums on every run).
+  attention_pass(reader, ctx.my_share(reader.num_sequences()), [&](int64_t i, std::vector<std::vector<float>>& attention, int) {
     const auto seq = reader.sequence(i);
     const int T = static_cast<int>(seq.input_ids.size());
     const auto kinds = ids.kinds(seq.input_ids);
-    for (int l = 0; l < L; ++l) {
-      const auto attention = reader.attention(i, l);
-      add_sequence_patterns(attention.data(), H, T, kinds, sums.data() + l * per_layer);
-    }
+    for (int l = 0; l < L; ++l)
+      add_sequence_patterns(attention[static_cast<size_t>(l)].data(), H, T, kinds, sums.data() + l * per_layer);
     sums[L * per_layer] += std::log(static_cast<double>(T));
     sums[L * per_layer + 1] += 1;
-  });
+  }, 1, &stop_requested);
   ctx.mpi.allreduce_sum(sums);
   const double n = sums[L * per_layer + 1];
   BTL_REQUIRE(n > 0, "attention_patterns: no sentence pair fits tokenizer.max_length in ", ctx.params.corpus.path);
@@ -70,7 +72,7 @@ void run_attention_patterns(StageContext& ctx) {
                                   {"heads_to_next_over_half", next_heads},
                                   {"index_base", 1}};
   out.write("patterns.csv", table.str());
-  out.write("summary.json", summary.dump(2) + "\n");
+  out.write(kPatternSummary.file, summary.dump(2) + "\n");
   out.finish({{"num_sequences", static_cast<int64_t>(n)}});
   return;
 }

@@ -131,7 +131,7 @@ std::vector<ProbeSentence> probe_sentences(const CacheReader& reader, const std:
       p.attention.resize(static_cast<size_t>(K) * n * n);
       p.root.resize(static_cast<size_t>(K) * n * 4);
       for (int l = 0; l < L && complete; ++l) {
-        const auto units = reader.word_attention(i, l, from, &unit_word_ids);
+        const auto units = reader.word_attention(i, AttentionLayer{l}, from, &unit_word_ids);
         complete = words_only_attention(units, H, unit_word_ids, n, words);
         if (!complete) break;
         std::copy(words.begin(), words.end(), p.attention.begin() + static_cast<int64_t>(l) * H * n * n);

@@ -39,9 +39,7 @@ class StageFiles {
   bool ran() const { return ctx_.stage_ran(stage_); }
   CsvTable table(const StageTable& spec) const { return ctx_.read_table(spec).csv; }
   nlohmann::json record() const { return ctx_.read_record(stage_); }
-  nlohmann::json json(const std::string& name) const {
-    return nlohmann::json::parse(read_file_bytes(ctx_.model_dir() + "/" + stage_ + "/" + name, "a stage output"));
-  }
+  nlohmann::json json(const StageTable& spec) const { return ctx_.read_json(spec); }
 
  private:
   StageContext& ctx_;
@@ -65,7 +63,7 @@ void patterns_section(const StageFiles& f, std::ostream& md) {
     md << "_Not run (add `attention_patterns` to `stages`)._\n\n";
     return;
   }
-  const auto summary = f.json("summary.json");
+  const auto summary = f.json(kPatternSummary);
   md << "Inputs: " << summary.at("num_sequences").get<int64_t>()
      << " `[CLS] A [SEP] B [SEP]` pairs of consecutive sentences. Mean attention per layer (over heads and "
         "tokens); `to_next` = from token i to i+1, `to_prev` = from i to i−1.\n\n"

@@ -140,7 +140,7 @@ void run_confusion_score(StageContext& ctx) {
   }
   out.write("per_layer.csv", per_layer.str());
   out.write_table(kConfusionSummary, summary);
-  out.finish({{"layer_convention", "layer l = attention of transformer layer l (1-based)"},
+  out.finish({{"layer_convention", kAttentionLayerColumn},
               {"max_sentences_per_file", lin.max_sentences_per_file}});
   return;
 }

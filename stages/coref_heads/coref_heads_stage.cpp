@@ -127,7 +127,7 @@ void run_coref_heads(StageContext& ctx) {
     }
     std::vector<int> predicted(queries.size());
     for (int l = 0; l < L; ++l) {
-      const auto units = reader.word_attention(i, l, from, &unit_word_ids);
+      const auto units = reader.word_attention(i, AttentionLayer{l}, from, &unit_word_ids);
       if (!words_only_attention(units, H, unit_word_ids, present, words))
         throw InternalError(cat("coref_heads: document ", i, " lost a word"));
       for (int h = 0; h < H; ++h) {

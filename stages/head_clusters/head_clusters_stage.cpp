@@ -5,11 +5,13 @@
 #include <ostream>
 
 #include "pipeline/analysis/attention_measures.h"
+#include "pipeline/analysis/attention_pass.h"
 #include "pipeline/analysis/clark_common.h"
 #include "pipeline/analysis/clark_tables.h"
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_output.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/stop_signal.h"
 #include "stages/head_clusters/classical_mds.h"
 
 namespace bertology {
@@ -26,12 +28,13 @@ void run_head_clusters(StageContext& ctx) {
   std::vector<double> distances(static_cast<size_t>(K) * K, 0.0);
   std::vector<double> patterns(static_cast<size_t>(K) * kNumPatternMeasures + 1, 0.0);
   std::vector<std::vector<float>> maps(static_cast<size_t>(K));
-  ctx.for_my_share(reader.num_sequences(), [&](int64_t i) {
+  // Reads on this thread, sums on one worker, in sequence order (the same sums on every run).
+  attention_pass(reader, ctx.my_share(reader.num_sequences()), [&](int64_t i, std::vector<std::vector<float>>& layers, int) {
     const auto seq = reader.sequence(i);
     const int T = static_cast<int>(seq.input_ids.size());
     const auto kinds = ids.kinds(seq.input_ids);
     for (int l = 0; l < L; ++l) {
-      const auto attention = reader.attention(i, l);
+      const auto& attention = layers[static_cast<size_t>(l)];
       add_sequence_patterns(attention.data(), H, T, kinds, patterns.data() + static_cast<size_t>(l) * H * kNumPatternMeasures);
       for (int h = 0; h < H; ++h)
         maps[static_cast<size_t>(l * H + h)].assign(attention.begin() + static_cast<int64_t>(h) * T * T,
@@ -39,7 +42,7 @@ void run_head_clusters(StageContext& ctx) {
     }
     add_js_distance_sums(maps, T, distances);
     patterns.back() += 1;
-  });
+  }, 1, &stop_requested);
   ctx.mpi.allreduce_sum(distances);
   ctx.mpi.allreduce_sum(patterns);
   const double n = patterns.back();

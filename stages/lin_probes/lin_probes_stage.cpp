@@ -9,6 +9,7 @@
 #include <sstream>
 #include <ostream>
 
+#include "pipeline/cache/layer_convention.h"
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/seed_tables.h"
 #include "pipeline/stage/stage_context.h"
@@ -302,7 +303,7 @@ void run_lin_probes(StageContext& ctx) {
     std::map<const CacheReader*, FloatMatrix> loaded;
     auto features = [&](const Split& s) -> const FloatMatrix& {
       auto it = loaded.find(s.reader);
-      if (it == loaded.end()) it = loaded.emplace(s.reader, s.reader->load_layer(static_cast<int>(layer))).first;
+      if (it == loaded.end()) it = loaded.emplace(s.reader, s.reader->load_layer(HiddenLayer{static_cast<int>(layer)})).first;
       return it->second;
     };
     const ProbeData train = position_data(task.train, features(task.train));
@@ -343,7 +344,7 @@ void run_lin_probes(StageContext& ctx) {
   }
   out.write("results.csv", results.runs().str());
   out.write_table(kLinSummary, results.summary());
-  out.finish({{"sentences", sizes}, {"layer_convention", "0 = embeddings, l = transformer layer l (Lin's layer l)"}});
+  out.finish({{"sentences", sizes}, {"layer_convention", kHiddenLayerColumn}});
   return;
 }
 

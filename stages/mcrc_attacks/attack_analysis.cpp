@@ -1,3 +1,4 @@
+#include "pipeline/util/percent.h"
 #include "stages/mcrc_attacks/attack_analysis.h"
 
 #include <algorithm>
@@ -33,8 +34,8 @@ std::vector<ChangeBin> change_by_bins(const std::vector<double>& value, const st
     }
     bin.questions = static_cast<int64_t>(end - begin);
     bin.mean_value /= static_cast<double>(bin.questions);
-    bin.original_accuracy = 100.0 * static_cast<double>(orig) / static_cast<double>(bin.questions);
-    bin.attacked_accuracy = 100.0 * static_cast<double>(att) / static_cast<double>(bin.questions);
+    bin.original_accuracy = percent(static_cast<double>(orig), static_cast<double>(bin.questions));
+    bin.attacked_accuracy = percent(static_cast<double>(att), static_cast<double>(bin.questions));
     bin.change_percent = percent_change(bin.original_accuracy, bin.attacked_accuracy);
     out.push_back(bin);
     begin = end;

@@ -18,8 +18,10 @@
 #include "pipeline/mcrc/mc_trainer.h"
 #include "pipeline/util/error.h"
 #include "pipeline/mcrc/mcrc_section.h"
+#include "pipeline/mcrc/si_tables.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/files.h"
+#include "pipeline/util/percent.h"
 #include "stages/mcrc_attacks/attack_analysis.h"
 
 namespace fs = std::filesystem;
@@ -47,24 +49,22 @@ struct TruncationCounts {
     }
   }
   double passage_untruncated_percent() const {
-    return inputs == 0 ? NAN : 100.0 * static_cast<double>(passage_untruncated) / static_cast<double>(inputs);
+    return percent(static_cast<double>(passage_untruncated), static_cast<double>(inputs));
   }
 };
 
 double mean_percent(const std::vector<int>& correct) {
   double s = 0;
   for (int c : correct) s += c;
-  return correct.empty() ? NAN : 100.0 * s / static_cast<double>(correct.size());
+  return percent(s, static_cast<double>(correct.size()));
 }
 
 void run_mcrc_attacks(StageContext& ctx) {
   const Params& p = ctx.params;
   const McrcParams& mcrc = mcrc_section().of(p);
-  const std::string runs_path = (fs::path(ctx.model_dir()) / "mcrc_finetune" / "runs.json").string();
-  BTL_REQUIRE(ctx.stage_ran("mcrc_finetune") && fs::exists(runs_path), "mcrc_attacks: ", runs_path, " not found: run the mcrc_finetune stage first "
-              "(list it before mcrc_attacks in stages:)");
-  const auto runs = nlohmann::json::parse(read_file_bytes(runs_path, "mcrc_finetune record"));
-  BTL_REQUIRE(runs.contains("runs") && runs["runs"].contains("original"), runs_path, ": no 'original' run");
+  const auto runs = ctx.read_json(kFinetuneRuns);
+  BTL_REQUIRE(runs.contains("runs") && runs["runs"].contains("original"), ctx.model_dir(), "/mcrc_finetune/",
+              kFinetuneRuns.file, ": no 'original' run");
   const auto& original = runs["runs"]["original"];
   const McStudyData data = load_mc_study_data(mcrc);
   std::vector<Attack> attacks;
@@ -101,9 +101,7 @@ void run_mcrc_attacks(StageContext& ctx) {
   // inputs: one per option; added_text_inputs: inputs holding text the attack wrote;
   // added_text_cut_inputs: of those, inputs that lost some of it to truncation (0 unless the
   // attack's own text exceeds max_length); passage_untruncated_percent: inputs whose passage is whole.
-  CsvTable attacks_csv({"dataset", "attack", "questions", "accuracy", "change_percent", "mean_shuffle_degree",
-                        "option_length_change_percent", "unmet_sequences", "inputs", "added_text_inputs",
-                        "added_text_cut_inputs", "passage_untruncated_percent"});
+  CsvTable attacks_csv(kAttackResults.columns);
   const TruncationCounts original_truncation(test);
   attacks_csv.add({data.name, "original", std::to_string(test.size()), fixed(original_accuracy, 2), "0", "", "0", "0",
                    std::to_string(original_truncation.inputs), "0", "0",
@@ -149,7 +147,7 @@ void run_mcrc_attacks(StageContext& ctx) {
               << fixed(change, 1) << " %)\n" << std::flush;
   }
 
-  CsvTable correlations({"analysis", "points", "pearson", "paper"});
+  CsvTable correlations(kAttackCorrelations.columns);
   correlations.add({"change vs option length change (over attacks)", std::to_string(change_by_attack.size()),
                     fixed(pearson(length_change_by_attack, change_by_attack), 4),
                     "-0.4293 all attacks and datasets; -0.6403 MCScript; -0.3997 RACE-M"});
@@ -173,9 +171,9 @@ void run_mcrc_attacks(StageContext& ctx) {
                     fixed(x.change_percent, 2)});
     }
   }
-  out.write("attacks.csv", attacks_csv.str());
+  out.write_table(kAttackResults, attacks_csv);
   out.write("per_question.csv", per_question.str());
-  out.write("correlations.csv", correlations.str());
+  out.write_table(kAttackCorrelations, correlations);
   out.write("bins.csv", bins_csv.str());
   out.finish({{"dataset", data.name}, {"model", best_dir}, {"original_accuracy", original_accuracy},
               {"bins", kBins}});

@@ -21,9 +21,11 @@
 #include "pipeline/mcrc/unanswerable.h"
 #include "pipeline/model/checkpoint_files.h"
 #include "pipeline/mcrc/mcrc_section.h"
+#include "pipeline/mcrc/si_tables.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
+#include "pipeline/util/percent.h"
 
 namespace bertology {
 namespace {
@@ -49,7 +51,7 @@ McTrainOptions train_options(const Params& p) {
 double accuracy(const std::vector<int>& predictions, const std::vector<McFeatures>& f) {
   int64_t correct = 0;
   for (size_t q = 0; q < f.size(); ++q) correct += predictions[q] == f[q].answer;
-  return f.empty() ? -1.0 : 100.0 * static_cast<double>(correct) / static_cast<double>(f.size());
+  return percent(static_cast<double>(correct), static_cast<double>(f.size()));
 }
 
 void run_mcrc_finetune(StageContext& ctx) {
@@ -73,9 +75,8 @@ void run_mcrc_finetune(StageContext& ctx) {
   const McTrainOptions options = train_options(p);
   const bool rank0 = ctx.mpi.rank() == 0;
 
-  CsvTable regimes_csv({"dataset", "regime", "train_questions", "truncated_options", "epochs", "best_epoch",
-                        "dev_accuracy", "test_accuracy", "train_seconds", "train_tokens_per_s", "resumed_from_step"});
-  CsvTable epochs_csv({"regime", "epoch", "train_loss", "dev_accuracy", "seconds"});
+  CsvTable regimes_csv(kFinetuneRegimes.columns);
+  CsvTable epochs_csv(kFinetuneEpochs.columns);
   CsvTable predictions_csv({"regime", "id", "answer", "prediction", "correct", "scores"});
   nlohmann::json runs = nlohmann::json::object();
   for (const auto& regime : regimes) {
@@ -135,10 +136,10 @@ void run_mcrc_finetune(StageContext& ctx) {
     runs[regime] = {{"run_key", key}, {"best_dir", paths.best_dir}, {"test_accuracy", test_accuracy},
                     {"dev_accuracy", dev_accuracy}, {"allreduce", result.allreduce_backend}};
   }
-  out.write("regimes.csv", regimes_csv.str());
-  out.write("epochs.csv", epochs_csv.str());
+  out.write_table(kFinetuneRegimes, regimes_csv);
+  out.write_table(kFinetuneEpochs, epochs_csv);
   out.write("test_predictions.csv", predictions_csv.str());
-  out.write("runs.json", nlohmann::json{{"dataset", data.name}, {"runs", runs}}.dump(1) + "\n");
+  out.write(kFinetuneRuns.file, nlohmann::json{{"dataset", data.name}, {"runs", runs}}.dump(1) + "\n");
   out.finish({{"dataset", data.name}, {"ranks", ctx.mpi.size()}, {"threads", p.model.threads},
               {"random_baseline", random_baseline(data.test.examples)},
               {"longest_baseline", longest_baseline(data.test.examples)}});

@@ -17,6 +17,7 @@
 #include "pipeline/analysis/study_report.h"
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/mcrc/mcrc_section.h"
+#include "pipeline/mcrc/si_tables.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
 
@@ -81,15 +82,14 @@ void run_si_report(StageContext& ctx) {
   const Params& p = ctx.params;
   const McrcParams& mcrc = mcrc_section().of(p);
   const std::string model_dir = ctx.model_dir();
-  for (const auto& stage : kStages) ctx.stage_ran(stage);  // the report's inputs: their records
-  StageOutput out = ctx.begin_output();
+  const bool finetuned = ctx.stage_ran("mcrc_finetune"), attacked = ctx.stage_ran("mcrc_attacks");
+  BTL_REQUIRE(finetuned, "si_report: ", model_dir, "/mcrc_finetune has no finished mcrc_finetune stage (list mcrc_finetune "
+              "before si_report in stages:)");
+  StageOutput out = ctx.begin_output();  // inputs: the records of both stages, read above
   if (out.up_to_date()) return;
   if (ctx.mpi.rank() != 0) return;
-  const std::string finetune_dir = model_dir + "/mcrc_finetune", attacks_dir = model_dir + "/mcrc_attacks";
-  BTL_REQUIRE(fs::exists(finetune_dir + "/stage.json"), "si_report: ", finetune_dir,
-              " has no finished mcrc_finetune stage (list mcrc_finetune before si_report in stages:)");
-  const auto regimes = CsvFile::read(finetune_dir + "/regimes.csv");
-  const auto epochs = CsvFile::read(finetune_dir + "/epochs.csv");
+  const auto regimes = ctx.read_table(kFinetuneRegimes);
+  const auto epochs = ctx.read_table(kFinetuneEpochs);
   const auto finetune = ctx.read_record("mcrc_finetune");
   const std::string dataset = regimes.at(0, "dataset");
   const int column = paper_column(dataset);
@@ -116,10 +116,9 @@ void run_si_report(StageContext& ctx) {
       md << "| " << epochs.at(r, "epoch") << " | " << epochs.at(r, "train_loss") << " | " << one(epochs.number(r, "dev_accuracy")) << " |\n";
 
   const double random = finetune.at("random_baseline").get<double>(), longest = finetune.at("longest_baseline").get<double>();
-  const bool attacked = fs::exists(attacks_dir + "/stage.json");
   if (attacked) {
-    const auto attacks = CsvFile::read(attacks_dir + "/attacks.csv");
-    const auto correlations = CsvFile::read(attacks_dir + "/correlations.csv");
+    const auto attacks = ctx.read_table(kAttackResults);
+    const auto correlations = ctx.read_table(kAttackCorrelations);
     md << "\n## Table 2: un-readable attacks (test accuracy, % change against the unattacked test set)\n\n"
        << "| | ours | ours change | " << paper_head << " | paper change | mean ShuffleDegree | option length change "
        << "| inputs with attack text cut | passages untruncated |\n"

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "pipeline/cache/layer_convention.h"
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/stage/stage_output.h"
@@ -102,7 +103,7 @@ void run_structural_probe(StageContext& ctx) {
     }
   out.write_table(kStructuralSummary, summary);
   nlohmann::json record = entries.split_sizes();
-  record["layer_convention"] = "0 = embeddings, l = transformer layer l";
+  record["layer_convention"] = kHiddenLayerColumn;
   record["probe_rank"] = structural.rank > 0 ? structural.rank : train_reader.hidden_size();
   out.finish(record);
 }

@@ -70,7 +70,7 @@ void run_token_probes(StageContext& ctx) {
   out.write("results.csv", results.runs().str());
   out.write_table(kTokenProbeSummary, results.summary());
   nlohmann::json record = entries.split_sizes();
-  record["layer_convention"] = "0 = embeddings, l = transformer layer l";
+  record["layer_convention"] = kHiddenLayerColumn;
   out.finish(record);
   return;
 }

@@ -204,7 +204,7 @@ TEST(CacheReader, LoadLayerAndAttentionEqualEncode) {
   const H5File enc = H5File::open_read(fx.encoded.string());
   const int64_t d = r.hidden_size();
   for (int layer : {1, 2}) {
-    const FloatMatrix m = r.load_layer(layer);
+    const FloatMatrix m = r.load_layer(HiddenLayer{layer});
     ASSERT_EQ(m.rows, r.num_tokens());
     ASSERT_EQ(m.cols, d);
     for (int64_t i = 0; i < r.num_sequences(); ++i) {
@@ -217,7 +217,7 @@ TEST(CacheReader, LoadLayerAndAttentionEqualEncode) {
         EXPECT_LE(max_abs_diff(m.row(r.token_offset(i) + t), h.data() + (layer * T + t) * d, d), 1e-5)
             << "layer " << layer << " sequence " << i << " token " << t;
       // One sequence's rows read on their own are the same bytes.
-      const FloatMatrix one = r.sequence_hidden(i, layer);
+      const FloatMatrix one = r.sequence_hidden(i, HiddenLayer{layer});
       ASSERT_EQ(one.rows, T);
       EXPECT_EQ(0, std::memcmp(one.data.data(), m.row(r.token_offset(i)), sizeof(float) * T * d));
     }
@@ -225,7 +225,7 @@ TEST(CacheReader, LoadLayerAndAttentionEqualEncode) {
   for (int layer : {0, 1}) {
     for (int64_t i = 0; i < r.num_sequences(); ++i) {
       const int64_t T = r.sequence_length(i), H = 4;
-      const auto a = r.attention(i, layer);
+      const auto a = r.attention(i, AttentionLayer{layer});
       ASSERT_EQ(static_cast<int64_t>(a.size()), H * T * T);
       const auto e = enc.read_f32("/sentences/" + std::to_string(i) + "/attention");  // [L, H, T, T]
       EXPECT_LE(max_abs_diff(a.data(), e.data() + layer * H * T * T, a.size()), 1e-5) << "layer " << layer << " seq " << i;
@@ -240,10 +240,10 @@ TEST(CacheReader, SelectedHeadsInFloat16MatchEncode) {
   EXPECT_EQ(r.attention_heads(), (std::vector<int64_t>{1, 3}));
   EXPECT_EQ(r.head_index(3), 1);
   const H5File enc = H5File::open_read(fx.encoded.string());
-  const FloatMatrix m = r.load_layer(2);
+  const FloatMatrix m = r.load_layer(HiddenLayer{2});
   for (int64_t i = 0; i < r.num_sequences(); ++i) {
     const int64_t T = r.sequence_length(i), d = r.hidden_size();
-    const auto a = r.attention(i, 1);
+    const auto a = r.attention(i, AttentionLayer{1});
     ASSERT_EQ(static_cast<int64_t>(a.size()), 2 * T * T);
     const auto e = enc.read_f32("/sentences/" + std::to_string(i) + "/attention");  // [2, 4, T, T]
     const auto h = enc.read_f32("/sentences/" + std::to_string(i) + "/hidden");     // [3, T, d]
@@ -283,10 +283,10 @@ TEST(CacheReader, WordAttentionByHand) {
     ASSERT_EQ(s.word_ids, c.word_ids) << c.sequence;
     const int T = static_cast<int>(c.word_ids.size()), U = static_cast<int>(c.units.size()), H = 4;
     for (int layer : {0, 1}) {
-      const auto a = r.attention(c.sequence, layer);
+      const auto a = r.attention(c.sequence, AttentionLayer{layer});
       for (WordFrom from : {WordFrom::Mean, WordFrom::First}) {
         std::vector<int32_t> unit_words;
-        const auto w = r.word_attention(c.sequence, layer, from, &unit_words);
+        const auto w = r.word_attention(c.sequence, AttentionLayer{layer}, from, &unit_words);
         EXPECT_EQ(unit_words, c.unit_words);
         ASSERT_EQ(static_cast<int>(w.size()), H * U * U);
         for (int h = 0; h < H; ++h) {
@@ -310,8 +310,8 @@ TEST(CacheReader, WordAttentionByHand) {
         }
       }
       // Mean and First differ where a word has several pieces (and agree on single-piece units).
-      const auto mean = r.word_attention(c.sequence, layer, WordFrom::Mean);
-      const auto first = r.word_attention(c.sequence, layer, WordFrom::First);
+      const auto mean = r.word_attention(c.sequence, AttentionLayer{layer}, WordFrom::Mean);
+      const auto first = r.word_attention(c.sequence, AttentionLayer{layer}, WordFrom::First);
       EXPECT_NE(mean, first);
       EXPECT_EQ(mean[0], first[0]);  // [CLS] row, head 0
     }
@@ -323,8 +323,8 @@ TEST(CacheReader, LoadLayerWordsIsMeanOfPieces) {
   const auto& fx = fixture();
   const CacheReader r = CacheReader::open(fx.full.string());
   for (int layer : {0, 2}) {
-    const FloatMatrix tokens = r.load_layer(layer);
-    const FloatMatrix words = r.load_layer_words(layer);
+    const FloatMatrix tokens = r.load_layer(HiddenLayer{layer});
+    const FloatMatrix words = r.load_layer_words(HiddenLayer{layer});
     ASSERT_EQ(words.rows, r.num_words());
     ASSERT_EQ(words.cols, r.hidden_size());
     for (int64_t i = 0; i < r.num_sequences(); ++i) {
@@ -372,7 +372,7 @@ TEST(CacheReader, PairsKeepSentenceBSegmentsAndUnitOrder) {
     for (size_t t = 0; t < s.segment_ids.size(); ++t)
       EXPECT_EQ(s.segment_ids[t], static_cast<int64_t>(t) <= first_sep ? 0 : 1) << i << " " << t;
     std::vector<int32_t> units;
-    const auto w = r.word_attention(i, 1, WordFrom::Mean, &units);
+    const auto w = r.word_attention(i, AttentionLayer{1}, WordFrom::Mean, &units);
     int32_t words_a = 0;  // A's words: those in segment 0
     for (size_t t = 0; t < s.word_ids.size(); ++t)
       if (s.segment_ids[t] == 0) words_a = std::max(words_a, s.word_ids[t] + 1);
@@ -385,7 +385,7 @@ TEST(CacheReader, PairsKeepSentenceBSegmentsAndUnitOrder) {
     EXPECT_EQ(w.size(), 4 * units.size() * units.size());
   }
   // word_pooling first: each word row is its first piece's row.
-  const FloatMatrix tokens = r.load_layer(2), words = r.load_layer_words(2);
+  const FloatMatrix tokens = r.load_layer(HiddenLayer{2}), words = r.load_layer_words(HiddenLayer{2});
   for (int64_t i = 0; i < r.num_sequences(); ++i) {
     const auto s = r.sequence(i);
     for (int32_t k = 0; k < s.num_words; ++k) {
@@ -399,30 +399,30 @@ TEST(CacheReader, PairsKeepSentenceBSegmentsAndUnitOrder) {
 TEST(CacheReader, SelectionErrorsNameWhatIsStored) {
   const auto& fx = fixture();
   const CacheReader sel = CacheReader::open(fx.selected.string());
-  std::string e = error_of([&] { sel.load_layer(1); });
+  std::string e = error_of([&] { sel.load_layer(HiddenLayer{1}); });
   EXPECT_CONTAINS(e, fx.selected.string());
   EXPECT_CONTAINS(e, "hidden layer 1 is not stored");
   EXPECT_CONTAINS(e, "stored layers: 0, 2");
-  e = error_of([&] { sel.sequence_hidden(0, 1); });
+  e = error_of([&] { sel.sequence_hidden(0, HiddenLayer{1}); });
   EXPECT_CONTAINS(e, "hidden layer 1 is not stored");
-  e = error_of([&] { sel.load_layer(3); });
+  e = error_of([&] { sel.load_layer(HiddenLayer{3}); });
   EXPECT_CONTAINS(e, "layer 3 does not exist");
   EXPECT_CONTAINS(e, "0..2");
-  e = error_of([&] { sel.attention(0, 0); });
+  e = error_of([&] { sel.attention(0, AttentionLayer{0}); });
   EXPECT_CONTAINS(e, "attention layer 0 is not stored");
   EXPECT_CONTAINS(e, "stored attention layers, 0-based: 1");
-  e = error_of([&] { sel.word_attention(0, 0); });
+  e = error_of([&] { sel.word_attention(0, AttentionLayer{0}); });
   EXPECT_CONTAINS(e, "attention layer 0 is not stored");
   e = error_of([&] { sel.head_index(2); });
   EXPECT_CONTAINS(e, "attention head 2 is not stored");
   EXPECT_CONTAINS(e, "1, 3");
-  e = error_of([&] { sel.load_layer_words(0); });
+  e = error_of([&] { sel.load_layer_words(HiddenLayer{0}); });
   EXPECT_CONTAINS(e, "word_pooling: none");
   e = error_of([&] { sel.sequence(99); });
   EXPECT_CONTAINS(e, "sequence 99 out of range");
 
   const CacheReader plain = CacheReader::open(fx.plain.string());
-  e = error_of([&] { plain.attention(0, 1); });
+  e = error_of([&] { plain.attention(0, AttentionLayer{1}); });
   EXPECT_CONTAINS(e, fx.plain.string());
   EXPECT_CONTAINS(e, "stores no attention");
   EXPECT_CONTAINS(e, "attention layer 1");
@@ -474,15 +474,15 @@ TEST(CacheReader, CorruptChunkFailsTheReadNamingTheFile) {
   std::ofstream(chunk, std::ios::binary | std::ios::trunc) << bytes;
 
   const CacheReader r = CacheReader::open(copy.string());  // index datasets and file size are intact
-  std::string e = error_of([&] { r.load_layer(1); });
+  std::string e = error_of([&] { r.load_layer(HiddenLayer{1}); });
   EXPECT_CONTAINS(e, chunk.string());
   EXPECT_CONTAINS(e, "/hidden/layer_01");
   EXPECT_CONTAINS(e, "bertology cache verify --set cache.dir=" + (root / "cache").string());
   // The sequences of chunk 2 (corpus sentences 2..4) fail too; other datasets still read.
-  e = error_of([&] { r.sequence_hidden(3, 1); });
+  e = error_of([&] { r.sequence_hidden(3, HiddenLayer{1}); });
   EXPECT_CONTAINS(e, chunk.string());
-  EXPECT_NO_THROW(r.load_layer(2));
-  EXPECT_NO_THROW(r.attention(3, 0));
+  EXPECT_NO_THROW(r.load_layer(HiddenLayer{2}));
+  EXPECT_NO_THROW(r.attention(3, AttentionLayer{0}));
   // And `cache verify`, as suggested, finds it.
   auto v = run_bertology({"cache", "verify", "--set", "cache.dir=" + (root / "cache").string()});
   EXPECT_EQ(v.code, 3) << v.out << v.err;
