@@ -7,8 +7,8 @@
 //   struct ClarkParams { std::string word_from; int64_t min_relation_count; ... };
 //   const ConfigSection<ClarkParams>& clark_section() {
 //     static const ConfigSection<ClarkParams> section("clark", "Clark et al. (2019) stages", {
-//         bind(&ClarkParams::word_from, enum_key("word_from", {"mean", "first"}, "mean", "...")),
-//         bind(&ClarkParams::min_relation_count, int_key("min_relation_count", 100, 1, kUnbounded, "...")),
+//         field(&ClarkParams::word_from, enum_key("word_from", {"mean", "first"}, "mean", "...")),
+//         field(&ClarkParams::min_relation_count, int_key("min_relation_count", 100, 1, kUnbounded, "...")),
 //     });
 //     return section;
 //   }
@@ -100,7 +100,7 @@ bool fits(const Value& v) {
 }
 }  // namespace section_detail
 
-/// One row bound to one field of T. Build with bind().
+/// One row bound to one field of T. Build with field().
 template <typename T>
 struct SectionField {
   KeySpec spec;                                     ///< key relative to the section ("word_from")
@@ -112,7 +112,7 @@ struct SectionField {
 /// row's type: std::string for string/path/enum keys, any integer type for int keys, double for
 /// float keys, bool, std::vector<std::string> for string/path lists, std::vector<int64_t>.
 template <typename T, typename M>
-SectionField<T> bind(M T::*member, KeySpec spec) {
+SectionField<T> field(M T::*member, KeySpec spec) {
   return {std::move(spec),
           [member](T& t, const Value& v) {
             if (!section_detail::fits<M>(v)) return false;
@@ -122,9 +122,9 @@ SectionField<T> bind(M T::*member, KeySpec spec) {
           [member](const T& t) { return section_detail::to_value<M>(t.*member); }};
 }
 
-/// The same for a field inside a member struct: bind(&ProbeParams::trainer, &ProbeOptions::lr, spec).
+/// The same for a field inside a member struct: field(&ProbeParams::trainer, &ProbeOptions::lr, spec).
 template <typename T, typename S, typename M>
-SectionField<T> bind(S T::*outer, M S::*member, KeySpec spec) {
+SectionField<T> field(S T::*outer, M S::*member, KeySpec spec) {
   return {std::move(spec),
           [outer, member](T& t, const Value& v) {
             if (!section_detail::fits<M>(v)) return false;

@@ -30,26 +30,9 @@
 #include "pipeline/dist/mpi_context.h"
 #include "pipeline/mcrc/mc_features.h"
 #include "pipeline/mcrc/mc_model.h"
+#include "pipeline/mcrc/mc_train_options.h"
 
 namespace bertology {
-
-struct McTrainOptions {
-  int epochs = 3;
-  int64_t batch_size = 16;        ///< questions per optimiser step, over all ranks
-  int64_t micro_batch = 4;        ///< questions per forward/backward on one rank
-  double lr = 5e-5;               ///< peak learning rate
-  double warmup = 0.1;            ///< fraction of the steps with linear warm-up
-  double weight_decay = 0.01;     ///< AdamW decoupled decay (not on biases / LayerNorm weights)
-  double adam_eps = 1e-8;
-  double max_grad_norm = 1.0;     ///< global-norm clipping; <= 0 = none
-  uint64_t seed = 1234;           ///< data order and dropout
-  int64_t checkpoint_every = 0;   ///< also checkpoint every N steps (0 = epoch ends only)
-  int64_t eval_batch = 8;         ///< questions per evaluation forward
-  int64_t stop_after_steps = -1;  ///< checkpoint and stop (StopRequested) once N steps are done (time boxes, tests)
-  /// Forward compute type: "float32", or "bfloat16"/"float16" = mixed precision (autocast; the model,
-  /// its gradients and the optimiser state stay float32: load the model in float32).
-  std::string compute_dtype = "float32";
-};
 
 /// Where a run keeps its files.
 struct McTrainPaths {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pipeline/config/config_section.h"
+#include "pipeline/mcrc/mc_train_options.h"
 
 namespace bertology {
 
@@ -19,17 +20,11 @@ struct McrcParams {
   std::string format;  ///< mctest | dream | mcscript | race
   std::string train, dev, test;  ///< dataset files (RACE: folders)
   int64_t max_length{};  ///< wordpieces per option sequence, specials included
-  int64_t epochs{};
-  int64_t batch_size{};  ///< questions per optimiser step (all ranks)
-  int64_t micro_batch{};  ///< questions per forward on one rank
-  double lr{};
-  double warmup{};
-  double weight_decay{};
-  double adam_eps{};
-  double max_grad_norm{};
+  /// Fine-tuning options bound to the rows epochs, batch_size, micro_batch, lr, warmup,
+  /// weight_decay, adam_eps, max_grad_norm, checkpoint_every, eval_batch (seed and compute type
+  /// come from runtime.seed and model.dtype).
+  McTrainOptions training;
   double dropout{};  ///< fine-tuning dropout; < 0 = the checkpoint's config
-  int64_t checkpoint_every{};  ///< optimiser steps between resumable checkpoints
-  int64_t eval_batch{};  ///< questions per evaluation forward
   std::vector<std::string> attacks;
   int64_t attack_seed{};
   double min_shuffle_degree{};

@@ -11,19 +11,13 @@
 #include <vector>
 
 #include "pipeline/io/zip_reader.h"
+#include "pipeline/io/little_endian.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/input_file.h"
 
 namespace bertology {
 
 namespace {
-
-/// The `n`-byte little-endian unsigned integer at `p` (pickle integers are little-endian).
-uint64_t le(const uint8_t* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The archive
@@ -41,7 +35,7 @@ void identify_non_zip(InputFile& file, const std::string& path) {
   if (size >= 9) {
     uint8_t st[9];
     file.read_at(0, st, 9);
-    BTL_REQUIRE(!(st[8] == '{' && le(st, 8) <= size - 8), path,
+    BTL_REQUIRE(!(st[8] == '{' && read_le(st, 8) <= size - 8), path,
                 ": not a zip archive but a safetensors file; read it with read_safetensors");
   }
 }
@@ -135,21 +129,21 @@ class Unpickler {
         case 0x85: push(tuple(pop_n(1))); break;          // TUPLE1
         case 0x86: push(tuple(pop_n(2))); break;          // TUPLE2
         case 0x87: push(tuple(pop_n(3))); break;          // TUPLE3
-        case 'J': push(integer(static_cast<int32_t>(le(take(4), 4)))); break;  // BININT
+        case 'J': push(integer(static_cast<int32_t>(read_le(take(4), 4)))); break;  // BININT
         case 'K': push(integer(u8())); break;                                  // BININT1
-        case 'M': push(integer(static_cast<int64_t>(le(take(2), 2)))); break;  // BININT2
+        case 'M': push(integer(static_cast<int64_t>(read_le(take(2), 2)))); break;  // BININT2
         case 0x8a: push(long1()); break;                                       // LONG1
-        case 'X': push(string(le(take(4), 4))); break;                         // BINUNICODE
+        case 'X': push(string(read_le(take(4), 4))); break;                         // BINUNICODE
         case 0x8c: push(string(u8())); break;                    // SHORT_BINUNICODE
         case 'G': push(binfloat()); break;                       // BINFLOAT
         case 0x88: push(boolean(true)); break;                   // NEWTRUE
         case 0x89: push(boolean(false)); break;                  // NEWFALSE
         case 'N': push(make(Value::Kind::None)); break;          // NONE
         case 'q': memo_[u8()] = top(); break;                    // BINPUT
-        case 'r': memo_[static_cast<uint32_t>(le(take(4), 4))] = top(); break;  // LONG_BINPUT
+        case 'r': memo_[static_cast<uint32_t>(read_le(take(4), 4))] = top(); break;  // LONG_BINPUT
         case 0x94: memo_[static_cast<uint32_t>(memo_.size())] = top(); break;   // MEMOIZE
         case 'h': push(memo_get(u8())); break;                                  // BINGET
-        case 'j': push(memo_get(static_cast<uint32_t>(le(take(4), 4)))); break; // LONG_BINGET
+        case 'j': push(memo_get(static_cast<uint32_t>(read_le(take(4), 4)))); break; // LONG_BINGET
         case 'c': {                                                             // GLOBAL
           std::string module = line();
           std::string name = line();
@@ -307,7 +301,7 @@ class Unpickler {
     const size_t k = u8();
     if (k > 8) malformed(cat("LONG1 of ", k, " bytes does not fit in 64 bits"));
     const uint8_t* b = take(k);
-    uint64_t v = le(b, static_cast<int>(k));
+    uint64_t v = read_le(b, static_cast<int>(k));
     if (k > 0 && k < 8 && (b[k - 1] & 0x80)) v |= ~uint64_t(0) << (8 * k);  // sign-extend
     return integer(static_cast<int64_t>(v));
   }

@@ -7,20 +7,16 @@
 #include <vector>
 
 #include "pipeline/config/config_section.h"
+#include "pipeline/probe/probe_trainer.h"
 
 namespace bertology {
 
 /// Values of section `probe`: probing classifiers (docs/probing.md).
 struct ProbeParams {
-  std::string model;  ///< linear | dropout_linear | mlp
-  int64_t hidden{};
-  double dropout{};
-  std::string optimizer;  ///< adam | adamw
-  double lr{};
-  double weight_decay{};
-  int64_t batch_size{};
-  int max_epochs{};
-  int patience{};
+  /// The trainer's options (model, hidden, dropout, optimizer, lr, weight_decay, batch_size,
+  /// max_epochs, patience) bound to the rows directly; num_classes, seed and the task flags are
+  /// set per training by the stage.
+  ProbeOptions trainer;
   double dev_fraction{};
   int seeds{};
   std::vector<int64_t> layers;  ///< empty = all

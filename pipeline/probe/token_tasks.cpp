@@ -36,20 +36,7 @@ bool is_hewitt_punctuation(const WordAnnotation& a) {
   return hewitt.count(a.xpos) > 0;
 }
 
-ProbeOptions probe_options(const Params& params) {
-  const ProbeParams& probe = probe_section().of(params);
-  ProbeOptions o;
-  o.model = probe.model;
-  o.hidden = probe.hidden;
-  o.dropout = probe.dropout;
-  o.optimizer = probe.optimizer;
-  o.lr = probe.lr;
-  o.weight_decay = probe.weight_decay;
-  o.batch_size = probe.batch_size;
-  o.max_epochs = probe.max_epochs;
-  o.patience = probe.patience;
-  return o;
-}
+ProbeOptions probe_options(const Params& params) { return probe_section().of(params).trainer; }
 
 CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage) {
   CacheReader reader = CacheReader::open(entry.dir);

@@ -21,7 +21,7 @@ struct AttentionDistanceParams {
 
 const ConfigSection<AttentionDistanceParams>& attention_distance_section() {
   static const ConfigSection<AttentionDistanceParams> section("attention_distance", "attention_distance stage", {
-      bind(&AttentionDistanceParams::bins,
+      field(&AttentionDistanceParams::bins,
            ints_key("bins", {0, 1, 2, 4, 8, 16}, 0, kUnbounded,
                     "attention_distance: ascending upper edges of the |i - j| bins (a last bin takes the rest).")),
   });

@@ -92,7 +92,7 @@ void run_mcrc_attacks(StageContext& ctx) {
 
   const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
   const AutocastScope half(model->classifier->weight.device(), compute_type_of(p.model.dtype));  // float32: no-op
-  const auto original_correct = correctness(mc_predictions(score_mc(model, test, pad, mcrc.eval_batch, ctx.mpi)), test);
+  const auto original_correct = correctness(mc_predictions(score_mc(model, test, pad, mcrc.training.eval_batch, ctx.mpi)), test);
   const double original_accuracy = mean_percent(original_correct);
 
   std::vector<int> answer_words;
@@ -119,7 +119,7 @@ void run_mcrc_attacks(StageContext& ctx) {
     AttackSummary summary;
     const auto attacked = attack_set(data.test.examples, a, attack_options, &summary, &infos);
     const auto features = encode_mc_examples(tokenizer, attacked, max_length);
-    const auto correct = correctness(mc_predictions(score_mc(model, features, pad, mcrc.eval_batch, ctx.mpi)), features);
+    const auto correct = correctness(mc_predictions(score_mc(model, features, pad, mcrc.training.eval_batch, ctx.mpi)), features);
     const double accuracy = mean_percent(correct);
     const double change = percent_change(original_accuracy, accuracy);
     const TruncationCounts truncation(features);

@@ -32,18 +32,8 @@ namespace {
 
 McTrainOptions train_options(const Params& p) {
   const McrcParams& mcrc = mcrc_section().of(p);
-  McTrainOptions o;
-  o.epochs = static_cast<int>(mcrc.epochs);
-  o.batch_size = mcrc.batch_size;
-  o.micro_batch = mcrc.micro_batch;
-  o.lr = mcrc.lr;
-  o.warmup = mcrc.warmup;
-  o.weight_decay = mcrc.weight_decay;
-  o.adam_eps = mcrc.adam_eps;
-  o.max_grad_norm = mcrc.max_grad_norm;
+  McTrainOptions o = mcrc.training;
   o.seed = static_cast<uint64_t>(p.runtime.seed);
-  o.checkpoint_every = mcrc.checkpoint_every;
-  o.eval_batch = mcrc.eval_batch;
   o.compute_dtype = p.model.dtype;  // bfloat16/float16: mixed precision over float32 master weights
   return o;
 }

@@ -99,8 +99,8 @@ void run_si_report(StageContext& ctx) {
   std::ostringstream md;
   md << "# Si et al. (2019) replication: " << p.study.name << "\n\n"
      << "Model: `" << fs::path(p.model.path).filename().string() << "`, fine-tuned on `" << dataset << "` ("
-     << mcrc.format << "): " << mcrc.epochs << " epochs, " << mcrc.batch_size << " questions per step, lr "
-     << mcrc.lr << " (AdamW, warm-up " << mcrc.warmup << ", weight decay " << mcrc.weight_decay << "), max length "
+     << mcrc.format << "): " << mcrc.training.epochs << " epochs, " << mcrc.training.batch_size << " questions per step, lr "
+     << mcrc.training.lr << " (AdamW, warm-up " << mcrc.training.warmup << ", weight decay " << mcrc.training.weight_decay << "), max length "
      << mcrc.max_length << ", dropout " << mcrc.dropout << ", seed " << p.runtime.seed << ". Best epoch by dev accuracy. "
      << "The paper fine-tunes BERT-large" << (column >= 0 ? "" : cat("; it has no column for `", dataset, "`")) << ". "
      << "Tables: the stage folders beside this file; methods: docs/si2019.md.\n\n";

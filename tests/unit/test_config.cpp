@@ -481,11 +481,11 @@ struct UnitSectionParams {
 };
 const ConfigSection<UnitSectionParams>& unit_section() {
   static const ConfigSection<UnitSectionParams> section("unit_section", "a section of the unit tests", {
-      bind(&UnitSectionParams::label, string_key("label", "", "A label.")),
-      bind(&UnitSectionParams::count, int_key("count", 7, 0, kUnbounded, "A count.")),
-      bind(&UnitSectionParams::small, int_key("small", 3, 0, kUnbounded, "An int field of an unbounded key.")),
-      bind(&UnitSectionParams::ratio, float_key("ratio", 0.5, 0.0, 1.0, "A ratio.")),
-      bind(&UnitSectionParams::names, strings_key("names", {"a", "b"}, "Names.")),
+      field(&UnitSectionParams::label, string_key("label", "", "A label.")),
+      field(&UnitSectionParams::count, int_key("count", 7, 0, kUnbounded, "A count.")),
+      field(&UnitSectionParams::small, int_key("small", 3, 0, kUnbounded, "An int field of an unbounded key.")),
+      field(&UnitSectionParams::ratio, float_key("ratio", 0.5, 0.0, 1.0, "A ratio.")),
+      field(&UnitSectionParams::names, strings_key("names", {"a", "b"}, "Names.")),
   });
   return section;
 }
@@ -520,12 +520,15 @@ TEST_F(ConfigTest, SectionRowsJoinTheSchemaAndFillTheirStruct) {
 TEST_F(ConfigTest, FamilySectionDefaultsComeFromTheirRows) {
   // The sections of pipeline/ libraries answer their row defaults without a config.
   const Params built;
-  EXPECT_EQ(probe_section().of(built).patience, 3);
-  EXPECT_EQ(probe_section().of(built).batch_size, 64);
+  // ProbeOptions says batch_size 32 in-class; the row (64) wins: one default per key.
+  EXPECT_EQ(probe_section().of(built).trainer.patience, 3);
+  EXPECT_EQ(probe_section().of(built).trainer.batch_size, 64);
   EXPECT_EQ(clark_section().of(built).possessive_rule, "paper");
   EXPECT_EQ(clark_section().of(built).root_features, "released");
   EXPECT_EQ(lin_section().of(built).nth, (std::vector<int64_t>{1, 2, 4, 8}));
   EXPECT_EQ(mcrc_section().of(built).attack_seed, 2020);
+  EXPECT_EQ(mcrc_section().of(built).training.batch_size, 16);  // the trainer's options, bound to the rows
+  EXPECT_DOUBLE_EQ(mcrc_section().of(built).training.lr, 5e-5);
 }
 
 TEST_F(ConfigTest, ParamsRejectIntsTooLargeForTheirField) {
