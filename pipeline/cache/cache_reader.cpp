@@ -418,6 +418,12 @@ FloatMatrix CacheReader::sequence_hidden(int64_t i, HiddenLayer hidden_layer) co
   return m;
 }
 
+int64_t CacheReader::largest_chunk_attention_bytes() const {
+  int64_t largest = 0;
+  for (const Chunk& ch : chunks_) largest = std::max<int64_t>(largest, ch.att_off.empty() ? 0 : ch.att_off.back());
+  return largest * static_cast<int64_t>(sizeof(uint16_t) * attention_layers().size());
+}
+
 std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_layer) const {
   const int layer = attention_layer.index;
   require_sequence(i);
@@ -431,7 +437,7 @@ std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_la
   const size_t layer_bytes = static_cast<size_t>(ch.att_off.back()) * sizeof(uint16_t);
   // Only when every stored layer of a chunk fits at once: a pass reads all layers of a sequence in
   // turn, and a cache smaller than that would evict exactly the layer needed next.
-  const bool whole_layer = key_.dtype == "float16" && layer_bytes * attention_layers().size() <= kAttentionCacheBytes;
+  const bool whole_layer = key_.dtype == "float16" && layer_bytes * attention_layers().size() <= attention_cache_limit_;
   if (whole_layer) {
     const auto key = std::make_pair(c, layer);
     for (auto it = attention_layers_cache_.begin(); it != attention_layers_cache_.end(); ++it)
@@ -454,7 +460,7 @@ std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_la
         H5File::half_bits_to_float(bits.data() + ch.att_off[p], a.size(), a.data());
         attention_cache_bytes_ += layer_bytes;
         attention_layers_cache_.emplace_front(std::make_pair(c, layer), std::move(bits));
-        while (attention_cache_bytes_ > kAttentionCacheBytes && attention_layers_cache_.size() > 1) {
+        while (attention_cache_bytes_ > attention_cache_limit_ && attention_layers_cache_.size() > 1) {
           attention_cache_bytes_ -= attention_layers_cache_.back().second.size() * sizeof(uint16_t);
           spare_attention_layer_ = std::move(attention_layers_cache_.back().second);
           attention_layers_cache_.pop_back();

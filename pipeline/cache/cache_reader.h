@@ -77,6 +77,14 @@ class CacheReader {
   /// is read per sequence instead (HDF5 hyperslab).
   static constexpr size_t kAttentionCacheBytes = size_t{256} << 20;
 
+  /// Bytes of the attention of every stored layer of the entry's largest chunk (float16): what the
+  /// attention cache needs to read each chunk layer once in a pass in sequence order.
+  int64_t largest_chunk_attention_bytes() const;
+  /// Caps this reader's attention cache (default kAttentionCacheBytes); a stage that reads in
+  /// sequence order needs no more than largest_chunk_attention_bytes(). Memory then: at most
+  /// `bytes` plus one spare layer of a chunk.
+  void set_attention_cache_bytes(size_t bytes) { attention_cache_limit_ = bytes; }
+
   /// Opens the COMPLETE entry `entry_dir` (<cache.dir>/<key16>, with manifest.json); re-reads the
   /// corpus from plan.json's path and checks its sha256. InputError naming the entry/file otherwise.
   static CacheReader open(const std::string& entry_dir);
@@ -196,6 +204,7 @@ class CacheReader {
   // Whole attention layers of chunks, most recently used first: ((chunk, layer), values).
   mutable std::list<std::pair<std::pair<int64_t, int>, std::vector<uint16_t>>> attention_layers_cache_;  ///< binary16
   mutable size_t attention_cache_bytes_ = 0;
+  size_t attention_cache_limit_ = kAttentionCacheBytes;
   mutable std::vector<uint16_t> spare_attention_layer_;  ///< storage of the last layer dropped
 };
 

@@ -77,6 +77,7 @@ Params params_from_config(const Config& cfg) {
 
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");
+  p.runtime.memory_gb = cfg.get_float("runtime.memory_gb");
 
   p.stages = cfg.get_strings("stages");
   for (const ConfigSectionBase* section : registered_sections())

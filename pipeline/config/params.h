@@ -92,6 +92,7 @@ struct SlurmParams {
 struct RuntimeParams {
   int64_t seed = 1234;             ///< seed of every random number generator, >= 0
   std::string log_level = "info";  ///< "debug", "info", "warn" or "error"
+  double memory_gb = 8.0;          ///< per-process memory budget of a stage, GiB (memory_budget.h)
 };
 
 /// All parameters of a run.

@@ -89,6 +89,10 @@ std::vector<KeySpec> core_rows() {
 
 
       int_key("runtime.seed", 1234, 0, kUnbounded, "Seed of every random number generator."),
+      float_key("runtime.memory_gb", 8.0, 0.0625, kUnbounded,
+                "Memory (GiB) a stage may use per process: stages that hold features hold what fits and re-read "
+                "the cache for the rest (results do not change); a stage that needs more whatever the corpus "
+                "size stops before it starts. docs/scale.md has each stage's formula."),
       enum_key("runtime.log_level", {"debug", "info", "warn", "error"}, "info",
                "Least severe log message that is printed."),
 

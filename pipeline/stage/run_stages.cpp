@@ -1,7 +1,13 @@
 #include "pipeline/stage/run_stages.h"
 
+#include <chrono>
+#include <ostream>
+
+#include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/human_bytes.h"
+#include "pipeline/util/peak_memory.h"
 
 namespace bertology {
 
@@ -27,7 +33,14 @@ void run_stages(const Params& params, const CacheEntry& entry, const MpiContext&
   check_stage_names(params.stages);
   for (const auto& name : params.stages) {
     StageContext context(*find_stage(name), params, entry, mpi, out);
+    // Each stage's own peak (docs/scale.md, scripts/bench/scale.sh read this line).
+    reset_peak_rss();
+    const auto start = std::chrono::steady_clock::now();
     find_stage(name)->run(context);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (mpi.rank() == 0)
+      out << "stage " << name << ": " << fixed(seconds, 1) << " s, peak memory " << human_bytes(double(peak_rss_bytes()))
+          << " (rank 0)\n" << std::flush;
   }
 }
 

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 #include <random>
 
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/model/checkpoint_files.h"
+#include "pipeline/stage/memory_budget.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
 
@@ -46,8 +48,10 @@ struct SentenceTensors {
 SentenceTensors to_tensors(const ProbeSentence& s, int K, int dv) {
   const int64_t n = s.n;
   SentenceTensors t;
-  t.attention = torch::from_blob(const_cast<float*>(s.attention.data()), {K, n, n}, torch::kFloat32);
-  t.root = torch::from_blob(const_cast<float*>(s.root.data()), {K, n, 4}, torch::kFloat32);
+  if (!s.attention.empty()) {  // distances_words reads none
+    t.attention = torch::from_blob(const_cast<float*>(s.attention.data()), {K, n, n}, torch::kFloat32);
+    t.root = torch::from_blob(const_cast<float*>(s.root.data()), {K, n, 4}, torch::kFloat32);
+  }
   t.vectors = torch::from_blob(const_cast<float*>(s.vectors.data()), {n, dv}, torch::kFloat32);
   std::vector<int64_t> gold(s.gold.begin(), s.gold.end());
   t.gold = torch::tensor(gold, torch::kInt64);
@@ -173,30 +177,75 @@ std::shared_ptr<ProbeImpl> make_probe(ProbeKind kind, int K, int dv, RootFeature
 
 }  // namespace
 
-Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSentence>& train,
-                                    const std::vector<ProbeSentence>& test, int K, int dv,
-                                    const ProbeSettings& settings, bool (*should_stop)()) {
+int64_t probe_sentence_bytes(int64_t n, int64_t K, int64_t dv, bool attention) {
+  const int64_t floats = (attention ? K * n * n + 4 * K * n : 0) + n * dv;
+  return floats * 4 + n * static_cast<int64_t>(sizeof(int) + sizeof(uint8_t));
+}
+
+int64_t HeldProbeSentences::bytes(int64_t i) const {
+  const ProbeSentence& s = sentences_[static_cast<size_t>(i)];
+  return static_cast<int64_t>((s.attention.size() + s.root.size() + s.vectors.size()) * sizeof(float) +
+                              s.gold.size() * sizeof(int) + s.scored.size());
+}
+
+std::vector<const ProbeSentence*> HeldProbeSentences::load(const std::vector<int64_t>& ids) {
+  std::vector<const ProbeSentence*> out;
+  out.reserve(ids.size());
+  for (int64_t i : ids) out.push_back(&sentences_[static_cast<size_t>(i)]);
+  return out;
+}
+
+namespace {
+
+/// Calls visit(sentence) for the sentences at positions [0, order.size()) of `order`, in that
+/// order, loading them a window of at most `hold_bytes` at a time.
+template <typename Visit>
+void visit_in_windows(ProbeSentenceSource& source, const std::vector<int64_t>& order, int64_t hold_bytes,
+                      ProbeReadStats& stats, Visit visit) {
+  const auto bytes_of = [&source](int64_t i) { return source.bytes(i); };
+  for (const auto& [begin, end] : split_into_windows(order, bytes_of, hold_bytes)) {
+    const std::vector<int64_t> ids(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                                   order.begin() + static_cast<std::ptrdiff_t>(end));
+    const auto window = source.load(ids);
+    stats.windows += 1;
+    stats.sentences_loaded += static_cast<int64_t>(ids.size());
+    for (const ProbeSentence* sentence : window) visit(*sentence);
+  }
+}
+
+std::vector<int64_t> all_indices(int64_t n) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  return order;
+}
+
+}  // namespace
+
+Attachment train_and_evaluate_probe(ProbeKind kind, ProbeSentenceSource& train, ProbeSentenceSource& test, int K,
+                                    int dv, const ProbeSettings& settings, int64_t hold_bytes, bool (*should_stop)(),
+                                    ProbeReadStats* stats) {
+  ProbeReadStats local;
+  ProbeReadStats& read = stats ? *stats : local;
   torch::manual_seed(settings.seed);
   auto probe = make_probe(kind, K, dv, settings.root);
   torch::optim::Adam optimizer(probe->parameters(), torch::optim::AdamOptions(settings.lr));
-  std::vector<size_t> order(train.size());
-  std::iota(order.begin(), order.end(), size_t{0});
+  std::vector<int64_t> order = all_indices(train.count());
   std::mt19937_64 shuffle_rng(settings.seed);
   for (int epoch = 0; epoch < settings.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), shuffle_rng);
-    for (size_t index : order) {
+    visit_in_windows(train, order, hold_bytes, read, [&](const ProbeSentence& sentence) {
       if (should_stop && should_stop()) throw StopRequested{};
-      const SentenceTensors s = to_tensors(train[index], K, dv);
+      const SentenceTensors s = to_tensors(sentence, K, dv);
       optimizer.zero_grad();
       auto loss = torch::nn::functional::cross_entropy(
           probe->logits(s), s.gold, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
       loss.backward();
       optimizer.step();
-    }
+    });
   }
   torch::NoGradGuard no_grad;
   Attachment result;
-  for (const auto& sentence : test) {
+  visit_in_windows(test, all_indices(test.count()), hold_bytes, read, [&](const ProbeSentence& sentence) {
     const auto predicted = probe->logits(to_tensors(sentence, K, dv)).argmax(1);
     auto p = predicted.accessor<int64_t, 1>();
     for (int j = 0; j < sentence.n; ++j) {
@@ -204,19 +253,42 @@ Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSente
       result.count += 1;
       result.correct += p[j] == sentence.gold[static_cast<size_t>(j)];
     }
-  }
+  });
   return result;
 }
 
+Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSentence>& train,
+                                    const std::vector<ProbeSentence>& test, int K, int dv,
+                                    const ProbeSettings& settings, bool (*should_stop)()) {
+  HeldProbeSentences train_source(train), test_source(test);
+  return train_and_evaluate_probe(kind, train_source, test_source, K, dv, settings,
+                                  std::numeric_limits<int64_t>::max(), should_stop);
+}
+
+namespace {
+
+void count_right_branching(const ProbeSentence& s, Attachment& result) {
+  for (int j = 0; j < s.n; ++j) {
+    if (!s.scored[static_cast<size_t>(j)]) continue;
+    const int predicted = j + 1 < s.n ? j + 2 : 0;
+    result.count += 1;
+    result.correct += predicted == s.gold[static_cast<size_t>(j)];
+  }
+}
+
+}  // namespace
+
 Attachment right_branching(const std::vector<ProbeSentence>& test) {
   Attachment result;
-  for (const auto& s : test)
-    for (int j = 0; j < s.n; ++j) {
-      if (!s.scored[static_cast<size_t>(j)]) continue;
-      const int predicted = j + 1 < s.n ? j + 2 : 0;
-      result.count += 1;
-      result.correct += predicted == s.gold[static_cast<size_t>(j)];
-    }
+  for (const auto& s : test) count_right_branching(s, result);
+  return result;
+}
+
+Attachment right_branching(ProbeSentenceSource& test, int64_t hold_bytes) {
+  Attachment result;
+  ProbeReadStats ignored;
+  visit_in_windows(test, all_indices(test.count()), hold_bytes, ignored,
+                   [&](const ProbeSentence& s) { count_right_branching(s, result); });
   return result;
 }
 

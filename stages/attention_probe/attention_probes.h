@@ -59,15 +59,59 @@ struct Attachment {
   double uas() const { return count > 0 ? 100.0 * correct / count : 0.0; }
 };
 
+/// Bytes a loaded ProbeSentence of n words holds (its vectors' payload): K·n² + 4·K·n floats of
+/// attention when `attention`, n·dv floats of word vectors, n gold heads and n flags.
+int64_t probe_sentence_bytes(int64_t n, int64_t K, int64_t dv, bool attention);
+
+/// Where the probes get their sentences: count() of them, loaded a window at a time, so that a
+/// training set larger than memory streams from the cache (pipeline/stage/memory_budget.h).
+class ProbeSentenceSource {
+ public:
+  virtual ~ProbeSentenceSource() = default;
+  virtual int64_t count() const = 0;
+  /// Bytes sentence i holds once loaded (probe_sentence_bytes).
+  virtual int64_t bytes(int64_t i) const = 0;
+  /// Sentences `ids` (indices in [0, count())), in that order; the pointers stay valid until
+  /// the next load().
+  virtual std::vector<const ProbeSentence*> load(const std::vector<int64_t>& ids) = 0;
+};
+
+/// Sentences already in memory.
+class HeldProbeSentences : public ProbeSentenceSource {
+ public:
+  explicit HeldProbeSentences(const std::vector<ProbeSentence>& sentences) : sentences_(sentences) {}
+  int64_t count() const override { return static_cast<int64_t>(sentences_.size()); }
+  int64_t bytes(int64_t i) const override;
+  std::vector<const ProbeSentence*> load(const std::vector<int64_t>& ids) override;
+
+ private:
+  const std::vector<ProbeSentence>& sentences_;
+};
+
+/// What streaming cost: windows loaded and sentences loaded over training and evaluation.
+struct ProbeReadStats {
+  int64_t windows = 0, sentences_loaded = 0;
+};
+
 /// Trains a probe of `kind` on `train` and counts correct heads on `test`. K = attention maps per
-/// direction (L·H), dv = word-vector size. Deterministic for fixed settings and torch threads.
-/// `should_stop` is polled between steps; when it returns true the function throws StopRequested.
+/// direction (L·H), dv = word-vector size. Each epoch visits the training sentences in an order
+/// shuffled from the seed, one Adam step per sentence, loading them in windows of at most
+/// `hold_bytes` (a window holds at least one sentence); the windows change what is read when, not
+/// the order of the steps, so the result is the same for every hold_bytes. Deterministic for fixed
+/// settings and torch threads. `should_stop` is polled between steps; when it returns true the
+/// function throws StopRequested.
+Attachment train_and_evaluate_probe(ProbeKind kind, ProbeSentenceSource& train, ProbeSentenceSource& test, int K,
+                                    int dv, const ProbeSettings& settings, int64_t hold_bytes, bool (*should_stop)(),
+                                    ProbeReadStats* stats = nullptr);
+/// The same on sentences in memory.
 Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSentence>& train,
                                     const std::vector<ProbeSentence>& test, int K, int dv,
                                     const ProbeSettings& settings, bool (*should_stop)());
 
 /// Right-branching baseline: the head of word j is word j + 1; the last word is the root.
 Attachment right_branching(const std::vector<ProbeSentence>& test);
+/// The same over a source, read in windows of at most `hold_bytes`.
+Attachment right_branching(ProbeSentenceSource& test, int64_t hold_bytes);
 
 /// The input word embeddings of a checkpoint folder as float32: [vocab, d] row-major.
 std::vector<float> model_word_embeddings(const std::string& model_dir, int64_t* rows, int64_t* cols);

@@ -362,6 +362,7 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "  models: []\n"
                          "runtime:\n"
                          "  seed: 1234\n"
+                         "  memory_gb: 8.0\n"
                          "  log_level: info\n"
                          "unit_section:\n"
                          "  label: \"\"\n"

@@ -1,10 +1,12 @@
 // The stage kit's pieces that need no MPI job: registration rules, the stage-name check, the
-// per-seed tables (hand-computed means and standard deviations) and percent() over zero items.
+// per-seed tables (hand-computed means and standard deviations), percent() over zero items, the
+// memory budget's check and its windows.
 // The kit end to end (rank shares, records, declared tables) is exercised by stage_tests.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "pipeline/stage/memory_budget.h"
 #include "pipeline/stage/run_stages.h"
 #include "pipeline/stage/seed_tables.h"
 #include "pipeline/stage/stage_registry.h"
@@ -64,6 +66,37 @@ TEST(StageKit, PercentOfZeroItemsIsNan) {
   SeedTables t({"task"});
   t.add({"arc"}, 1, {{0, 0}});
   EXPECT_EQ(t.runs().str(), "task,layer,run,correct,count,accuracy\narc,1,0,0,0,nan\n");
+}
+
+TEST(MemoryBudget, ReservationsBeyondTheBudgetFailWithTheWholeListAndTheKey) {
+  const int64_t MiB = int64_t{1} << 20;
+  MemoryBudget fits(MemoryBudget::kProcessBaseBytes + 100 * MiB, "kit_stage");
+  fits.reserve(60 * MiB, "a table");
+  EXPECT_EQ(fits.left(), 40 * MiB);
+  MemoryBudget over(MemoryBudget::kProcessBaseBytes + 100 * MiB, "kit_stage");
+  over.reserve(60 * MiB, "a table");
+  over.reserve(50 * MiB, "a step");
+  try {
+    (void)over.left();
+    FAIL() << "110 MiB were reserved of 100";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "runtime.memory_gb: kit_stage needs at least 622.0 MiB whatever the corpus size (the process "
+              "(libraries, heap kept for reuse) 512.0 MiB + a table 60.0 MiB + a step 50.0 MiB) but the budget is "
+              "612.0 MiB; raise runtime.memory_gb");
+  }
+}
+
+TEST(MemoryBudget, WindowsAreConsecutiveFitTheirBytesAndGiveABigItemItsOwn) {
+  // Items 0..5 of bytes 10, 20, 30, 40, 50, 60 in the order 5 2 0 4 1 3, held 60 bytes at a time:
+  // [60] [30 10] [50] [20 40]; an item above the budget (hold 25: 60, 30, 50, 40) stands alone.
+  const std::vector<int64_t> order = {5, 2, 0, 4, 1, 3};
+  const auto bytes = [](int64_t i) { return 10 * (i + 1); };
+  using Windows = std::vector<std::pair<size_t, size_t>>;
+  EXPECT_EQ(split_into_windows(order, bytes, 60), (Windows{{0, 1}, {1, 3}, {3, 4}, {4, 6}}));
+  EXPECT_EQ(split_into_windows(order, bytes, 25), (Windows{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}}));
+  EXPECT_EQ(split_into_windows(order, bytes, 1000), (Windows{{0, 6}}));
+  EXPECT_TRUE(split_into_windows({}, bytes, 60).empty());
 }
 
 }  // namespace

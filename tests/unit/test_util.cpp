@@ -1,5 +1,5 @@
 // util/: internal checks (BTL_CHECK), whole-file reads and atomic writes (files.h), text splitting
-// (text.h).
+// (text.h), the process's peak memory (peak_memory.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
+#include "pipeline/util/peak_memory.h"
 #include "pipeline/util/text.h"
 
 using namespace bertology;
@@ -216,4 +217,22 @@ TEST(Text, TrimAndBlank) {
   EXPECT_FALSE(is_blank(" x"));
   EXPECT_EQ(strip_utf8_bom("\xEF\xBB\xBFx"), "x");
   EXPECT_EQ(strip_utf8_bom("x"), "x");
+}
+
+TEST(PeakMemory, ResetStartsANewPeakThatSeesATouchedBuffer) {
+  const int64_t MiB = int64_t{1} << 20;
+  ASSERT_GT(current_rss_bytes(), 0);
+  {
+    std::vector<char> big(static_cast<size_t>(128 * MiB));
+    for (size_t i = 0; i < big.size(); i += 4096) big[i] = 1;  // resident only once touched
+    EXPECT_GE(peak_rss_bytes(), current_rss_bytes());
+    EXPECT_GE(current_rss_bytes(), 128 * MiB);
+  }
+  // The buffer is gone (an mmap'd block above the mmap threshold is returned at once).
+  ASSERT_TRUE(reset_peak_rss()) << "the kernel refused /proc/self/clear_refs";
+  const int64_t after = peak_rss_bytes();
+  EXPECT_LT(after, current_rss_bytes() + 16 * MiB);
+  std::vector<char> more(static_cast<size_t>(64 * MiB));
+  for (size_t i = 0; i < more.size(); i += 4096) more[i] = 1;
+  EXPECT_GE(peak_rss_bytes(), after + 60 * MiB);
 }
