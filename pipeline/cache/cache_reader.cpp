@@ -381,6 +381,27 @@ FloatMatrix CacheReader::load_layer(HiddenLayer hidden_layer) const {
   return m;
 }
 
+void CacheReader::read_word_rows(HiddenLayer hidden_layer, const std::vector<int64_t>& rows, float* out) const {
+  const int layer = hidden_layer.index;
+  BTL_REQUIRE(word_pooling() != "none", entry_dir_, ": word-level hidden states of layer ", layer,
+              " asked for, but this entry stores none (extract.word_pooling: none)");
+  require_hidden_layer(layer, "word-level hidden");
+  BTL_CHECK(std::is_sorted(rows.begin(), rows.end()) && (rows.empty() || (rows.front() >= 0 && rows.back() < num_words())),
+            "read_word_rows: rows must be ascending word rows");
+  const int64_t d = hidden_size_;
+  std::vector<float> chunk_rows;
+  size_t k = 0;
+  for (int64_t c = 0; c < num_chunks() && k < rows.size(); ++c) {
+    const Chunk& ch = chunks_[c];
+    const int64_t begin = word_offsets_[ch.first_sequence], end = word_offsets_[ch.first_sequence + ch.num_sequences];
+    if (rows[k] >= end) continue;
+    chunk_rows.resize(static_cast<size_t>((end - begin) * d));
+    read_permuted(c, hidden_words_dataset(layer), ch.word_off, chunk_rows.data());
+    for (; k < rows.size() && rows[k] < end; ++k)
+      std::memcpy(out + static_cast<int64_t>(k) * d, chunk_rows.data() + (rows[k] - begin) * d, sizeof(float) * d);
+  }
+}
+
 FloatMatrix CacheReader::load_layer_words(HiddenLayer hidden_layer) const {
   const int layer = hidden_layer.index;
   BTL_REQUIRE(word_pooling() != "none", entry_dir_, ": word-level hidden states of layer ", layer,

@@ -142,6 +142,10 @@ class CacheReader {
   /// Word-pooled layer (the entry's word_pooling: mean or first piece) of every word:
   /// [num_words(), d], corpus order. A word without pieces is a zero row. Needs word_pooling != none.
   FloatMatrix load_layer_words(HiddenLayer layer) const;
+  /// Rows `rows` (ascending, rows of load_layer_words()) of a word-pooled layer into `out` =
+  /// [rows.size(), d]: reads only the chunks that hold one of them, one chunk at a time (peak: one
+  /// chunk's words). The values are those of load_layer_words().
+  void read_word_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out) const;
   /// Hidden layer of one sequence: [T, d] (a row range of one chunk).
   FloatMatrix sequence_hidden(int64_t i, HiddenLayer layer) const;
   /// Attention probabilities of `layer` (0-based transformer layer) for sequence i, wordpiece

@@ -3,10 +3,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <random>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/heap_policy.h"
 #include "pipeline/util/stop_signal.h"
 
 namespace bertology {
@@ -44,49 +46,90 @@ struct ProbeNet : torch::nn::Module {
   }
 };
 
+constexpr int64_t kEvalChunk = 4096;  // rows per forward in evaluation
+
 /// [rows, dim], or [rows, layers, dim] for a scalar-mix probe (even over one layer).
-torch::Tensor features_of(const ProbeData& d, const ProbeOptions& o) {
-  auto t = torch::from_blob(const_cast<float*>(d.features.data()), {d.rows, d.layers, d.dim}, torch::kFloat32);
-  return o.mix_layers > 0 ? t : t.view({d.rows, d.dim});
+torch::Tensor shaped(const torch::Tensor& t, const ProbeOptions& o) {
+  return o.mix_layers > 0 ? t : t.view({t.size(0), t.size(2)});
 }
 
-torch::Tensor labels_of(const ProbeData& d) {
-  return torch::from_blob(const_cast<int64_t*>(d.labels.data()), {d.rows}, torch::kInt64);
+/// Features of rows `ids` of a split: [ids.size(), layers, dim]. The previous window's memory is
+/// given back first (heap_policy.h: windows of varying sizes would leave holes beyond the budget).
+torch::Tensor load_rows(ProbeSplit& s, const std::vector<int64_t>& ids) {
+  release_freed_heap();
+  auto t = torch::empty({static_cast<int64_t>(ids.size()), s.layers(), s.dim()}, torch::kFloat32);
+  s.load(ids, t.data_ptr<float>());
+  return t;
 }
 
-void check(const ProbeData& d, const ProbeOptions& o, const char* name) {
-  BTL_CHECK(static_cast<int64_t>(d.features.size()) == d.rows * d.layers * d.dim &&
-                static_cast<int64_t>(d.labels.size()) == d.rows,
-            "probe ", name, " split: features/labels do not match rows");
-  BTL_CHECK((o.mix_layers > 0 ? o.mix_layers : 1) == d.layers, "probe ", name, " split: wrong layer count");
-  BTL_CHECK(!o.position_task || (!d.groups.empty() && d.groups.back() == d.rows),
+/// Every feature of a split: its own memory when it holds them, else read once.
+torch::Tensor all_rows(ProbeSplit& s) {
+  if (const float* f = s.held_features())
+    return torch::from_blob(const_cast<float*>(f), {s.rows(), s.layers(), s.dim()}, torch::kFloat32);
+  std::vector<int64_t> ids(static_cast<size_t>(s.rows()));
+  std::iota(ids.begin(), ids.end(), int64_t{0});
+  return load_rows(s, ids);
+}
+
+torch::Tensor labels_of(const ProbeSplit& s) {
+  return torch::from_blob(const_cast<int64_t*>(s.labels().data()), {s.rows()}, torch::kInt64);
+}
+
+void check(ProbeSplit& d, const ProbeOptions& o, const char* name) {
+  BTL_CHECK(static_cast<int64_t>(d.labels().size()) == d.rows(), "probe ", name, " split: labels do not match rows");
+  BTL_CHECK(!d.held_features() || d.dim() > 0, "probe ", name, " split: no feature size");
+  BTL_CHECK((o.mix_layers > 0 ? o.mix_layers : 1) == d.layers(), "probe ", name, " split: wrong layer count");
+  BTL_CHECK(!o.position_task || (!d.groups().empty() && d.groups().back() == d.rows()),
             "probe ", name, " split: position task without sentence groups");
 }
 
-/// Scores a split in eval mode, in batches.
-ProbeScore evaluate(ProbeNet& net, const ProbeData& d, const ProbeOptions& o) {
+/// Scores a split in eval mode, kEvalChunk rows per forward; `held` = all its features, or
+/// undefined to read them in windows of `window_rows` (a multiple of kEvalChunk), so that each
+/// forward sees the same rows either way.
+ProbeScore evaluate(ProbeNet& net, ProbeSplit& d, const torch::Tensor& held, int64_t window_rows,
+                    const ProbeOptions& o, int64_t& windows) {
   ProbeScore s;
-  if (d.rows == 0) return s;
+  if (d.rows() == 0) return s;
   torch::NoGradGuard no_grad;
   net.eval();
-  const auto x = features_of(d, o);
-  std::vector<torch::Tensor> parts;
-  for (int64_t b = 0; b < d.rows; b += 4096) parts.push_back(net.forward(x.narrow(0, b, std::min<int64_t>(4096, d.rows - b))));
-  const auto logits = torch::cat(parts, 0);
+  const auto labels = labels_of(d);
+  std::vector<float> score;  // position tasks: the class-1 logit of every row
+  if (o.position_task) score.resize(static_cast<size_t>(d.rows()));
+  const int64_t step = held.defined() ? d.rows() : window_rows;
+  for (int64_t w = 0; w < d.rows(); w += step) {
+    const int64_t wn = std::min(step, d.rows() - w);
+    torch::Tensor x = held;
+    if (!held.defined()) {
+      std::vector<int64_t> ids(static_cast<size_t>(wn));
+      std::iota(ids.begin(), ids.end(), w);
+      x = load_rows(d, ids);
+      windows += 1;
+    }
+    x = shaped(x, o);
+    for (int64_t b = 0; b < wn; b += kEvalChunk) {
+      const int64_t n = std::min<int64_t>(kEvalChunk, wn - b);
+      const auto logits = net.forward(x.narrow(0, b, n));
+      if (!o.position_task) {
+        s.correct += logits.argmax(1).eq(labels.narrow(0, w + b, n)).sum().item<int64_t>();
+        continue;
+      }
+      const auto one = logits.select(1, 1).contiguous();
+      std::copy_n(one.data_ptr<float>(), n, score.begin() + w + b);
+    }
+  }
   if (!o.position_task) {
-    s.correct = logits.argmax(1).eq(labels_of(d)).sum().item<int64_t>();
-    s.count = d.rows;
+    s.count = d.rows();
     return s;
   }
-  const auto score = logits.select(1, 1).contiguous();
-  const float* v = score.data_ptr<float>();
-  for (size_t g = 0; g + 1 < d.groups.size(); ++g) {
-    const int64_t a = d.groups[g], b = d.groups[g + 1];
+  const auto& groups = d.groups();
+  const auto& gold_labels = d.labels();
+  for (size_t g = 0; g + 1 < groups.size(); ++g) {
+    const int64_t a = groups[g], b = groups[g + 1];
     if (a == b) continue;
     int64_t best = a, gold = -1;
     for (int64_t r = a; r < b; ++r) {
-      if (v[r] > v[best]) best = r;
-      if (gold < 0 && d.labels[static_cast<size_t>(r)] == 1) gold = r;
+      if (score[static_cast<size_t>(r)] > score[static_cast<size_t>(best)]) best = r;
+      if (gold < 0 && gold_labels[static_cast<size_t>(r)] == 1) gold = r;
     }
     s.count += 1;
     s.correct += best == gold;
@@ -94,17 +137,15 @@ ProbeScore evaluate(ProbeNet& net, const ProbeData& d, const ProbeOptions& o) {
   return s;
 }
 
-}  // namespace
-
-ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const ProbeData& test, const ProbeOptions& o,
-                        bool (*should_stop)(), const std::vector<const ProbeData*>& extra_tests) {
+ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, const std::vector<ProbeSplit*>& extras,
+                         const ProbeOptions& o, int64_t hold_bytes, bool (*should_stop)(), ProbeReads* reads) {
   check(train, o, "training");
   check(dev, o, "dev");
   check(test, o, "test");
-  for (const auto* e : extra_tests) check(*e, o, "extra test");
-  BTL_REQUIRE(train.rows > 0, "probe: no training examples");
+  for (auto* e : extras) check(*e, o, "extra test");
+  BTL_REQUIRE(train.rows() > 0, "probe: no training examples");
   torch::manual_seed(o.seed);
-  ProbeNet net(o, train.dim);
+  ProbeNet net(o, train.dim());
   std::vector<torch::Tensor> params = net.parameters();
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (o.optimizer == "adamw")
@@ -112,9 +153,23 @@ ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const Prob
   else
     optimizer = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 
-  const auto x = features_of(train, o);
+  // Held: every split read once. Streamed: windows of whole batches (training) and of whole
+  // evaluation chunks, at least one of each.
+  const int64_t row_bytes = train.layers() * train.dim() * static_cast<int64_t>(sizeof(float));
+  int64_t all_rows_count = train.rows() + dev.rows() + test.rows();
+  for (auto* e : extras) all_rows_count += e->rows();
+  const bool held = all_rows_count * row_bytes <= hold_bytes;
+  const int64_t hold_rows = std::max<int64_t>(1, hold_bytes / std::max<int64_t>(1, row_bytes));
+  const int64_t train_window = std::max<int64_t>(1, hold_rows / o.batch_size) * o.batch_size;
+  const int64_t eval_window = std::max<int64_t>(1, hold_rows / kEvalChunk) * kEvalChunk;
+  int64_t windows = 0;
+  torch::Tensor x_train, x_dev, x_test;
+  if (held) {
+    x_train = all_rows(train), x_dev = all_rows(dev), x_test = all_rows(test);
+    windows += 3;
+  }
   const auto y = labels_of(train);
-  std::vector<int64_t> order(static_cast<size_t>(train.rows));
+  std::vector<int64_t> order(static_cast<size_t>(train.rows()));
   std::iota(order.begin(), order.end(), int64_t{0});
   std::mt19937_64 rng(o.seed);
   ProbeResult result;
@@ -124,18 +179,29 @@ ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const Prob
   for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     net.train();
-    for (int64_t b = 0; b < train.rows; b += o.batch_size) {
-      if (should_stop && should_stop()) throw StopRequested{};
-      const int64_t n = std::min<int64_t>(o.batch_size, train.rows - b);
-      const auto index = torch::from_blob(order.data() + b, {n}, torch::kInt64);
-      optimizer->zero_grad();
-      const auto loss = torch::nn::functional::cross_entropy(net.forward(x.index_select(0, index)), y.index_select(0, index));
-      loss.backward();
-      optimizer->step();
+    const int64_t step = held ? train.rows() : train_window;
+    for (int64_t w = 0; w < train.rows(); w += step) {
+      const int64_t wn = std::min(step, train.rows() - w);
+      torch::Tensor window;
+      if (!held) {
+        window = shaped(load_rows(train, std::vector<int64_t>(order.begin() + w, order.begin() + w + wn)), o);
+        windows += 1;
+      }
+      for (int64_t b = w; b < w + wn; b += o.batch_size) {
+        if (should_stop && should_stop()) throw StopRequested{};
+        const int64_t n = std::min<int64_t>(o.batch_size, train.rows() - b);
+        const auto index = torch::from_blob(order.data() + b, {n}, torch::kInt64);
+        const auto x = held ? shaped(x_train, o).index_select(0, index) : window.narrow(0, b - w, n);
+        optimizer->zero_grad();
+        const auto loss = torch::nn::functional::cross_entropy(net.forward(x), y.index_select(0, index));
+        loss.backward();
+        optimizer->step();
+      }
     }
     result.epochs = epoch;
     // Model selection on dev (on training accuracy when there is no dev split).
-    const ProbeScore d = evaluate(net, dev.rows > 0 ? dev : train, o);
+    const ProbeScore d = dev.rows() > 0 ? evaluate(net, dev, x_dev, eval_window, o, windows)
+                                        : evaluate(net, train, x_train, eval_window, o, windows);
     if (d.accuracy() > best_dev) {
       best_dev = d.accuracy();
       result.best_epoch = epoch;
@@ -152,14 +218,41 @@ ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const Prob
     auto current = net.parameters();
     for (size_t i = 0; i < current.size(); ++i) current[i].copy_(best_state[i]);
   }
-  result.test = evaluate(net, test, o);
-  for (const auto* e : extra_tests) result.extra.push_back(evaluate(net, *e, o));
+  result.test = evaluate(net, test, x_test, eval_window, o, windows);
+  for (auto* e : extras) result.extra.push_back(evaluate(net, *e, held ? all_rows(*e) : torch::Tensor(), eval_window, o, windows));
   if (net.mix_logits.defined()) {
     const auto w = torch::softmax(net.mix_logits.detach(), 0);
     result.mix_weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
     result.mix_gamma = net.mix_gamma.item<double>();
   }
+  if (reads) *reads = ProbeReads{!held, windows};
   return result;
+}
+
+}  // namespace
+
+void HeldProbeSplit::load(const std::vector<int64_t>& ids, float* out) {
+  const int64_t row = data_.layers * data_.dim;
+  for (int64_t i : ids) out = std::copy_n(data_.features.data() + i * row, row, out);
+}
+
+ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const ProbeData& test, const ProbeOptions& o,
+                        bool (*should_stop)(), const std::vector<const ProbeData*>& extra_tests) {
+  for (const ProbeData* d : {&train, &dev, &test})
+    BTL_CHECK(static_cast<int64_t>(d->features.size()) == d->rows * d->layers * d->dim,
+              "probe split: features do not match rows");
+  HeldProbeSplit tr(train), de(dev), te(test);
+  std::vector<HeldProbeSplit> extra_splits;
+  extra_splits.reserve(extra_tests.size());
+  for (const auto* e : extra_tests) extra_splits.emplace_back(*e);
+  std::vector<ProbeSplit*> extras;
+  for (auto& e : extra_splits) extras.push_back(&e);
+  return train_splits(tr, de, te, extras, o, std::numeric_limits<int64_t>::max(), should_stop, nullptr);
+}
+
+ProbeResult train_probe(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, const ProbeOptions& o, int64_t hold_bytes,
+                        bool (*should_stop)(), ProbeReads* reads) {
+  return train_splits(train, dev, test, {}, o, hold_bytes, should_stop, reads);
 }
 
 }  // namespace bertology

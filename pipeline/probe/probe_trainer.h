@@ -63,9 +63,53 @@ struct ProbeResult {
   std::vector<ProbeScore> extra;   ///< scores on train_probe's `extra_tests`, in order
 };
 
+/// A split whose features are read on demand, a window of rows at a time (a training set larger
+/// than memory streams from the cache: docs/scale.md). Labels and groups are in memory (8 B a row).
+class ProbeSplit {
+ public:
+  virtual ~ProbeSplit() = default;
+  virtual int64_t rows() const = 0;
+  virtual int64_t dim() const = 0;     ///< feature size of one layer
+  virtual int64_t layers() const = 0;  ///< layers per row
+  virtual const std::vector<int64_t>& labels() const = 0;  ///< [rows]
+  virtual const std::vector<int64_t>& groups() const = 0;  ///< position tasks (ProbeData::groups)
+  /// Features of rows `ids` (any order) into `out` = [ids.size(), layers, dim], in that order.
+  virtual void load(const std::vector<int64_t>& ids, float* out) = 0;
+  /// All features [rows, layers, dim] when the split already holds them (no copy is made), else null.
+  virtual const float* held_features() const { return nullptr; }
+};
+
+/// A ProbeData in memory as a ProbeSplit.
+class HeldProbeSplit : public ProbeSplit {
+ public:
+  explicit HeldProbeSplit(const ProbeData& data) : data_(data) {}
+  int64_t rows() const override { return data_.rows; }
+  int64_t dim() const override { return data_.dim; }
+  int64_t layers() const override { return data_.layers; }
+  const std::vector<int64_t>& labels() const override { return data_.labels; }
+  const std::vector<int64_t>& groups() const override { return data_.groups; }
+  void load(const std::vector<int64_t>& ids, float* out) override;
+  const float* held_features() const override { return data_.features.data(); }
+
+ private:
+  const ProbeData& data_;
+};
+
 /// Trains on `train`, selects on `dev`, scores `test` (and every split of `extra_tests`).
 /// `should_stop` (may be null) is polled between batches; StopRequested is thrown when it says so.
 ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const ProbeData& test, const ProbeOptions& options,
                         bool (*should_stop)() = nullptr, const std::vector<const ProbeData*>& extra_tests = {});
+
+/// The same on splits read on demand. When every split's features fit in `hold_bytes` they are
+/// read once; otherwise each epoch reads the training rows a window of its shuffled order at a time
+/// (a whole number of batches) and each evaluation reads its split in windows of 4096-row
+/// multiples. The batches, their order and the evaluation chunks are those of the held case, so
+/// the result does not depend on hold_bytes. `reads` (optional) says how the features were read.
+struct ProbeReads {
+  bool streamed = false;  ///< false: every split read once and held
+  int64_t windows = 0;    ///< loads (a held split counts one)
+};
+ProbeResult train_probe(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, const ProbeOptions& options,
+                        int64_t hold_bytes, bool (*should_stop)() = nullptr, ProbeReads* reads = nullptr);
 
 }  // namespace bertology

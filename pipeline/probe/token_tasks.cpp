@@ -6,6 +6,7 @@
 #include <iterator>
 #include <set>
 
+#include "pipeline/stage/memory_budget.h"
 #include "pipeline/util/error.h"
 
 namespace bertology {
@@ -147,6 +148,84 @@ ProbeData assemble(const std::vector<Example>& ex, const CacheReader& reader, La
 }
 
 }  // namespace
+
+CacheTokenSplit::CacheTokenSplit(const CacheReader& reader, std::vector<int64_t> word_rows, std::vector<int64_t> head_rows,
+                                 std::vector<int64_t> labels, std::vector<int64_t> which)
+    : reader_(reader), word_rows_(std::move(word_rows)), head_rows_(std::move(head_rows)), labels_(std::move(labels)),
+      which_(std::move(which)) {
+  BTL_CHECK(head_rows_.empty() || head_rows_.size() == word_rows_.size(), "CacheTokenSplit: head rows do not match rows");
+  BTL_CHECK(labels_.size() == word_rows_.size(), "CacheTokenSplit: labels do not match rows");
+}
+
+void CacheTokenSplit::load(const std::vector<int64_t>& ids, float* out) {
+  // The words of the window, ascending and once each, read per layer; then placed row by row.
+  std::vector<int64_t> words;
+  words.reserve(ids.size() * (head_rows_.empty() ? 1 : 2));
+  for (int64_t i : ids) {
+    words.push_back(word_rows_[static_cast<size_t>(i)]);
+    if (!head_rows_.empty()) words.push_back(head_rows_[static_cast<size_t>(i)]);
+  }
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  const int64_t h = reader_.hidden_size(), M = layers(), D = dim();
+  const auto at = [&words](int64_t row) { return std::lower_bound(words.begin(), words.end(), row) - words.begin(); };
+  std::vector<float> vectors(static_cast<size_t>(static_cast<int64_t>(words.size()) * h));
+  for (int64_t m = 0; m < M; ++m) {
+    reader_.read_word_rows(HiddenLayer{static_cast<int>(which_[static_cast<size_t>(m)])}, words, vectors.data());
+    for (size_t r = 0; r < ids.size(); ++r) {
+      const size_t i = static_cast<size_t>(ids[r]);
+      float* dst = out + (static_cast<int64_t>(r) * M + m) * D;
+      if (!head_rows_.empty()) {
+        std::copy_n(vectors.data() + at(head_rows_[i]) * h, h, dst);
+        dst += h;
+      }
+      std::copy_n(vectors.data() + at(word_rows_[i]) * h, h, dst);
+    }
+  }
+}
+
+namespace {
+
+std::unique_ptr<CacheTokenSplit> token_split(const std::vector<Example>& ex, const CacheReader& reader,
+                                             const std::vector<int64_t>& which,
+                                             const std::map<std::string, int64_t>& label_index, bool arc) {
+  std::vector<int64_t> rows, heads, labels;
+  rows.reserve(ex.size());
+  labels.reserve(ex.size());
+  for (const auto& e : ex) {
+    rows.push_back(e.row);
+    if (arc) heads.push_back(e.head_row);
+    const auto it = label_index.find(e.label);
+    labels.push_back(it == label_index.end() ? -1 : it->second);
+  }
+  return std::make_unique<CacheTokenSplit>(reader, std::move(rows), std::move(heads), std::move(labels), which);
+}
+
+}  // namespace
+
+int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& reader) {
+  MemoryBudget budget(params, stage);
+  budget.reserve(2 * params.extract.chunk_tokens * reader.hidden_size() * static_cast<int64_t>(sizeof(float)),
+                 "one chunk's word vectors, read and reordered");
+  return budget.left() / 2;
+}
+
+TaskSplits task_splits(TokenTask task, const TokenSplits& splits, const std::vector<int64_t>& which) {
+  const auto train = examples(task, *splits.train_reader, splits.train);
+  const auto dev = examples(task, *splits.train_reader, splits.dev);
+  const auto test = examples(task, *splits.test_reader, splits.test);
+  std::set<std::string> names;
+  for (const auto& e : train) names.insert(e.label);
+  TaskSplits t;
+  t.label_names.assign(names.begin(), names.end());
+  std::map<std::string, int64_t> index;
+  for (size_t k = 0; k < t.label_names.size(); ++k) index[t.label_names[k]] = static_cast<int64_t>(k);
+  const bool arc = task == TokenTask::Arc;
+  t.train = token_split(train, *splits.train_reader, which, index, arc);
+  t.dev = token_split(dev, *splits.train_reader, which, index, arc);
+  t.test = token_split(test, *splits.test_reader, which, index, arc);
+  return t;
+}
 
 TaskData task_data(TokenTask task, const TokenSplits& splits, LayerCache& layers, const std::vector<int64_t>& which) {
   const auto train = examples(task, *splits.train_reader, splits.train);

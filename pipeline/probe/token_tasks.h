@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -69,5 +70,38 @@ struct TaskData {
 };
 /// Features of one layer (`layers` = {l}) or, for a scalar mix, of several ([rows, M, d]).
 TaskData task_data(TokenTask task, const TokenSplits& splits, LayerCache& layers, const std::vector<int64_t>& which);
+
+/// One split of a task read from its cache entry on demand (train_probe reads it once when it fits
+/// the memory budget, else a window at a time). Features are those of task_data: per layer of
+/// `which`, the word's vector, or for arcs [v_head ; v_dependent]. Memory: 24 B per row (rows,
+/// labels) besides the windows; a load reads the chunks holding the window's words, per layer.
+class CacheTokenSplit : public ProbeSplit {
+ public:
+  CacheTokenSplit(const CacheReader& reader, std::vector<int64_t> word_rows, std::vector<int64_t> head_rows,
+                  std::vector<int64_t> labels, std::vector<int64_t> which);
+  int64_t rows() const override { return static_cast<int64_t>(word_rows_.size()); }
+  int64_t dim() const override { return head_rows_.empty() ? reader_.hidden_size() : 2 * reader_.hidden_size(); }
+  int64_t layers() const override { return static_cast<int64_t>(which_.size()); }
+  const std::vector<int64_t>& labels() const override { return labels_; }
+  const std::vector<int64_t>& groups() const override { return no_groups_; }
+  void load(const std::vector<int64_t>& ids, float* out) override;
+
+ private:
+  const CacheReader& reader_;
+  std::vector<int64_t> word_rows_, head_rows_, labels_, which_, no_groups_;
+};
+
+/// Bytes a token probe (token_probes, scalar_mix) may hold features in under runtime.memory_gb:
+/// the budget less one chunk's word vectors read twice (2 × extract.chunk_tokens × d × 4 B),
+/// halved because a window's words are read into a buffer of their own besides the window.
+/// InputError naming runtime.memory_gb for `stage` when the budget is below that.
+int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& reader);
+
+/// The three splits of a task read on demand, and the label names (as TaskData).
+struct TaskSplits {
+  std::unique_ptr<CacheTokenSplit> train, dev, test;
+  std::vector<std::string> label_names;
+};
+TaskSplits task_splits(TokenTask task, const TokenSplits& splits, const std::vector<int64_t>& which);
 
 }  // namespace bertology

@@ -9,4 +9,6 @@ void keep_freed_heap_for_reuse() {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
+void release_freed_heap() { malloc_trim(0); }
+
 }  // namespace bertology

@@ -14,4 +14,9 @@ namespace bertology {
 /// heap is kept.
 void keep_freed_heap_for_reuse();
 
+/// Returns the freed heap pages of every arena to the kernel (malloc_trim). Stages that stream
+/// windows of varying sizes call it between windows: the heap kept for reuse would otherwise grow
+/// by the holes between them, beyond the memory budget (runtime.memory_gb). A few milliseconds.
+void release_freed_heap();
+
 }  // namespace bertology

@@ -7,6 +7,7 @@
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/heap_policy.h"
 #include "pipeline/util/stop_signal.h"
 
 namespace bertology {
@@ -110,6 +111,7 @@ std::vector<const ProbeSentence*> CacheProbeSentences::load(const std::vector<in
     // Read in entry order (the reader then reads each chunk's attention layer once), whatever
     // order the caller asked for.
     held_.clear();
+    release_freed_heap();  // windows of varying sizes would leave holes beyond the budget
     held_ids_ = ids;
     std::sort(held_ids_.begin(), held_ids_.end());
     held_ids_.erase(std::unique(held_ids_.begin(), held_ids_.end()), held_ids_.end());

@@ -34,7 +34,7 @@ void run_scalar_mix(StageContext& ctx) {
               "scalar_mix: needs every hidden layer 0..L in the cache (leave extract.layers empty)");
   const int64_t L1 = entries.train().num_layers() + 1;
   const TokenSplits& splits = entries.splits();
-  LayerCache cache(entries.train(), entries.test());
+  const int64_t hold = probe_hold_bytes(p, "scalar_mix", entries.train());
   const int64_t T = static_cast<int64_t>(probe.tasks.size());
   // Jobs per task: the mix over layers 0..l for l = 0..L (the last is the full mix).
   // Row: dev accuracy, test accuracy, then the L + 1 mixing weights (zeros past l).
@@ -44,17 +44,20 @@ void run_scalar_mix(StageContext& ctx) {
     const int64_t top = j % L1;
     std::vector<int64_t> which;
     for (int64_t l = 0; l <= top; ++l) which.push_back(l);
-    const TaskData data = task_data(task, splits, cache, which);
+    const TaskSplits data = task_splits(task, splits, which);
     ProbeOptions o = base;
     o.num_classes = static_cast<int64_t>(data.label_names.size());
     o.mix_layers = top + 1;
     o.seed = static_cast<uint64_t>(p.runtime.seed);
-    const ProbeResult r = train_probe(data.train, data.dev, data.test, o, &stop_requested);
+    ProbeReads reads;
+    const ProbeResult r = train_probe(*data.train, *data.dev, *data.test, o, hold, &stop_requested, &reads);
     row[0] = r.dev.accuracy();
     row[1] = r.test.accuracy();
     for (size_t m = 0; m < r.mix_weights.size(); ++m) row[2 + m] = r.mix_weights[m];
     ctx.out << "scalar_mix: rank " << ctx.mpi.rank() << " " << token_task_name(task) << " layers 0.." << top << ": "
-            << fixed(r.test.accuracy(), 2) << "%\n" << std::flush;
+            << fixed(r.test.accuracy(), 2) << "%; "
+            << (reads.streamed ? cat("streamed in ", reads.windows, " windows") : std::string("features held")) << "\n"
+            << std::flush;
   });
 
   CsvTable weights({"task", "layer", "weight"}), cumulative({"task", "layer", "accuracy", "dev_accuracy", "delta"}),

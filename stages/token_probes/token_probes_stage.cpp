@@ -39,22 +39,25 @@ void run_token_probes(StageContext& ctx) {
   const TokenSplits& splits = entries.splits();
 
   const int64_t T = static_cast<int64_t>(probe.tasks.size()), Ly = static_cast<int64_t>(layers.size()), S = probe.seeds;
-  LayerCache layer_cache(entries.train(), entries.test());
+  const int64_t hold = probe_hold_bytes(p, "token_probes", entries.train());
   // Row of a job: test correct, test count, dev correct, dev count, epochs.
   const auto table = ctx.run_job_grid(T * Ly * S, 5, [&](int64_t j, double* row) {
-    // Layer-major job order, so that consecutive jobs of a rank reuse the loaded layer.
+    // Layer-major job order (consecutive jobs of a rank read the same layer's chunks).
     const int64_t l = j / (T * S), t = (j / S) % T, seed = j % S;
     const auto task = parse_token_task(probe.tasks[static_cast<size_t>(t)]);
     const int64_t layer = layers[static_cast<size_t>(l)];
-    const TaskData data = task_data(task, splits, layer_cache, {layer});
+    const TaskSplits data = task_splits(task, splits, {layer});
     ProbeOptions o = base;
     o.num_classes = static_cast<int64_t>(data.label_names.size());
     o.seed = static_cast<uint64_t>(p.runtime.seed + seed);
-    const ProbeResult r = train_probe(data.train, data.dev, data.test, o, &stop_requested);
+    ProbeReads reads;
+    const ProbeResult r = train_probe(*data.train, *data.dev, *data.test, o, hold, &stop_requested, &reads);
     row[0] = static_cast<double>(r.test.correct), row[1] = static_cast<double>(r.test.count);
     row[2] = static_cast<double>(r.dev.correct), row[3] = static_cast<double>(r.dev.count), row[4] = r.epochs;
     ctx.out << "token_probes: rank " << ctx.mpi.rank() << " " << token_task_name(task) << " layer " << layer
-            << " seed " << seed << ": " << fixed(r.test.accuracy(), 2) << "%\n" << std::flush;
+            << " seed " << seed << ": " << fixed(r.test.accuracy(), 2) << "%; "
+            << (reads.streamed ? cat("streamed in ", reads.windows, " windows") : std::string("features held")) << "\n"
+            << std::flush;
   });
 
   SeedTables results({"task"});

@@ -2,7 +2,9 @@
 // sentences, the attention probe streams them from the cache in windows, gives the UAS of the run
 // that holds them all, and its peak memory (measured in-process: the `stage NAME: ... peak memory`
 // line) stays within 1.2 × when the training corpus is four times larger. The same ×4 run without
-// a tight budget holds its sentences and its peak exceeds that: the check can fail.
+// a tight budget holds its sentences and its peak exceeds that: the check can fail. The word-vector
+// probes (token_probes, scalar_mix) stream their features likewise, with the tables of the run that
+// holds them.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -121,6 +123,39 @@ TEST(BoundedMemory, AttentionProbeStreamsUnderItsBudgetWithTheSameUasAndABounded
       << streamed_x1.peak_bytes / kMiB << " MiB -> " << streamed_x4.peak_bytes / kMiB << " MiB";
   EXPECT_GT(held_x4.peak_bytes, 1.2 * streamed_x1.peak_bytes)
       << "held " << held_x4.peak_bytes / kMiB << " MiB, streamed x1 " << streamed_x1.peak_bytes / kMiB << " MiB";
+}
+
+TEST(BoundedMemory, TokenProbesAndScalarMixStreamUnderABudgetWithTheTablesOfHeldFeatures) {
+  ASSERT_TRUE(fs::exists(kModel));
+  const fs::path dir = scratch("bounded_memory_probes");
+  std::ofstream(dir / "probing.yaml") << "model:\n  path: " << kModel.string() << "\n  threads: 2\n"
+                                      << "cache:\n  dir: " << (dir / "cache").string() << "\n"
+                                      << "corpus:\n  path: " << (kSource / "configs/samples/ewt_dev_sample.conllu").string()
+                                      << "\n  format: conllu\n  max_sentences: 120\n"
+                                      << "extract:\n  word_pooling: mean\n"
+                                      << "probe:\n  layers: [0, 3]\n  seeds: 1\n  max_epochs: 3\n  tasks: [upos, arc]\n"
+                                      << "stages: [token_probes, scalar_mix]\n";
+  const auto run = [&](const std::string& name, const std::string& memory_gb) {
+    return run_bertology({"run", (dir / "probing.yaml").string(), "--set", "study.output_dir=" + (dir / name).string(),
+                          "--set", "runtime.memory_gb=" + memory_gb});
+  };
+  const Result held = run("held", "8");
+  ASSERT_EQ(held.code, 0) << held.err;
+  EXPECT_EQ(held.out.find("streamed in"), std::string::npos) << held.out;
+  // 1 MiB to hold features (the budget less the process and one chunk's vectors, halved): every
+  // split of ~1,300 training words × 384 floats streams, in windows of whole batches.
+  const double MiB = 1024.0 * 1024.0;
+  const double budget = (512.0 + 2.0 * 4096 * 384 * 4 / MiB + 2.0) / 1024.0;
+  const Result streamed = run("streamed", std::to_string(budget));
+  ASSERT_EQ(streamed.code, 0) << streamed.err;
+  EXPECT_EQ(streamed.out.find("features held"), std::string::npos) << streamed.out;
+  EXPECT_NE(streamed.out.find("streamed in"), std::string::npos) << streamed.out;
+  for (const char* table : {"token_probes/results.csv", "token_probes/summary.csv", "scalar_mix/weights.csv",
+                            "scalar_mix/cumulative.csv", "scalar_mix/summary.csv"})
+    EXPECT_EQ(slurp(dir / "held/all-MiniLM-L6-v2" / table), slurp(dir / "streamed/all-MiniLM-L6-v2" / table)) << table;
+  const Result refused = run("refused", "0.25");
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("runtime.memory_gb: token_probes needs at least"), std::string::npos) << refused.err;
 }
 
 }  // namespace
