@@ -157,6 +157,11 @@ CacheReader CacheReader::open(const std::string& entry_dir_arg) {
   BTL_REQUIRE(r.num_tokens() == plan_tokens, entry.plan_file(), ": chunks hold ", r.num_tokens(),
               " wordpieces, plan says ", plan_tokens);
   r.open_files_.clear();
+  // A pass in sequence order needs one chunk's layers at a time; more would only grow with the
+  // corpus (up to kAttentionCacheBytes) without saving a read.
+  if (r.has_attention())
+    r.attention_cache_limit_ = static_cast<size_t>(
+        std::min<int64_t>(r.largest_chunk_attention_bytes(), static_cast<int64_t>(kAttentionCacheBytes)));
   return r;
 }
 

@@ -20,9 +20,9 @@
 // load_layer(l) reads only /hidden/layer_LL of each chunk, one chunk at a time (peak memory: the
 // result plus one chunk's rows). sequence_hidden() reads a row range (HDF5 hyperslab) of one
 // chunk. attention() reads the whole /attention/layer_LL dataset of the sequence's chunk and keeps
-// it (kAttentionCacheBytes of such layers, least recently used dropped first), so a pass over the
-// sequences reads each layer of each chunk once, in whatever order of layers and sequences; a
-// layer too large for that is read per sequence (hyperslab). At most kOpenChunkFiles chunk files
+// it (every stored layer of the largest chunk, at most kAttentionCacheBytes; least recently used
+// dropped first), so a pass over the sequences in order reads each layer of each chunk once; a
+// chunk whose layers do not fit is read per sequence (hyperslab). At most kOpenChunkFiles chunk files
 // stay open (least recently used closed first).
 //
 // Errors. Everything the user can fix is an InputError with one line naming the file: entry
@@ -80,9 +80,9 @@ class CacheReader {
   /// Bytes of the attention of every stored layer of the entry's largest chunk (float16): what the
   /// attention cache needs to read each chunk layer once in a pass in sequence order.
   int64_t largest_chunk_attention_bytes() const;
-  /// Caps this reader's attention cache (default kAttentionCacheBytes); a stage that reads in
-  /// sequence order needs no more than largest_chunk_attention_bytes(). Memory then: at most
-  /// `bytes` plus one spare layer of a chunk.
+  /// Caps this reader's attention cache (default: largest_chunk_attention_bytes(), at most
+  /// kAttentionCacheBytes: what a pass in sequence order needs). Memory: at most `bytes` plus one
+  /// spare layer of a chunk.
   void set_attention_cache_bytes(size_t bytes) { attention_cache_limit_ = bytes; }
 
   /// Opens the COMPLETE entry `entry_dir` (<cache.dir>/<key16>, with manifest.json); re-reads the

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "pipeline/probe/tree_metrics.h"
+#include "pipeline/stage/memory_budget.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
 #include "pipeline/util/percent.h"
@@ -41,13 +42,31 @@ torch::Tensor sentence_loss(const torch::Tensor& predicted, const torch::Tensor&
   return (predicted - gold).abs().sum() / (distance ? static_cast<double>(n) * n : static_cast<double>(n));
 }
 
-double mean_loss(const torch::Tensor& B, const std::vector<StructuralSentence>& data, const std::vector<torch::Tensor>& gold,
-                 int64_t dim, bool distance) {
+/// Positions [0, n) in order.
+std::vector<int64_t> in_order(int64_t n) {
+  std::vector<int64_t> ids(static_cast<size_t>(n));
+  std::iota(ids.begin(), ids.end(), int64_t{0});
+  return ids;
+}
+
+/// Calls visit(sentence) for every sentence of `source` in index order, a window at a time.
+template <typename Visit>
+void visit_in_order(StructuralSentenceSource& source, int64_t hold_bytes, Visit visit) {
+  const auto order = in_order(source.count());
+  for (const auto& [begin, end] : split_into_windows(order, [&](int64_t i) { return source.bytes(i); }, hold_bytes)) {
+    const auto window = source.load(std::vector<int64_t>(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                         order.begin() + static_cast<std::ptrdiff_t>(end)));
+    for (const StructuralSentence* s : window) visit(*s);
+  }
+}
+
+double mean_loss(const torch::Tensor& B, StructuralSentenceSource& data, int64_t dim, bool distance, int64_t hold_bytes) {
   torch::NoGradGuard no_grad;
   double total = 0;
-  for (size_t i = 0; i < data.size(); ++i)
-    total += sentence_loss(predict(B, vectors_of(data[i], dim), distance), gold[i], data[i].n, distance).item<double>();
-  return data.empty() ? 0.0 : total / static_cast<double>(data.size());
+  visit_in_order(data, hold_bytes, [&](const StructuralSentence& s) {
+    total += sentence_loss(predict(B, vectors_of(s, dim), distance), gold_of(s, distance), s.n, distance).item<double>();
+  });
+  return data.count() == 0 ? 0.0 : total / static_cast<double>(data.count());
 }
 
 }  // namespace
@@ -61,25 +80,46 @@ double PlateauDecay::step(double loss) {
   return lr;
 }
 
+int64_t structural_sentence_bytes(int64_t n, int64_t d) {
+  return n * d * static_cast<int64_t>(sizeof(float)) + n * static_cast<int64_t>(sizeof(int) + 1);
+}
+
+int64_t HeldStructuralSentences::bytes(int64_t i) const {
+  const StructuralSentence& s = sentences_[static_cast<size_t>(i)];
+  return structural_sentence_bytes(s.n, s.n > 0 ? static_cast<int64_t>(s.vectors.size()) / s.n : 0);
+}
+
+std::vector<const StructuralSentence*> HeldStructuralSentences::load(const std::vector<int64_t>& ids) {
+  std::vector<const StructuralSentence*> out;
+  out.reserve(ids.size());
+  for (int64_t i : ids) out.push_back(&sentences_[static_cast<size_t>(i)]);
+  return out;
+}
+
 StructuralResult train_structural_probe(const std::vector<StructuralSentence>& train,
                                         const std::vector<StructuralSentence>& dev,
                                         const std::vector<StructuralSentence>& test, int64_t dim,
                                         const StructuralOptions& o, bool (*should_stop)()) {
+  HeldStructuralSentences tr(train), de(dev), te(test);
+  return train_structural_probe(tr, de, te, dim, o, std::numeric_limits<int64_t>::max(), should_stop);
+}
+
+StructuralResult train_structural_probe(StructuralSentenceSource& train, StructuralSentenceSource& dev,
+                                        StructuralSentenceSource& test, int64_t dim, const StructuralOptions& o,
+                                        int64_t hold_bytes, bool (*should_stop)()) {
   BTL_REQUIRE(o.kind == "distance" || o.kind == "depth", "structural probe: unknown kind ", o.kind);
-  BTL_REQUIRE(!train.empty(), "structural probe: no training sentences");
+  BTL_REQUIRE(train.count() > 0, "structural probe: no training sentences");
   const bool distance = o.kind == "distance";
   torch::manual_seed(o.seed);
   torch::Tensor B = torch::empty({o.rank, dim}).uniform_(-0.05, 0.05).requires_grad_(true);
   torch::optim::Adam optimizer({B}, torch::optim::AdamOptions(o.lr));
-  std::vector<torch::Tensor> train_gold, dev_gold;
-  for (const auto& s : train) train_gold.push_back(gold_of(s, distance));
-  for (const auto& s : dev) dev_gold.push_back(gold_of(s, distance));
-  const auto& select = dev.empty() ? train : dev;
-  const auto& select_gold = dev.empty() ? train_gold : dev_gold;
+  StructuralSentenceSource& select = dev.count() == 0 ? train : dev;
 
-  std::vector<size_t> order(train.size());
+  std::vector<size_t> order(static_cast<size_t>(train.count()));
   std::iota(order.begin(), order.end(), size_t{0});
   std::mt19937_64 rng(o.seed);
+  const int64_t batch = o.batch_sentences;
+  const int64_t batches = (train.count() + batch - 1) / batch;
   StructuralResult result;
   double best = std::numeric_limits<double>::infinity();
   torch::Tensor best_B = B.detach().clone();
@@ -87,20 +127,32 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
   PlateauDecay decay{o.lr, o.lr_decay};
   for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
-    for (size_t b = 0; b < order.size(); b += static_cast<size_t>(o.batch_sentences)) {
-      if (should_stop && should_stop()) throw StopRequested{};
-      const size_t e = std::min(order.size(), b + static_cast<size_t>(o.batch_sentences));
-      optimizer.zero_grad();
-      torch::Tensor loss = torch::zeros({});
-      for (size_t k = b; k < e; ++k) {
-        const auto& s = train[order[k]];
-        loss = loss + sentence_loss(predict(B, vectors_of(s, dim), distance), train_gold[order[k]], s.n, distance);
+    // Windows of whole batches: batch k holds positions [k·batch, min((k + 1)·batch, n)) of order.
+    const auto batch_bytes = [&](int64_t k) {
+      int64_t bytes = 0;
+      for (int64_t q = k * batch; q < std::min(train.count(), (k + 1) * batch); ++q)
+        bytes += train.bytes(static_cast<int64_t>(order[static_cast<size_t>(q)]));
+      return bytes;
+    };
+    for (const auto& [first, last] : split_into_windows(in_order(batches), batch_bytes, hold_bytes)) {
+      const int64_t begin = static_cast<int64_t>(first) * batch;
+      const int64_t end = std::min(train.count(), static_cast<int64_t>(last) * batch);
+      const auto window = train.load(std::vector<int64_t>(order.begin() + begin, order.begin() + end));
+      for (int64_t b = begin; b < end; b += batch) {
+        if (should_stop && should_stop()) throw StopRequested{};
+        const int64_t e = std::min(end, b + batch);
+        optimizer.zero_grad();
+        torch::Tensor loss = torch::zeros({});
+        for (int64_t k = b; k < e; ++k) {
+          const auto& s = *window[static_cast<size_t>(k - begin)];
+          loss = loss + sentence_loss(predict(B, vectors_of(s, dim), distance), gold_of(s, distance), s.n, distance);
+        }
+        (loss / static_cast<double>(e - b)).backward();
+        optimizer.step();
       }
-      (loss / static_cast<double>(e - b)).backward();
-      optimizer.step();
     }
     result.epochs = epoch;
-    const double l = mean_loss(B, select, select_gold, dim, distance);
+    const double l = mean_loss(B, select, dim, distance, hold_bytes);
     const double lr = decay.step(l);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     // Hewitt stops when the dev loss fails to improve by 1e-4.
@@ -120,7 +172,7 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
   UuasCount uuas_total;
   LengthAveragedSpearman spearman_by_length;
   int64_t roots_correct = 0, roots = 0;
-  for (const auto& s : test) {
+  visit_in_order(test, hold_bytes, [&](const StructuralSentence& s) {
     const auto p = predict(best_B, vectors_of(s, dim), distance).contiguous();
     const std::vector<double> predicted(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
     if (distance) {
@@ -139,8 +191,8 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
       const auto depths = tree_depths(s.heads);
       spearman_by_length.add(s.n, spearman(predicted, std::vector<double>(depths.begin(), depths.end())));
     }
-  }
-  result.sentences = static_cast<int64_t>(test.size());
+  });
+  result.sentences = test.count();
   if (distance) {
     result.uuas = percent(static_cast<double>(uuas_total.correct), static_cast<double>(uuas_total.total));
     result.dspr = spearman_by_length.mean();

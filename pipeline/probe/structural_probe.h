@@ -58,10 +58,43 @@ struct PlateauDecay {
   double step(double loss);
 };
 
+/// Bytes a loaded StructuralSentence of n words holds: n·d floats, n heads and n flags.
+int64_t structural_sentence_bytes(int64_t n, int64_t d);
+
+/// Where the probe gets its sentences: count() of them, loaded a window at a time, so that a
+/// training set larger than memory streams from the cache (pipeline/stage/memory_budget.h).
+class StructuralSentenceSource {
+ public:
+  virtual ~StructuralSentenceSource() = default;
+  virtual int64_t count() const = 0;
+  virtual int64_t bytes(int64_t i) const = 0;  ///< structural_sentence_bytes of sentence i
+  /// Sentences `ids` (indices in [0, count())), in that order; valid until the next load().
+  virtual std::vector<const StructuralSentence*> load(const std::vector<int64_t>& ids) = 0;
+};
+
+/// Sentences in memory.
+class HeldStructuralSentences : public StructuralSentenceSource {
+ public:
+  explicit HeldStructuralSentences(const std::vector<StructuralSentence>& sentences) : sentences_(sentences) {}
+  int64_t count() const override { return static_cast<int64_t>(sentences_.size()); }
+  int64_t bytes(int64_t i) const override;
+  std::vector<const StructuralSentence*> load(const std::vector<int64_t>& ids) override;
+
+ private:
+  const std::vector<StructuralSentence>& sentences_;
+};
+
 /// `dim` = d. `should_stop` (may be null) is polled between batches (StopRequested).
 StructuralResult train_structural_probe(const std::vector<StructuralSentence>& train,
                                         const std::vector<StructuralSentence>& dev,
                                         const std::vector<StructuralSentence>& test, int64_t dim,
                                         const StructuralOptions& options, bool (*should_stop)() = nullptr);
+/// The same over sources read a window of at most `hold_bytes` at a time: each epoch's shuffled
+/// order in windows of whole batches, the dev loss and the test set in windows of their order.
+/// The batches, their order and every sum are those of the held case: the result does not depend
+/// on hold_bytes. Gold distances/depths are computed per visit (no Σn² table is kept).
+StructuralResult train_structural_probe(StructuralSentenceSource& train, StructuralSentenceSource& dev,
+                                        StructuralSentenceSource& test, int64_t dim, const StructuralOptions& options,
+                                        int64_t hold_bytes, bool (*should_stop)() = nullptr);
 
 }  // namespace bertology

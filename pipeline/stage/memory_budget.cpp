@@ -12,7 +12,7 @@ MemoryBudget::MemoryBudget(const Params& params, std::string stage)
                    std::move(stage)) {}
 
 MemoryBudget::MemoryBudget(int64_t bytes, std::string stage) : total_(bytes), stage_(std::move(stage)) {
-  reserve(kProcessBaseBytes, "the process (libraries, heap kept for reuse)");
+  reserve(kProcessBaseBytes, "the process (libraries, config, entries)");
 }
 
 void MemoryBudget::reserve(int64_t bytes, const std::string& what) {

@@ -26,8 +26,9 @@ namespace bertology {
 class MemoryBudget {
  public:
   /// Resident memory of a bertology process before a stage holds anything: LibTorch, HDF5 and MPI
-  /// libraries, the heap kept for reuse (heap_policy.h). Measured with scripts/bench/scale.sh.
-  static constexpr int64_t kProcessBaseBytes = int64_t{512} << 20;
+  /// libraries, the run's config and entries (130–210 MiB measured at the start of a stage with
+  /// scripts/bench/scale.sh; twice the smaller, for what a stage allocates besides its reservations).
+  static constexpr int64_t kProcessBaseBytes = int64_t{256} << 20;
 
   /// The budget runtime.memory_gb of `params`, for the stage `stage` (named in errors).
   MemoryBudget(const Params& params, std::string stage);

@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 #include "tests/support/tables.h"
@@ -84,11 +85,11 @@ TEST(BoundedMemory, AttentionProbeStreamsUnderItsBudgetWithTheSameUasAndABounded
 
   // A budget below what the stage needs whatever the corpus size: one line naming the key, before
   // any work; the smallest budget that works is read from it.
-  const StageRun refused = run_probe(x1, dir / "refused", "0.25");
+  const StageRun refused = run_probe(x1, dir / "refused", "0.0625");
   ASSERT_NE(refused.result.code, 0);
   std::smatch need;
   ASSERT_TRUE(std::regex_search(refused.result.err, need,
-                                std::regex(R"(runtime\.memory_gb: attention_probe needs at least ([0-9.]+) MiB whatever the corpus size .* but the budget is 256\.0 MiB; raise runtime\.memory_gb)")))
+                                std::regex(R"(runtime\.memory_gb: attention_probe needs at least ([0-9.]+) MiB whatever the corpus size .* but the budget is 64\.0 MiB; raise runtime\.memory_gb)")))
       << refused.result.err;
   EXPECT_FALSE(fs::exists(dir / "refused/all-MiniLM-L6-v2/attention_probe/results.csv"));
   const double need_bytes = std::stod(need[1]) * kMiB;
@@ -125,37 +126,56 @@ TEST(BoundedMemory, AttentionProbeStreamsUnderItsBudgetWithTheSameUasAndABounded
       << "held " << held_x4.peak_bytes / kMiB << " MiB, streamed x1 " << streamed_x1.peak_bytes / kMiB << " MiB";
 }
 
-TEST(BoundedMemory, TokenProbesAndScalarMixStreamUnderABudgetWithTheTablesOfHeldFeatures) {
-  ASSERT_TRUE(fs::exists(kModel));
-  const fs::path dir = scratch("bounded_memory_probes");
+/// Runs `stage` on 120 EWT sentences with its features held (8 GiB) and streamed (the smallest
+/// budget, read from the one-line error of a too small one, plus 2 MiB: 1 MiB to hold features, the
+/// rest halved), and expects the same `tables`; the logs say which happened.
+void expect_streaming_changes_nothing(const std::string& stage, const std::vector<std::string>& tables,
+                                      const std::string& held_says, const std::string& streamed_says) {
+  const fs::path dir = scratch("bounded_memory_" + stage);
   std::ofstream(dir / "probing.yaml") << "model:\n  path: " << kModel.string() << "\n  threads: 2\n"
                                       << "cache:\n  dir: " << (dir / "cache").string() << "\n"
                                       << "corpus:\n  path: " << (kSource / "configs/samples/ewt_dev_sample.conllu").string()
                                       << "\n  format: conllu\n  max_sentences: 120\n"
                                       << "extract:\n  word_pooling: mean\n"
                                       << "probe:\n  layers: [0, 3]\n  seeds: 1\n  max_epochs: 3\n  tasks: [upos, arc]\n"
-                                      << "stages: [token_probes, scalar_mix]\n";
+                                      << "structural:\n  rank: 16\n  max_epochs: 3\n"
+                                      << "stages: [" << stage << "]\n";
   const auto run = [&](const std::string& name, const std::string& memory_gb) {
     return run_bertology({"run", (dir / "probing.yaml").string(), "--set", "study.output_dir=" + (dir / name).string(),
                           "--set", "runtime.memory_gb=" + memory_gb});
   };
   const Result held = run("held", "8");
   ASSERT_EQ(held.code, 0) << held.err;
-  EXPECT_EQ(held.out.find("streamed in"), std::string::npos) << held.out;
-  // 1 MiB to hold features (the budget less the process and one chunk's vectors, halved): every
-  // split of ~1,300 training words × 384 floats streams, in windows of whole batches.
-  const double MiB = 1024.0 * 1024.0;
-  const double budget = (512.0 + 2.0 * 4096 * 384 * 4 / MiB + 2.0) / 1024.0;
-  const Result streamed = run("streamed", std::to_string(budget));
+  EXPECT_NE(held.out.find(held_says), std::string::npos) << held.out;
+  const Result refused = run("refused", "0.0625");
+  ASSERT_NE(refused.code, 0);
+  std::smatch need;
+  ASSERT_TRUE(std::regex_search(refused.err, need, std::regex("runtime\\.memory_gb: " + stage + " needs at least ([0-9.]+) MiB")))
+      << refused.err;
+  const Result streamed = run("streamed", std::to_string((std::stod(need[1]) + 2.0) / 1024.0));
   ASSERT_EQ(streamed.code, 0) << streamed.err;
-  EXPECT_EQ(streamed.out.find("features held"), std::string::npos) << streamed.out;
-  EXPECT_NE(streamed.out.find("streamed in"), std::string::npos) << streamed.out;
-  for (const char* table : {"token_probes/results.csv", "token_probes/summary.csv", "scalar_mix/weights.csv",
-                            "scalar_mix/cumulative.csv", "scalar_mix/summary.csv"})
+  EXPECT_EQ(streamed.out.find(held_says), std::string::npos) << streamed.out;
+  EXPECT_NE(streamed.out.find(streamed_says), std::string::npos) << streamed.out;
+  for (const auto& table : tables)
     EXPECT_EQ(slurp(dir / "held/all-MiniLM-L6-v2" / table), slurp(dir / "streamed/all-MiniLM-L6-v2" / table)) << table;
-  const Result refused = run("refused", "0.25");
-  EXPECT_NE(refused.code, 0);
-  EXPECT_NE(refused.err.find("runtime.memory_gb: token_probes needs at least"), std::string::npos) << refused.err;
+}
+
+TEST(BoundedMemory, TokenProbesStreamUnderABudgetWithTheTablesOfHeldFeatures) {
+  ASSERT_TRUE(fs::exists(kModel));
+  expect_streaming_changes_nothing("token_probes", {"token_probes/results.csv", "token_probes/summary.csv"},
+                                   "features held", "streamed in");
+}
+
+TEST(BoundedMemory, ScalarMixStreamsUnderABudgetWithTheTablesOfHeldFeatures) {
+  ASSERT_TRUE(fs::exists(kModel));
+  expect_streaming_changes_nothing("scalar_mix", {"scalar_mix/weights.csv", "scalar_mix/cumulative.csv", "scalar_mix/summary.csv"},
+                                   "features held", "streamed in");
+}
+
+TEST(BoundedMemory, StructuralProbeStreamsUnderABudgetWithTheTablesOfHeldSentences) {
+  ASSERT_TRUE(fs::exists(kModel));
+  expect_streaming_changes_nothing("structural_probe", {"structural_probe/summary.csv"}, "sentences held",
+                                   "streamed in windows");
 }
 
 }  // namespace

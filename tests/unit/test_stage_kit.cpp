@@ -81,9 +81,9 @@ TEST(MemoryBudget, ReservationsBeyondTheBudgetFailWithTheWholeListAndTheKey) {
     FAIL() << "110 MiB were reserved of 100";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "runtime.memory_gb: kit_stage needs at least 622.0 MiB whatever the corpus size (the process "
-              "(libraries, heap kept for reuse) 512.0 MiB + a table 60.0 MiB + a step 50.0 MiB) but the budget is "
-              "612.0 MiB; raise runtime.memory_gb");
+              "runtime.memory_gb: kit_stage needs at least 366.0 MiB whatever the corpus size (the process "
+              "(libraries, config, entries) 256.0 MiB + a table 60.0 MiB + a step 50.0 MiB) but the budget is "
+              "356.0 MiB; raise runtime.memory_gb");
   }
 }
 
