@@ -42,6 +42,27 @@ const std::vector<int64_t> kNone;
 // ---------------------------------------------------------------------------------------------
 // open
 
+namespace {
+
+/// The heap a Corpus holds: each string's object and, past the small-string buffer, its characters.
+int64_t corpus_bytes(const Corpus& corpus) {
+  const auto str = [](const std::string& x) {
+    return static_cast<int64_t>(sizeof(std::string) + (x.capacity() > 15 ? x.capacity() + 1 : 0));
+  };
+  int64_t bytes = 0;
+  for (const Sentence& s : corpus.sentences) {
+    bytes += static_cast<int64_t>(sizeof(Sentence)) + str(s.text) + str(s.origin);
+    for (const auto& w : s.words) bytes += str(w);
+    for (const auto& a : s.annotations)
+      bytes += static_cast<int64_t>(sizeof(WordAnnotation)) - 5 * static_cast<int64_t>(sizeof(std::string)) + str(a.lemma) +
+               str(a.upos) + str(a.xpos) + str(a.deprel) + str(a.misc);
+    for (const auto& [k, v] : s.fields) bytes += 64 + str(k) + str(v);  // + a map node
+  }
+  return bytes;
+}
+
+}  // namespace
+
 CacheReader CacheReader::open(const std::string& entry_dir_arg) {
   CacheReader r;
   std::string dir = entry_dir_arg;
@@ -157,6 +178,11 @@ CacheReader CacheReader::open(const std::string& entry_dir_arg) {
   BTL_REQUIRE(r.num_tokens() == plan_tokens, entry.plan_file(), ": chunks hold ", r.num_tokens(),
               " wordpieces, plan says ", plan_tokens);
   r.open_files_.clear();
+  r.resident_bytes_ = corpus_bytes(r.corpus_) +
+                      static_cast<int64_t>(sizeof(int32_t)) * static_cast<int64_t>(r.input_ids_.capacity() + r.word_ids_.capacity() + r.segment_ids_.capacity()) +
+                      static_cast<int64_t>(sizeof(int64_t)) * static_cast<int64_t>(r.token_offsets_.capacity() + r.word_offsets_.capacity() + r.seq_sentence_a_.capacity() + r.seq_sentence_b_.capacity());
+  for (const Chunk& ch : r.chunks_)
+    r.resident_bytes_ += static_cast<int64_t>(sizeof(int64_t) * (ch.stored.capacity() + ch.tok_off.capacity() + ch.word_off.capacity() + ch.att_off.capacity()));
   // A pass in sequence order needs one chunk's layers at a time; more would only grow with the
   // corpus (up to kAttentionCacheBytes) without saving a read.
   if (r.has_attention())

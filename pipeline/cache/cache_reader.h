@@ -77,6 +77,10 @@ class CacheReader {
   /// is read per sequence instead (HDF5 hyperslab).
   static constexpr size_t kAttentionCacheBytes = size_t{256} << 20;
 
+  /// Memory this reader holds whatever is read: the corpus (words, annotations, text, fields) and
+  /// the per-piece and per-sequence index, estimated from their sizes. Corpus-sized (~250 B per
+  /// CoNLL-U word) but small beside the vectors; memory budgets reserve it.
+  int64_t resident_bytes() const { return resident_bytes_; }
   /// Bytes of the attention of every stored layer of the entry's largest chunk (float16): what the
   /// attention cache needs to read each chunk layer once in a pass in sequence order.
   int64_t largest_chunk_attention_bytes() const;
@@ -209,6 +213,7 @@ class CacheReader {
   mutable std::list<std::pair<std::pair<int64_t, int>, std::vector<uint16_t>>> attention_layers_cache_;  ///< binary16
   mutable size_t attention_cache_bytes_ = 0;
   size_t attention_cache_limit_ = kAttentionCacheBytes;
+  int64_t resident_bytes_ = 0;
   mutable std::vector<uint16_t> spare_attention_layer_;  ///< storage of the last layer dropped
 };
 

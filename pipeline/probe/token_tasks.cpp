@@ -203,9 +203,11 @@ std::unique_ptr<CacheTokenSplit> token_split(const std::vector<Example>& ex, con
 
 }  // namespace
 
-int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& reader) {
+int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& train,
+                         const CacheReader& test) {
   MemoryBudget budget(params, stage);
-  budget.reserve(2 * params.extract.chunk_tokens * reader.hidden_size() * static_cast<int64_t>(sizeof(float)),
+  budget.reserve(train.resident_bytes() + (&test == &train ? 0 : test.resident_bytes()), "the readers' corpora and index");
+  budget.reserve(2 * params.extract.chunk_tokens * train.hidden_size() * static_cast<int64_t>(sizeof(float)),
                  "one chunk's word vectors, read and reordered");
   return budget.left() / 2;
 }

@@ -92,10 +92,12 @@ class CacheTokenSplit : public ProbeSplit {
 };
 
 /// Bytes a token probe (token_probes, scalar_mix) may hold features in under runtime.memory_gb:
-/// the budget less one chunk's word vectors read twice (2 × extract.chunk_tokens × d × 4 B),
-/// halved because a window's words are read into a buffer of their own besides the window.
-/// InputError naming runtime.memory_gb for `stage` when the budget is below that.
-int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& reader);
+/// the budget less the readers (their corpora and index, CacheReader::resident_bytes) and one
+/// chunk's word vectors read and reordered (2 × extract.chunk_tokens × d × 4 B), halved because a
+/// window's words are read into a buffer of their own beside the window. InputError naming
+/// runtime.memory_gb for `stage` when the budget is below what it needs.
+int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& train,
+                         const CacheReader& test);
 
 /// The three splits of a task read on demand, and the label names (as TaskData).
 struct TaskSplits {

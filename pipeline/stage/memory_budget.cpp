@@ -33,7 +33,7 @@ int64_t MemoryBudget::left() const {
   std::string list;
   for (const auto& [item, b] : items_) list += cat(list.empty() ? "" : " + ", item, " ", mib(b));
   throw InputError(cat("runtime.memory_gb: ", stage_, " needs at least ", mib(reserved_),
-                       " whatever the corpus size (", list, ") but the budget is ", mib(total_),
+                       " besides the features it holds (", list, ") but the budget is ", mib(total_),
                        "; raise runtime.memory_gb"));
 }
 

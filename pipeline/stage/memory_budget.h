@@ -1,4 +1,4 @@
-// A stage's memory budget (runtime.memory_gb): what the stage needs whatever the corpus size is
+// A stage's memory budget (runtime.memory_gb): what the stage needs besides the features it holds is
 // reserved first and checked before any work starts; what is left holds re-readable data (features
 // read from the cache), in windows when it does not all fit.
 //
@@ -35,10 +35,10 @@ class MemoryBudget {
   /// A budget of `bytes` (tests).
   MemoryBudget(int64_t bytes, std::string stage);
 
-  /// Reserves `bytes` the stage needs whatever the corpus size; `what` says for what.
+  /// Reserves `bytes` the stage needs besides the features it holds; `what` says for what.
   void reserve(int64_t bytes, const std::string& what);
   /// Bytes not reserved, to hold re-readable data. InputError "runtime.memory_gb: <stage> needs at
-  /// least X whatever the corpus size (<item> <bytes> + ...) but the budget is Y; raise
+  /// least X besides the features it holds (<item> <bytes> + ...) but the budget is Y; raise
   /// runtime.memory_gb" when the reservations exceed the budget: call it before any work.
   int64_t left() const;
   int64_t total() const { return total_; }

@@ -93,7 +93,7 @@ void run_attention_probe(StageContext& ctx) {
   std::vector<int64_t> train_seqs, test_seqs;
   std::set<std::string> needed_words;
   int K = 0;
-  int64_t reader_caches = 0;
+  int64_t reader_caches = 0, readers = 0;
   {
     const CacheReader train_reader = open_attention_entry(train_entry, "attention_probe");
     const CacheReader test_reader = open_attention_entry(test_entry, "attention_probe");
@@ -111,6 +111,7 @@ void run_attention_probe(StageContext& ctx) {
           for (const auto& w : s.words) needed_words.insert(WordVectors::lower(w));
     K = train_reader.num_layers() * train_reader.num_heads();
     reader_caches = CacheProbeSentences::reader_cache_bytes(train_reader) + CacheProbeSentences::reader_cache_bytes(test_reader);
+    readers = train_reader.resident_bytes() + test_reader.resident_bytes();
   }
   const WordVectors vectors = clark.word_vectors.empty() ? WordVectors::from_model(p.model.path)
                                                            : WordVectors::from_glove(clark.word_vectors, needed_words);
@@ -135,7 +136,8 @@ void run_attention_probe(StageContext& ctx) {
   }
   MemoryBudget budget(p, "attention_probe");
   budget.reserve(vectors.table_bytes(), "the word-vector table");
-  budget.reserve(reader_caches, "the train and test readers' attention caches");
+  budget.reserve(readers, "the train and test readers' corpora and index");
+  budget.reserve(reader_caches, "their attention caches");
   budget.reserve(probe_sentence_bytes(n_max, K, vectors.dim(), true), cat("the longest sentence (", n_max, " words)"));
   budget.reserve(kTrainingStepCopies * K * n_max * n_max * 4, "its training step");
   const int64_t hold = budget.left();

@@ -50,6 +50,8 @@ void run_structural_probe(StageContext& ctx) {
   // gradients exist for one sentence at a time); the rest, halved for the read buffer beside the
   // window, holds sentences.
   MemoryBudget budget(p, "structural_probe");
+  budget.reserve(train_reader.resident_bytes() + (&test_reader == &train_reader ? 0 : test_reader.resident_bytes()),
+                 "the readers' corpora and index");
   budget.reserve(2 * p.extract.chunk_tokens * train_reader.hidden_size() * 4, "one chunk's word vectors, read and reordered");
   budget.reserve((structural.batch_sentences + 3) * n_max * n_max * rank * 4,
                  cat("a batch's training step (", structural.batch_sentences, " sentences of up to ", n_max, " words)"));

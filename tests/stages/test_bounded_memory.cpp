@@ -83,13 +83,13 @@ TEST(BoundedMemory, AttentionProbeStreamsUnderItsBudgetWithTheSameUasAndABounded
   ASSERT_EQ(held_x1.result.code, 0) << held_x1.result.err;
   EXPECT_NE(held_x1.result.out.find("sentences held in memory"), std::string::npos) << held_x1.result.out;
 
-  // A budget below what the stage needs whatever the corpus size: one line naming the key, before
+  // A budget below what the stage needs besides its features: one line naming the key, before
   // any work; the smallest budget that works is read from it.
   const StageRun refused = run_probe(x1, dir / "refused", "0.0625");
   ASSERT_NE(refused.result.code, 0);
   std::smatch need;
   ASSERT_TRUE(std::regex_search(refused.result.err, need,
-                                std::regex(R"(runtime\.memory_gb: attention_probe needs at least ([0-9.]+) MiB whatever the corpus size .* but the budget is 64\.0 MiB; raise runtime\.memory_gb)")))
+                                std::regex(R"(runtime\.memory_gb: attention_probe needs at least ([0-9.]+) MiB besides the features it holds .* but the budget is 64\.0 MiB; raise runtime\.memory_gb)")))
       << refused.result.err;
   EXPECT_FALSE(fs::exists(dir / "refused/all-MiniLM-L6-v2/attention_probe/results.csv"));
   const double need_bytes = std::stod(need[1]) * kMiB;

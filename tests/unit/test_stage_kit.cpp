@@ -81,7 +81,7 @@ TEST(MemoryBudget, ReservationsBeyondTheBudgetFailWithTheWholeListAndTheKey) {
     FAIL() << "110 MiB were reserved of 100";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "runtime.memory_gb: kit_stage needs at least 366.0 MiB whatever the corpus size (the process "
+              "runtime.memory_gb: kit_stage needs at least 366.0 MiB besides the features it holds (the process "
               "(libraries, config, entries) 256.0 MiB + a table 60.0 MiB + a step 50.0 MiB) but the budget is "
               "356.0 MiB; raise runtime.memory_gb");
   }

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The formulas of docs/scale.md (scripts/scale_formulas.py) against the real binary on 60 UD EWT
+sentences: the bytes of a cache entry, the features the attention probe holds, what it says it needs
+besides them, and its measured peak memory. The formulas get only what a user knows before a run (the
+corpus's words, the tokenizer's pieces, the model's sizes); the entry and the stage are measured.
+
+    test_scale_formulas.py BINARY SOURCE_DIR
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BINARY, SOURCE = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+import scale_formulas as F  # noqa: E402
+
+MODEL = os.path.join(SOURCE, "models", "all-MiniLM-L6-v2")
+L, H, D, V = 6, 12, 384, 30522
+SENTENCES = 60
+CHUNK_TOKENS = 256
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(args):
+    r = subprocess.run([BINARY] + args, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed ({r.returncode}):\n{r.stderr}")
+    return r.stdout
+
+
+def mib(number, unit):
+    return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
+
+
+work = tempfile.mkdtemp(prefix="scale_formulas_")
+# The first SENTENCES sentences of the EWT sample, and their words.
+words_per_sentence, text, kept = [], [], 0
+for line in open(os.path.join(SOURCE, "configs/samples/ewt_dev_sample.conllu"), encoding="utf-8"):
+    if kept == SENTENCES:
+        break
+    text.append(line)
+    fields = line.rstrip("\n").split("\t")
+    if line.strip() == "":
+        kept += 1
+    elif not line.startswith("#") and fields[0].isdigit():
+        if len(words_per_sentence) == kept:
+            words_per_sentence.append([])
+        words_per_sentence[kept].append(fields[1])
+corpus = os.path.join(work, "ewt60.conllu")
+open(corpus, "w", encoding="utf-8").write("".join(text))
+config = os.path.join(work, "study.yaml")
+open(config, "w").write(f"""model:\n  path: {MODEL}\n  threads: 2\ntokenizer:\n  max_length: 128\n
+corpus:\n  path: {corpus}\n  format: conllu\nextract:\n  layers: [0, 6]\n  attention: true\n  word_pooling: mean
+  chunk_tokens: {CHUNK_TOKENS}\ncache:\n  dir: {work}/cache\nclark:\n  probe_epochs: 1\n  random_init_probe: false
+stages: [attention_probe]\n""")
+
+# What the tokenizer gives, sentence by sentence (specials included).
+lines = os.path.join(work, "words.txt")
+open(lines, "w", encoding="utf-8").write("".join(" ".join(w) + "\n" for w in words_per_sentence))
+pieces = [len(json.loads(l)["tokens"]) for l in run(["tokenize", "--model", MODEL, "--words", "--input", lines]).splitlines()]
+S = len(words_per_sentence)
+W = sum(len(w) for w in words_per_sentence)
+T = sum(pieces)
+sum_t2 = sum(t * t for t in pieces)
+assert len(pieces) == S == SENTENCES, (len(pieces), S)
+
+# 1. The entry's chunk files against entry_bytes (HDF5's own structure, attributes and checksums:
+#    ≤ 48 KiB a chunk file).
+out = run(["extract", config])
+entry = re.search(r"cache (\S+): complete", out).group(1)
+chunks = [f for f in os.listdir(entry) if f.endswith(".h5")]
+actual = sum(os.path.getsize(os.path.join(entry, f)) for f in chunks)
+formula = F.entry_bytes(S, T, W, sum_t2, 2, D, L, H, True)
+check(formula <= actual <= formula + F.CHUNK_FILE_OVERHEAD * len(chunks),
+      f"entry bytes: formula {formula:,} B, chunk files {actual:,} B in {len(chunks)} chunks")
+
+# 2. The attention probe: what it holds (every sentence, held out tenth included) and what it needs.
+K = L * H
+out = run(["run", config, "--set", f"study.output_dir={work}/out"])
+held = re.search(r"attn \(pretrained\): UAS [0-9.]+; sentences held in memory \(([0-9.]+) (KiB|MiB|GiB)\)", out)
+check(held is not None, "attention_probe says it held its sentences")
+features = sum(F.probe_sentence_bytes(len(w), K, D) for w in words_per_sentence)
+if held:
+    check(abs(mib(*held.groups()) - features / F.MiB) <= 0.051,
+          f"held sentences: formula {features / F.MiB:.2f} MiB, stage {held.group(1)} {held.group(2)}")
+refused = subprocess.run([BINARY, "run", config, "--set", f"study.output_dir={work}/refused", "--set",
+                          "runtime.memory_gb=0.0625"], capture_output=True, text=True)
+need = re.search(r"needs at least ([0-9.]+) MiB besides the features it holds", refused.stderr)
+check(refused.returncode != 0 and need is not None, "a 64 MiB budget is refused with what the stage needs")
+mean_t, mean_t2 = T / S, sum_t2 / S
+n_max = max(len(w) for w in words_per_sentence)
+readers = 2 * F.reader_bytes(W, T)
+formula_need = F.attention_probe_need(V, D, K, n_max, CHUNK_TOKENS, mean_t, mean_t2, L, H) + readers
+if need:
+    stage_need = float(need.group(1)) * F.MiB
+    check(abs(stage_need - formula_need) <= 0.05 * stage_need,
+          f"attention_probe needs: formula {formula_need / F.MiB:.1f} MiB, stage {stage_need / F.MiB:.1f} MiB (±5%)")
+
+# 3. The measured peak: above the features it held, below what the formulas reserve plus them.
+peak = re.search(r"stage attention_probe: [0-9.]+ s, peak memory ([0-9.]+) (KiB|MiB|GiB)", out)
+check(peak is not None, "the stage's peak memory line")
+if peak:
+    measured = mib(*peak.groups()) * F.MiB
+    check(features < measured <= formula_need + features,
+          f"peak {measured / F.MiB:.1f} MiB within (features {features / F.MiB:.1f}, need + features "
+          f"{(formula_need + features) / F.MiB:.1f}] MiB")
+
+if not failures:
+    shutil.rmtree(work)
+sys.exit(1 if failures else 0)
