@@ -150,50 +150,53 @@ def human(b):
 
 
 def hours(s):
-    return f"{s / 3600:.1f} h" if s >= 3600 else f"{s / 60:.0f} min"
+    if s >= 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 60:.0f} min" if s >= 60 else f"{s:.0f} s"
 
 
 def table(budget_gb=8.0, chunk_tokens=4096, cores=32):
     budget = budget_gb * GiB
     out = []
     out.append("| model | corpus | S | pieces | hidden, all layers (token + word) | attention, all layers | "
-               f"extraction, {cores} cores fp32 / bf16 |")
-    out.append("|---|---|---|---|---|---|---|")
+               f"extraction fp32 / bf16, 2 cores | {cores} cores (linear) |")
+    out.append("|---|---|---|---|---|---|---|---|")
     for mname, m in MODELS.items():
         for cname, c in CORPORA.items():
             hidden = entry_bytes(c["S"], c["T"], c["W"], 0, m["L"] + 1, m["d"], 0, m["H"], True)
             att = entry_bytes(c["S"], c["T"], c["W"], c["sum_t2"], 0, m["d"], m["L"], m["H"], False) - \
                 entry_bytes(c["S"], c["T"], c["W"], 0, 0, m["d"], 0, m["H"], False)
             out.append(f"| {mname} | {cname} | {c['S']:,} | {c['T'] / 1e6:.2f} M | {human(hidden)} | {human(att)} | "
+                       f"{hours(extraction_seconds(m, c['T'], 2))} / {hours(extraction_seconds(m, c['T'], 2, 'bf16'))} | "
                        f"{hours(extraction_seconds(m, c['T'], cores))} / "
                        f"{hours(extraction_seconds(m, c['T'], cores, 'bf16'))} |")
     out.append("")
-    out.append(f"| model | corpus | stage | needs (any corpus) | features at full size | at runtime.memory_gb {budget_gb:g}: "
-               "peak, mode |")
+    out.append(f"| model | corpus | stage | needs besides features | features at full size | at runtime.memory_gb "
+               f"{budget_gb:g}: peak, mode |")
     out.append("|---|---|---|---|---|---|")
     for mname, m in MODELS.items():
         K = m["L"] * m["H"]
         for cname, c in CORPORA.items():
             rows = []
-            need = attention_probe_need(m["V"], m["d"], K, c["n_max"], chunk_tokens, c["mean_t"], c["mean_t2"],
-                                        m["L"], m["H"])
+            readers = 2 * reader_bytes(c["W"], c["T"])  # a training and a test reader's corpora and index
+            need = readers + attention_probe_need(m["V"], m["d"], K, c["n_max"], chunk_tokens, c["mean_t"],
+                                                  c["mean_t2"], m["L"], m["H"])
             feats = attention_probe_features(c["S"], c["W"], c["sum_n2"], K, m["d"])
             rows.append(("attention_probe", need, feats, False))
-            need = token_probe_need(chunk_tokens, m["d"])
+            need = readers + token_probe_need(chunk_tokens, m["d"])
             rows.append(("token_probes (arc)", need, token_probe_features(c["W"], m["d"], 1, True), True))
             rows.append(("scalar_mix (all layers, arc)", need,
                          token_probe_features(c["W"], m["d"], m["L"] + 1, True), True))
             rows.append(("structural_probe (rank d)",
-                         structural_need(chunk_tokens, m["d"], 20, c["n_max"], m["d"]),
+                         readers + structural_need(chunk_tokens, m["d"], 20, c["n_max"], m["d"]),
                          structural_features(c["W"], m["d"]), True))
-            # attention_pass: up to 8 queued + 1 read + 1 worker sequences of every layer's maps.
-            passes = PROCESS_BASE + reader_cache_bytes(chunk_tokens, c["mean_t"], c["mean_t2"], m["L"], m["H"]) + \
-                10 * K * c["t_max"] ** 2 * 4
+            # attention_pass: up to 8 queued + 1 read + 1 worker sequences of every layer's maps; no
+            # budget (nothing to hold), so the formula is the peak.
+            passes = PROCESS_BASE + reader_bytes(c["W"], c["T"]) + \
+                reader_cache_bytes(chunk_tokens, c["mean_t"], c["mean_t2"], m["L"], m["H"]) + 10 * K * c["t_max"] ** 2 * 4
             rows.append(("attention passes (patterns, dependency_heads, head_clusters, distance)", passes, 0, False))
             for stage, need, feats, halved in rows:
-                peak, mode = held_or_streamed(need, feats, budget, halved)
-                peak += reader_bytes(c["W"], c["T"]) * (2 if stage.startswith(("attention_probe", "token", "scalar",
-                                                                                  "structural")) else 1)
+                peak, mode = held_or_streamed(need, feats, budget, halved) if feats else (need, "no features")
                 out.append(f"| {mname} | {cname} | {stage} | {human(need)} | {human(feats) if feats else '–'} | "
                            f"{human(peak)}, {mode} |")
     return "\n".join(out)

@@ -417,17 +417,27 @@ void CacheReader::read_word_rows(HiddenLayer hidden_layer, const std::vector<int
   BTL_REQUIRE(word_pooling() != "none", entry_dir_, ": word-level hidden states of layer ", layer,
               " asked for, but this entry stores none (extract.word_pooling: none)");
   require_hidden_layer(layer, "word-level hidden");
-  BTL_CHECK(std::is_sorted(rows.begin(), rows.end()) && (rows.empty() || (rows.front() >= 0 && rows.back() < num_words())),
-            "read_word_rows: rows must be ascending word rows");
+  read_rows(hidden_words_dataset(layer), true, rows, out);
+}
+
+void CacheReader::read_token_rows(HiddenLayer hidden_layer, const std::vector<int64_t>& rows, float* out) const {
+  require_hidden_layer(hidden_layer.index, "hidden");
+  read_rows(hidden_dataset(hidden_layer.index), false, rows, out);
+}
+
+void CacheReader::read_rows(const std::string& dataset, bool words, const std::vector<int64_t>& rows, float* out) const {
+  const auto& offsets = words ? word_offsets_ : token_offsets_;
+  BTL_CHECK(std::is_sorted(rows.begin(), rows.end()) && (rows.empty() || (rows.front() >= 0 && rows.back() < offsets.back())),
+            "CacheReader: rows to read must be ascending rows of ", dataset);
   const int64_t d = hidden_size_;
   std::vector<float> chunk_rows;
   size_t k = 0;
   for (int64_t c = 0; c < num_chunks() && k < rows.size(); ++c) {
     const Chunk& ch = chunks_[c];
-    const int64_t begin = word_offsets_[ch.first_sequence], end = word_offsets_[ch.first_sequence + ch.num_sequences];
+    const int64_t begin = offsets[ch.first_sequence], end = offsets[ch.first_sequence + ch.num_sequences];
     if (rows[k] >= end) continue;
     chunk_rows.resize(static_cast<size_t>((end - begin) * d));
-    read_permuted(c, hidden_words_dataset(layer), ch.word_off, chunk_rows.data());
+    read_permuted(c, dataset, words ? ch.word_off : ch.tok_off, chunk_rows.data());
     for (; k < rows.size() && rows[k] < end; ++k)
       std::memcpy(out + static_cast<int64_t>(k) * d, chunk_rows.data() + (rows[k] - begin) * d, sizeof(float) * d);
   }

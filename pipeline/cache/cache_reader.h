@@ -150,6 +150,8 @@ class CacheReader {
   /// [rows.size(), d]: reads only the chunks that hold one of them, one chunk at a time (peak: one
   /// chunk's words). The values are those of load_layer_words().
   void read_word_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out) const;
+  /// The same for rows of load_layer() (token level).
+  void read_token_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out) const;
   /// Hidden layer of one sequence: [T, d] (a row range of one chunk).
   FloatMatrix sequence_hidden(int64_t i, HiddenLayer layer) const;
   /// Attention probabilities of `layer` (0-based transformer layer) for sequence i, wordpiece
@@ -190,6 +192,8 @@ class CacheReader {
   void require_sequence(int64_t i) const;
   void require_hidden_layer(int layer, const char* what) const;
   void require_attention_layer(int layer) const;
+  /// Rows `rows` (ascending; word rows when `words`, else token rows) of `dataset` into `out`.
+  void read_rows(const std::string& dataset, bool words, const std::vector<int64_t>& rows, float* out) const;
   /// Reads a whole row-major dataset of chunk c into corpus order (rows per stored sequence from `off`).
   void read_permuted(int64_t c, const std::string& dataset, const std::vector<int64_t>& off, float* out) const;
   std::string verify_hint() const;

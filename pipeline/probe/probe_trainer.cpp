@@ -251,8 +251,8 @@ ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const Prob
 }
 
 ProbeResult train_probe(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, const ProbeOptions& o, int64_t hold_bytes,
-                        bool (*should_stop)(), ProbeReads* reads) {
-  return train_splits(train, dev, test, {}, o, hold_bytes, should_stop, reads);
+                        bool (*should_stop)(), ProbeReads* reads, const std::vector<ProbeSplit*>& extra_tests) {
+  return train_splits(train, dev, test, extra_tests, o, hold_bytes, should_stop, reads);
 }
 
 }  // namespace bertology

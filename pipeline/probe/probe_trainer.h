@@ -109,7 +109,9 @@ struct ProbeReads {
   bool streamed = false;  ///< false: every split read once and held
   int64_t windows = 0;    ///< loads (a held split counts one)
 };
+/// `extra_tests` are scored like `test` (ProbeResult::extra).
 ProbeResult train_probe(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, const ProbeOptions& options,
-                        int64_t hold_bytes, bool (*should_stop)() = nullptr, ProbeReads* reads = nullptr);
+                        int64_t hold_bytes, bool (*should_stop)() = nullptr, ProbeReads* reads = nullptr,
+                        const std::vector<ProbeSplit*>& extra_tests = {});
 
 }  // namespace bertology

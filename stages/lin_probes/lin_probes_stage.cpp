@@ -5,12 +5,15 @@
 // linear), the sentence's prediction = its token with the highest class-1 score. docs/probing.md.
 #include <cctype>
 #include <filesystem>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <ostream>
 
 #include "pipeline/cache/layer_convention.h"
 #include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/memory_budget.h"
 #include "pipeline/stage/seed_tables.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/stage/stage_output.h"
@@ -177,20 +180,46 @@ Split cut_dev(Split& train, double fraction) {
   return dev;
 }
 
-/// Per-token rows of a split at one layer: label 1 at the target piece, groups per sentence.
-ProbeData position_data(const Split& split, const FloatMatrix& layer) {
-  ProbeData d;
-  d.dim = layer.cols;
-  d.groups.push_back(0);
-  for (size_t k = 0; k < split.sequences.size(); ++k) {
-    const int64_t i = split.sequences[k], first = split.reader->token_offset(i), T = split.reader->sequence_length(i);
-    d.features.insert(d.features.end(), layer.row(first), layer.row(first) + T * d.dim);
-    for (int64_t t = 0; t < T; ++t) d.labels.push_back(t == split.target_piece[k] ? 1 : 0);
-    d.rows += T;
-    d.groups.push_back(d.rows);
+/// Per-token rows of a split at one layer, read from its entry on demand: label 1 at the target
+/// piece, groups per sentence (train_probe holds them when they fit the budget, else reads windows).
+class PositionSplit : public ProbeSplit {
+ public:
+  PositionSplit(const Split& split, int64_t layer) : reader_(*split.reader), layer_(layer) {
+    groups_.push_back(0);
+    for (size_t k = 0; k < split.sequences.size(); ++k) {
+      const int64_t i = split.sequences[k], first = reader_.token_offset(i), T = reader_.sequence_length(i);
+      for (int64_t t = 0; t < T; ++t) {
+        token_rows_.push_back(first + t);
+        labels_.push_back(t == split.target_piece[k] ? 1 : 0);
+      }
+      groups_.push_back(static_cast<int64_t>(token_rows_.size()));
+    }
   }
-  return d;
-}
+  int64_t rows() const override { return static_cast<int64_t>(token_rows_.size()); }
+  int64_t dim() const override { return reader_.hidden_size(); }
+  int64_t layers() const override { return 1; }
+  const std::vector<int64_t>& labels() const override { return labels_; }
+  const std::vector<int64_t>& groups() const override { return groups_; }
+  void load(const std::vector<int64_t>& ids, float* out) override {
+    std::vector<int64_t> rows;
+    rows.reserve(ids.size());
+    for (int64_t i : ids) rows.push_back(token_rows_[static_cast<size_t>(i)]);
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    const int64_t d = dim();
+    std::vector<float> vectors(rows.size() * static_cast<size_t>(d));
+    reader_.read_token_rows(HiddenLayer{static_cast<int>(layer_)}, rows, vectors.data());
+    for (size_t r = 0; r < ids.size(); ++r) {
+      const auto at = std::lower_bound(rows.begin(), rows.end(), token_rows_[static_cast<size_t>(ids[r])]) - rows.begin();
+      std::copy_n(vectors.data() + at * d, d, out + static_cast<int64_t>(r) * d);
+    }
+  }
+
+ private:
+  const CacheReader& reader_;
+  int64_t layer_;
+  std::vector<int64_t> token_rows_, labels_, groups_;
+};
 
 void run_lin_probes(StageContext& ctx) {
   const Params& p = ctx.params;
@@ -295,33 +324,38 @@ void run_lin_probes(StageContext& ctx) {
     }
 
   const std::vector<int64_t> layers = probe.layers.empty() ? readers.at("data_aux/aux.train").layers() : probe.layers;
+  // Memory (docs/scale.md): every reader's corpus and index, one chunk's vectors read and
+  // reordered; the rest, halved for the read buffer beside a window, holds a job's token rows.
+  MemoryBudget budget(p, "lin_probes");
+  int64_t readers_bytes = 0;
+  for (const auto& [name, reader] : readers) readers_bytes += reader.resident_bytes();
+  budget.reserve(readers_bytes, cat("the ", readers.size(), " readers' corpora and index"));
+  budget.reserve(2 * p.extract.chunk_tokens * readers.at("data_aux/aux.train").hidden_size() * 4,
+                 "one chunk's vectors, read and reordered");
+  const int64_t hold = budget.left() / 2;
   const int64_t Ly = static_cast<int64_t>(layers.size()), S = probe.seeds, K = static_cast<int64_t>(tasks.size());
   const int64_t width = 2 * 3;  // (correct, count) for up to 3 evaluation splits
   const auto table = ctx.run_job_grid(K * Ly * S, width, [&](int64_t j, double* row) {
     const LinTask& task = tasks[static_cast<size_t>(j / (Ly * S))];
     const int64_t layer = layers[static_cast<size_t>((j / S) % Ly)], seed = j % S;
-    std::map<const CacheReader*, FloatMatrix> loaded;
-    auto features = [&](const Split& s) -> const FloatMatrix& {
-      auto it = loaded.find(s.reader);
-      if (it == loaded.end()) it = loaded.emplace(s.reader, s.reader->load_layer(HiddenLayer{static_cast<int>(layer)})).first;
-      return it->second;
-    };
-    const ProbeData train = position_data(task.train, features(task.train));
-    const ProbeData dev = position_data(task.dev, features(task.dev));
-    std::vector<ProbeData> evaluations;
-    for (const auto& e : task.evaluations) evaluations.push_back(position_data(e, features(e)));
-    std::vector<const ProbeData*> extra;
-    for (size_t k = 1; k < evaluations.size(); ++k) extra.push_back(&evaluations[k]);
+    PositionSplit train(task.train, layer), dev(task.dev, layer);
+    std::vector<std::unique_ptr<PositionSplit>> evaluations;
+    for (const auto& e : task.evaluations) evaluations.push_back(std::make_unique<PositionSplit>(e, layer));
+    std::vector<ProbeSplit*> extra;
+    for (size_t k = 1; k < evaluations.size(); ++k) extra.push_back(evaluations[k].get());
     ProbeOptions o = base;
     o.num_classes = 2;
     o.position_task = true;
     o.seed = static_cast<uint64_t>(p.runtime.seed + seed);
-    const ProbeResult r = train_probe(train, dev, evaluations[0], o, &stop_requested, extra);
+    ProbeReads reads;
+    const ProbeResult r = train_probe(train, dev, *evaluations[0], o, hold, &stop_requested, &reads, extra);
     row[0] = static_cast<double>(r.test.correct), row[1] = static_cast<double>(r.test.count);
     for (size_t k = 0; k < r.extra.size(); ++k)
       row[2 + 2 * k] = static_cast<double>(r.extra[k].correct), row[3 + 2 * k] = static_cast<double>(r.extra[k].count);
     ctx.out << "lin_probes: rank " << ctx.mpi.rank() << " " << task.name << " layer " << layer << " seed " << seed
-            << ": test " << fixed(r.test.accuracy(), 2) << "%\n" << std::flush;
+            << ": test " << fixed(r.test.accuracy(), 2) << "%; "
+            << (reads.streamed ? cat("streamed in ", reads.windows, " windows") : std::string("features held")) << "\n"
+            << std::flush;
   });
 
   SeedTables results({"task", "split"});

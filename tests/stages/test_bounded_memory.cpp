@@ -4,7 +4,7 @@
 // line) stays within 1.2 × when the training corpus is four times larger. The same ×4 run without
 // a tight budget holds its sentences and its peak exceeds that: the check can fail. The word-vector
 // probes (token_probes, scalar_mix) stream their features likewise, with the tables of the run that
-// holds them.
+// holds them; so do lin_probes and structural_probe.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -139,6 +139,8 @@ void expect_streaming_changes_nothing(const std::string& stage, const std::vecto
                                       << "extract:\n  word_pooling: mean\n"
                                       << "probe:\n  layers: [0, 3]\n  seeds: 1\n  max_epochs: 3\n  tasks: [upos, arc]\n"
                                       << "structural:\n  rank: 16\n  max_epochs: 3\n"
+                                      << "lin:\n  data_dir: " << (kSource / "configs/samples/open_sesame").string()
+                                      << "\n  nth: [2]\n  max_sentences_per_file: 120\n"
                                       << "stages: [" << stage << "]\n";
   const auto run = [&](const std::string& name, const std::string& memory_gb) {
     return run_bertology({"run", (dir / "probing.yaml").string(), "--set", "study.output_dir=" + (dir / name).string(),
@@ -170,6 +172,12 @@ TEST(BoundedMemory, ScalarMixStreamsUnderABudgetWithTheTablesOfHeldFeatures) {
   ASSERT_TRUE(fs::exists(kModel));
   expect_streaming_changes_nothing("scalar_mix", {"scalar_mix/weights.csv", "scalar_mix/cumulative.csv", "scalar_mix/summary.csv"},
                                    "features held", "streamed in");
+}
+
+TEST(BoundedMemory, LinProbesStreamUnderABudgetWithTheTablesOfHeldFeatures) {
+  ASSERT_TRUE(fs::exists(kModel));
+  expect_streaming_changes_nothing("lin_probes", {"lin_probes/results.csv", "lin_probes/summary.csv"}, "features held",
+                                   "streamed in");
 }
 
 TEST(BoundedMemory, StructuralProbeStreamsUnderABudgetWithTheTablesOfHeldSentences) {
