@@ -8,7 +8,6 @@
 #include <random>
 
 #include "pipeline/probe/tree_metrics.h"
-#include "pipeline/stage/memory_budget.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/stop_signal.h"
 #include "pipeline/util/percent.h"
@@ -42,28 +41,10 @@ torch::Tensor sentence_loss(const torch::Tensor& predicted, const torch::Tensor&
   return (predicted - gold).abs().sum() / (distance ? static_cast<double>(n) * n : static_cast<double>(n));
 }
 
-/// Positions [0, n) in order.
-std::vector<int64_t> in_order(int64_t n) {
-  std::vector<int64_t> ids(static_cast<size_t>(n));
-  std::iota(ids.begin(), ids.end(), int64_t{0});
-  return ids;
-}
-
-/// Calls visit(sentence) for every sentence of `source` in index order, a window at a time.
-template <typename Visit>
-void visit_in_order(StructuralSentenceSource& source, int64_t hold_bytes, Visit visit) {
-  const auto order = in_order(source.count());
-  for (const auto& [begin, end] : split_into_windows(order, [&](int64_t i) { return source.bytes(i); }, hold_bytes)) {
-    const auto window = source.load(std::vector<int64_t>(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                         order.begin() + static_cast<std::ptrdiff_t>(end)));
-    for (const StructuralSentence* s : window) visit(*s);
-  }
-}
-
 double mean_loss(const torch::Tensor& B, StructuralSentenceSource& data, int64_t dim, bool distance, int64_t hold_bytes) {
   torch::NoGradGuard no_grad;
   double total = 0;
-  visit_in_order(data, hold_bytes, [&](const StructuralSentence& s) {
+  visit_in_windows(data, index_order(data.count()), hold_bytes, [&](const StructuralSentence& s) {
     total += sentence_loss(predict(B, vectors_of(s, dim), distance), gold_of(s, distance), s.n, distance).item<double>();
   });
   return data.count() == 0 ? 0.0 : total / static_cast<double>(data.count());
@@ -84,23 +65,14 @@ int64_t structural_sentence_bytes(int64_t n, int64_t d) {
   return n * d * static_cast<int64_t>(sizeof(float)) + n * static_cast<int64_t>(sizeof(int) + 1);
 }
 
-int64_t HeldStructuralSentences::bytes(int64_t i) const {
-  const StructuralSentence& s = sentences_[static_cast<size_t>(i)];
-  return structural_sentence_bytes(s.n, s.n > 0 ? static_cast<int64_t>(s.vectors.size()) / s.n : 0);
-}
-
-std::vector<const StructuralSentence*> HeldStructuralSentences::load(const std::vector<int64_t>& ids) {
-  std::vector<const StructuralSentence*> out;
-  out.reserve(ids.size());
-  for (int64_t i : ids) out.push_back(&sentences_[static_cast<size_t>(i)]);
-  return out;
-}
-
 StructuralResult train_structural_probe(const std::vector<StructuralSentence>& train,
                                         const std::vector<StructuralSentence>& dev,
                                         const std::vector<StructuralSentence>& test, int64_t dim,
                                         const StructuralOptions& o, bool (*should_stop)()) {
-  HeldStructuralSentences tr(train), de(dev), te(test);
+  const auto bytes_of = [](const StructuralSentence& s) {
+    return static_cast<int64_t>(s.vectors.size() * sizeof(float) + s.heads.size() * sizeof(int) + s.keep.size());
+  };
+  HeldSource<StructuralSentence> tr(train, bytes_of), de(dev, bytes_of), te(test, bytes_of);
   return train_structural_probe(tr, de, te, dim, o, std::numeric_limits<int64_t>::max(), should_stop);
 }
 
@@ -134,7 +106,7 @@ StructuralResult train_structural_probe(StructuralSentenceSource& train, Structu
         bytes += train.bytes(static_cast<int64_t>(order[static_cast<size_t>(q)]));
       return bytes;
     };
-    for (const auto& [first, last] : split_into_windows(in_order(batches), batch_bytes, hold_bytes)) {
+    for (const auto& [first, last] : split_into_windows(index_order(batches), batch_bytes, hold_bytes)) {
       const int64_t begin = static_cast<int64_t>(first) * batch;
       const int64_t end = std::min(train.count(), static_cast<int64_t>(last) * batch);
       const auto window = train.load(std::vector<int64_t>(order.begin() + begin, order.begin() + end));
@@ -172,7 +144,7 @@ StructuralResult train_structural_probe(StructuralSentenceSource& train, Structu
   UuasCount uuas_total;
   LengthAveragedSpearman spearman_by_length;
   int64_t roots_correct = 0, roots = 0;
-  visit_in_order(test, hold_bytes, [&](const StructuralSentence& s) {
+  visit_in_windows(test, index_order(test.count()), hold_bytes, [&](const StructuralSentence& s) {
     const auto p = predict(best_B, vectors_of(s, dim), distance).contiguous();
     const std::vector<double> predicted(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
     if (distance) {

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/stage/windowed_source.h"
+
 namespace bertology {
 
 struct StructuralSentence {
@@ -62,27 +64,8 @@ struct PlateauDecay {
 int64_t structural_sentence_bytes(int64_t n, int64_t d);
 
 /// Where the probe gets its sentences: count() of them, loaded a window at a time, so that a
-/// training set larger than memory streams from the cache (pipeline/stage/memory_budget.h).
-class StructuralSentenceSource {
- public:
-  virtual ~StructuralSentenceSource() = default;
-  virtual int64_t count() const = 0;
-  virtual int64_t bytes(int64_t i) const = 0;  ///< structural_sentence_bytes of sentence i
-  /// Sentences `ids` (indices in [0, count())), in that order; valid until the next load().
-  virtual std::vector<const StructuralSentence*> load(const std::vector<int64_t>& ids) = 0;
-};
-
-/// Sentences in memory.
-class HeldStructuralSentences : public StructuralSentenceSource {
- public:
-  explicit HeldStructuralSentences(const std::vector<StructuralSentence>& sentences) : sentences_(sentences) {}
-  int64_t count() const override { return static_cast<int64_t>(sentences_.size()); }
-  int64_t bytes(int64_t i) const override;
-  std::vector<const StructuralSentence*> load(const std::vector<int64_t>& ids) override;
-
- private:
-  const std::vector<StructuralSentence>& sentences_;
-};
+/// training set larger than memory streams from the cache (pipeline/stage/windowed_source.h).
+using StructuralSentenceSource = WindowedSource<StructuralSentence>;
 
 /// `dim` = d. `should_stop` (may be null) is polled between batches (StopRequested).
 StructuralResult train_structural_probe(const std::vector<StructuralSentence>& train,

@@ -74,17 +74,6 @@ TokenSplits token_splits(const CacheReader& train_reader, const CacheReader& tes
   return s;
 }
 
-const FloatMatrix& LayerCache::get(const CacheReader& reader, int64_t layer) {
-  const auto key = std::make_pair(&reader, layer);
-  auto it = loaded_.find(key);
-  if (it != loaded_.end()) return it->second;
-  // One layer per reader at a time: a whole corpus layer of BERT-large is gigabytes, and callers
-  // copy what they need before asking for the next layer.
-  for (auto old = loaded_.begin(); old != loaded_.end();)
-    old = old->first.first == &reader ? loaded_.erase(old) : std::next(old);
-  return loaded_.emplace(key, reader.load_layer_words(HiddenLayer{static_cast<int>(layer)})).first->second;
-}
-
 namespace {
 
 /// One example: the word row(s) whose vectors make its features, and its label.
@@ -118,33 +107,6 @@ std::vector<Example> examples(TokenTask task, const CacheReader& reader, const s
     }
   }
   return out;
-}
-
-ProbeData assemble(const std::vector<Example>& ex, const CacheReader& reader, LayerCache& layers,
-                   const std::vector<int64_t>& which, const std::map<std::string, int64_t>& label_index, bool arc) {
-  ProbeData d;
-  d.rows = static_cast<int64_t>(ex.size());
-  d.layers = static_cast<int64_t>(which.size());
-  const int64_t h = reader.hidden_size();
-  d.dim = arc ? 2 * h : h;
-  d.features.resize(static_cast<size_t>(d.rows * d.layers * d.dim));
-  for (size_t m = 0; m < which.size(); ++m) {
-    const FloatMatrix& words = layers.get(reader, which[m]);
-    for (size_t r = 0; r < ex.size(); ++r) {
-      float* dst = d.features.data() + (static_cast<int64_t>(r) * d.layers + static_cast<int64_t>(m)) * d.dim;
-      if (arc) {
-        std::copy_n(words.row(ex[r].head_row), h, dst);
-        std::copy_n(words.row(ex[r].row), h, dst + h);
-      } else {
-        std::copy_n(words.row(ex[r].row), h, dst);
-      }
-    }
-  }
-  for (const auto& e : ex) {
-    const auto it = label_index.find(e.label);
-    d.labels.push_back(it == label_index.end() ? -1 : it->second);
-  }
-  return d;
 }
 
 }  // namespace
@@ -226,23 +188,6 @@ TaskSplits task_splits(TokenTask task, const TokenSplits& splits, const std::vec
   t.train = token_split(train, *splits.train_reader, which, index, arc);
   t.dev = token_split(dev, *splits.train_reader, which, index, arc);
   t.test = token_split(test, *splits.test_reader, which, index, arc);
-  return t;
-}
-
-TaskData task_data(TokenTask task, const TokenSplits& splits, LayerCache& layers, const std::vector<int64_t>& which) {
-  const auto train = examples(task, *splits.train_reader, splits.train);
-  const auto dev = examples(task, *splits.train_reader, splits.dev);
-  const auto test = examples(task, *splits.test_reader, splits.test);
-  std::set<std::string> names;
-  for (const auto& e : train) names.insert(e.label);
-  TaskData t;
-  t.label_names.assign(names.begin(), names.end());
-  std::map<std::string, int64_t> index;
-  for (size_t k = 0; k < t.label_names.size(); ++k) index[t.label_names[k]] = static_cast<int64_t>(k);
-  const bool arc = task == TokenTask::Arc;
-  t.train = assemble(train, *splits.train_reader, layers, which, index, arc);
-  t.dev = assemble(dev, *splits.train_reader, layers, which, index, arc);
-  t.test = assemble(test, *splits.test_reader, layers, which, index, arc);
   return t;
 }
 

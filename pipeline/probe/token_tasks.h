@@ -49,31 +49,9 @@ struct TokenSplits {
 TokenSplits token_splits(const CacheReader& train_reader, const CacheReader& test_reader, bool held_out,
                          double dev_fraction);
 
-/// Word-pooled layers of two readers, the most recent layer of each kept (the reference returned
-/// by get() stays valid until the next get() of another layer of the same reader).
-class LayerCache {
- public:
-  LayerCache(const CacheReader& train, const CacheReader& test) : train_(train), test_(test) {}
-  const FloatMatrix& get(const CacheReader& reader, int64_t layer);
-
- private:
-  const CacheReader& train_;
-  const CacheReader& test_;
-  std::map<std::pair<const CacheReader*, int64_t>, FloatMatrix> loaded_;
-};
-
-/// The three splits of a task; labels are indices into label_names (the training labels,
-/// sorted); a dev/test label unseen in training is -1 (always wrong).
-struct TaskData {
-  ProbeData train, dev, test;
-  std::vector<std::string> label_names;
-};
-/// Features of one layer (`layers` = {l}) or, for a scalar mix, of several ([rows, M, d]).
-TaskData task_data(TokenTask task, const TokenSplits& splits, LayerCache& layers, const std::vector<int64_t>& which);
-
 /// One split of a task read from its cache entry on demand (train_probe reads it once when it fits
-/// the memory budget, else a window at a time). Features are those of task_data: per layer of
-/// `which`, the word's vector, or for arcs [v_head ; v_dependent]. Memory: 24 B per row (rows,
+/// the memory budget, else a window at a time). Features: per layer of `which`, the word's vector,
+/// or for arcs [v_head ; v_dependent]. Memory: 24 B per row (rows,
 /// labels) besides the windows; a load reads the chunks holding the window's words, per layer.
 class CacheTokenSplit : public ProbeSplit {
  public:
@@ -99,7 +77,8 @@ class CacheTokenSplit : public ProbeSplit {
 int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& train,
                          const CacheReader& test);
 
-/// The three splits of a task read on demand, and the label names (as TaskData).
+/// The three splits of a task read on demand; labels are indices into label_names (the training
+/// labels, sorted); a dev/test label unseen in training is -1 (always wrong).
 struct TaskSplits {
   std::unique_ptr<CacheTokenSplit> train, dev, test;
   std::vector<std::string> label_names;

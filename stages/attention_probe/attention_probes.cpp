@@ -182,41 +182,20 @@ int64_t probe_sentence_bytes(int64_t n, int64_t K, int64_t dv, bool attention) {
   return floats * 4 + n * static_cast<int64_t>(sizeof(int) + sizeof(uint8_t));
 }
 
-int64_t HeldProbeSentences::bytes(int64_t i) const {
-  const ProbeSentence& s = sentences_[static_cast<size_t>(i)];
+namespace {
+
+/// What a ProbeSentence in memory holds.
+int64_t held_bytes(const ProbeSentence& s) {
   return static_cast<int64_t>((s.attention.size() + s.root.size() + s.vectors.size()) * sizeof(float) +
                               s.gold.size() * sizeof(int) + s.scored.size());
 }
 
-std::vector<const ProbeSentence*> HeldProbeSentences::load(const std::vector<int64_t>& ids) {
-  std::vector<const ProbeSentence*> out;
-  out.reserve(ids.size());
-  for (int64_t i : ids) out.push_back(&sentences_[static_cast<size_t>(i)]);
-  return out;
-}
-
-namespace {
-
-/// Calls visit(sentence) for the sentences at positions [0, order.size()) of `order`, in that
-/// order, loading them a window of at most `hold_bytes` at a time.
+/// Visits the sentences of `order` a window at a time, counting what was read.
 template <typename Visit>
-void visit_in_windows(ProbeSentenceSource& source, const std::vector<int64_t>& order, int64_t hold_bytes,
-                      ProbeReadStats& stats, Visit visit) {
-  const auto bytes_of = [&source](int64_t i) { return source.bytes(i); };
-  for (const auto& [begin, end] : split_into_windows(order, bytes_of, hold_bytes)) {
-    const std::vector<int64_t> ids(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                                   order.begin() + static_cast<std::ptrdiff_t>(end));
-    const auto window = source.load(ids);
-    stats.windows += 1;
-    stats.sentences_loaded += static_cast<int64_t>(ids.size());
-    for (const ProbeSentence* sentence : window) visit(*sentence);
-  }
-}
-
-std::vector<int64_t> all_indices(int64_t n) {
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), int64_t{0});
-  return order;
+void visit_counted(ProbeSentenceSource& source, const std::vector<int64_t>& order, int64_t hold_bytes,
+                   ProbeReadStats& stats, Visit visit) {
+  stats.windows += visit_in_windows(source, order, hold_bytes, visit);
+  stats.sentences_loaded += static_cast<int64_t>(order.size());
 }
 
 }  // namespace
@@ -229,11 +208,11 @@ Attachment train_and_evaluate_probe(ProbeKind kind, ProbeSentenceSource& train, 
   torch::manual_seed(settings.seed);
   auto probe = make_probe(kind, K, dv, settings.root);
   torch::optim::Adam optimizer(probe->parameters(), torch::optim::AdamOptions(settings.lr));
-  std::vector<int64_t> order = all_indices(train.count());
+  std::vector<int64_t> order = index_order(train.count());
   std::mt19937_64 shuffle_rng(settings.seed);
   for (int epoch = 0; epoch < settings.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), shuffle_rng);
-    visit_in_windows(train, order, hold_bytes, read, [&](const ProbeSentence& sentence) {
+    visit_counted(train, order, hold_bytes, read, [&](const ProbeSentence& sentence) {
       if (should_stop && should_stop()) throw StopRequested{};
       const SentenceTensors s = to_tensors(sentence, K, dv);
       optimizer.zero_grad();
@@ -245,7 +224,7 @@ Attachment train_and_evaluate_probe(ProbeKind kind, ProbeSentenceSource& train, 
   }
   torch::NoGradGuard no_grad;
   Attachment result;
-  visit_in_windows(test, all_indices(test.count()), hold_bytes, read, [&](const ProbeSentence& sentence) {
+  visit_counted(test, index_order(test.count()), hold_bytes, read, [&](const ProbeSentence& sentence) {
     const auto predicted = probe->logits(to_tensors(sentence, K, dv)).argmax(1);
     auto p = predicted.accessor<int64_t, 1>();
     for (int j = 0; j < sentence.n; ++j) {
@@ -260,7 +239,7 @@ Attachment train_and_evaluate_probe(ProbeKind kind, ProbeSentenceSource& train, 
 Attachment train_and_evaluate_probe(ProbeKind kind, const std::vector<ProbeSentence>& train,
                                     const std::vector<ProbeSentence>& test, int K, int dv,
                                     const ProbeSettings& settings, bool (*should_stop)()) {
-  HeldProbeSentences train_source(train), test_source(test);
+  HeldSource<ProbeSentence> train_source(train, held_bytes), test_source(test, held_bytes);
   return train_and_evaluate_probe(kind, train_source, test_source, K, dv, settings,
                                   std::numeric_limits<int64_t>::max(), should_stop);
 }
@@ -286,8 +265,7 @@ Attachment right_branching(const std::vector<ProbeSentence>& test) {
 
 Attachment right_branching(ProbeSentenceSource& test, int64_t hold_bytes) {
   Attachment result;
-  ProbeReadStats ignored;
-  visit_in_windows(test, all_indices(test.count()), hold_bytes, ignored,
+  visit_in_windows(test, index_order(test.count()), hold_bytes,
                    [&](const ProbeSentence& s) { count_right_branching(s, result); });
   return result;
 }

@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/stage/windowed_source.h"
+
 namespace bertology {
 
 /// One sentence as the probes see it.
@@ -64,29 +66,8 @@ struct Attachment {
 int64_t probe_sentence_bytes(int64_t n, int64_t K, int64_t dv, bool attention);
 
 /// Where the probes get their sentences: count() of them, loaded a window at a time, so that a
-/// training set larger than memory streams from the cache (pipeline/stage/memory_budget.h).
-class ProbeSentenceSource {
- public:
-  virtual ~ProbeSentenceSource() = default;
-  virtual int64_t count() const = 0;
-  /// Bytes sentence i holds once loaded (probe_sentence_bytes).
-  virtual int64_t bytes(int64_t i) const = 0;
-  /// Sentences `ids` (indices in [0, count())), in that order; the pointers stay valid until
-  /// the next load().
-  virtual std::vector<const ProbeSentence*> load(const std::vector<int64_t>& ids) = 0;
-};
-
-/// Sentences already in memory.
-class HeldProbeSentences : public ProbeSentenceSource {
- public:
-  explicit HeldProbeSentences(const std::vector<ProbeSentence>& sentences) : sentences_(sentences) {}
-  int64_t count() const override { return static_cast<int64_t>(sentences_.size()); }
-  int64_t bytes(int64_t i) const override;
-  std::vector<const ProbeSentence*> load(const std::vector<int64_t>& ids) override;
-
- private:
-  const std::vector<ProbeSentence>& sentences_;
-};
+/// training set larger than memory streams from the cache (pipeline/stage/windowed_source.h).
+using ProbeSentenceSource = WindowedSource<ProbeSentence>;
 
 /// What streaming cost: windows loaded and sentences loaded over training and evaluation.
 struct ProbeReadStats {

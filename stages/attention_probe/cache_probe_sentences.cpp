@@ -1,13 +1,11 @@
 #include "stages/attention_probe/cache_probe_sentences.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "pipeline/analysis/clark_common.h"
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/util/error.h"
-#include "pipeline/util/heap_policy.h"
 #include "pipeline/util/stop_signal.h"
 
 namespace bertology {
@@ -102,30 +100,12 @@ ProbeSentence CacheProbeSentences::read(int64_t index) const {
 }
 
 std::vector<const ProbeSentence*> CacheProbeSentences::load(const std::vector<int64_t>& ids) {
-  if (keep_all_ && held_ids_.size() != sequences_.size()) {
-    held_.clear();
-    held_ids_.resize(sequences_.size());
-    std::iota(held_ids_.begin(), held_ids_.end(), int64_t{0});
-    for (int64_t i : held_ids_) held_.push_back(read(i));
-  } else if (!keep_all_) {
-    // Read in entry order (the reader then reads each chunk's attention layer once), whatever
-    // order the caller asked for.
-    held_.clear();
-    release_freed_heap();  // windows of varying sizes would leave holes beyond the budget
-    held_ids_ = ids;
-    std::sort(held_ids_.begin(), held_ids_.end());
-    held_ids_.erase(std::unique(held_ids_.begin(), held_ids_.end()), held_ids_.end());
-    held_.reserve(held_ids_.size());
-    for (int64_t i : held_ids_) held_.push_back(read(i));
-  }
-  std::vector<const ProbeSentence*> out;
-  out.reserve(ids.size());
-  for (int64_t i : ids) {
-    const auto at = std::lower_bound(held_ids_.begin(), held_ids_.end(), i);
-    BTL_CHECK(at != held_ids_.end() && *at == i, "CacheProbeSentences::load: sentence ", i, " not loaded");
-    out.push_back(&held_[static_cast<size_t>(at - held_ids_.begin())]);
-  }
-  return out;
+  return store_.load(ids, count(), [this](const std::vector<int64_t>& sorted) {
+    std::vector<ProbeSentence> window;
+    window.reserve(sorted.size());
+    for (int64_t i : sorted) window.push_back(read(i));
+    return window;
+  });
 }
 
 }  // namespace bertology

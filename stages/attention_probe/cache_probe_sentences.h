@@ -34,8 +34,8 @@ class CacheProbeSentences : public ProbeSentenceSource {
 
   /// Keeps every sentence in memory from the first load on (when total_bytes() fits the budget):
   /// later loads, of any job, read nothing.
-  void keep_all() { keep_all_ = true; }
-  bool keeps_all() const { return keep_all_; }
+  void keep_all() { store_.keep_all(); }
+  bool keeps_all() const { return store_.keeps_all(); }
   int64_t total_bytes() const;
   int64_t skipped() const { return skipped_; }   ///< sequences left out: a word without pieces
   int64_t max_words() const { return max_words_; }
@@ -55,9 +55,7 @@ class CacheProbeSentences : public ProbeSentenceSource {
   std::vector<int64_t> sequences_;  ///< entry sequence of each sentence
   std::vector<int32_t> words_;      ///< words of each sentence
   int64_t skipped_ = 0, max_words_ = 0;
-  bool keep_all_ = false;
-  std::vector<ProbeSentence> held_;  ///< all sentences (keep_all) or the current window, sorted by index
-  std::vector<int64_t> held_ids_;    ///< index of each held sentence
+  WindowStore<ProbeSentence> store_;
 };
 
 }  // namespace bertology

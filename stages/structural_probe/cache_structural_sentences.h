@@ -23,8 +23,8 @@ class CacheStructuralSentences : public StructuralSentenceSource {
   int64_t bytes(int64_t i) const override;
   std::vector<const StructuralSentence*> load(const std::vector<int64_t>& ids) override;
 
-  void keep_all() { keep_all_ = true; }
-  bool keeps_all() const { return keep_all_; }
+  void keep_all() { store_.keep_all(); }
+  bool keeps_all() const { return store_.keeps_all(); }
   int64_t total_bytes() const;
   int64_t max_words() const { return max_words_; }
 
@@ -33,9 +33,7 @@ class CacheStructuralSentences : public StructuralSentenceSource {
   std::vector<int64_t> sequences_;
   int64_t layer_;
   int64_t max_words_ = 0;
-  bool keep_all_ = false;
-  std::vector<StructuralSentence> held_;  ///< all (keep_all) or the current window, by index
-  std::vector<int64_t> held_ids_;
+  WindowStore<StructuralSentence> store_;
 };
 
 }  // namespace bertology
