@@ -65,9 +65,10 @@ def attention_probe_features(S, W, sum_n2, K, dv):
     return 4 * K * sum_n2 + 16 * K * W + 4 * dv * W + 5 * W
 
 
-def attention_probe_need(V, dv, K, n_max, chunk_tokens, mean_t, mean_t2, L, H):
-    """What attention_probe reserves besides the features it holds (its 'needs at least')."""
-    return (PROCESS_BASE + V * dv * 4 + 2 * reader_cache_bytes(chunk_tokens, mean_t, mean_t2, L, H)
+def attention_probe_need(V, dv, K, n_max, chunk_tokens, mean_t, mean_t2, L, H, checkpoint_bytes=0):
+    """What attention_probe reserves besides the features it holds (its 'needs at least'), readers aside;
+    checkpoint_bytes: the weights file it reads whole for the word embeddings."""
+    return (PROCESS_BASE + V * dv * 4 + checkpoint_bytes + 2 * reader_cache_bytes(chunk_tokens, mean_t, mean_t2, L, H)
             + probe_sentence_bytes(n_max, K, dv) + 8 * K * n_max * n_max * 4)
 
 
@@ -109,8 +110,8 @@ def reader_bytes(W, T):
 
 MODELS = {
     # L, H, d, V; FLOP per token ≈ 2 × non-embedding parameters (the forward's GEMMs).
-    "BERT-base": dict(L=12, H=12, d=768, V=30522, params=85.0e6),
-    "BERT-large": dict(L=24, H=16, d=1024, V=30522, params=302.0e6),
+    "BERT-base": dict(L=12, H=12, d=768, V=30522, params=85.0e6, checkpoint=440e6),
+    "BERT-large": dict(L=24, H=16, d=1024, V=30522, params=302.0e6, checkpoint=1340e6),
 }
 
 # Pieces per word (specials included) and E[t²], E[n²] measured with the bert-base-uncased WordPiece
@@ -180,7 +181,7 @@ def table(budget_gb=8.0, chunk_tokens=4096, cores=32):
             rows = []
             readers = 2 * reader_bytes(c["W"], c["T"])  # a training and a test reader's corpora and index
             need = readers + attention_probe_need(m["V"], m["d"], K, c["n_max"], chunk_tokens, c["mean_t"],
-                                                  c["mean_t2"], m["L"], m["H"])
+                                                  c["mean_t2"], m["L"], m["H"], m["checkpoint"])
             feats = attention_probe_features(c["S"], c["W"], c["sum_n2"], K, m["d"])
             rows.append(("attention_probe", need, feats, False))
             need = readers + token_probe_need(chunk_tokens, m["d"])

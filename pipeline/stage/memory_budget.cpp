@@ -3,13 +3,19 @@
 #include <cmath>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/peak_memory.h"
 #include "pipeline/stage/csv_table.h"
 
 namespace bertology {
 
 MemoryBudget::MemoryBudget(const Params& params, std::string stage)
-    : MemoryBudget(static_cast<int64_t>(std::llround(params.runtime.memory_gb * double(int64_t{1} << 30))),
-                   std::move(stage)) {}
+    : total_(static_cast<int64_t>(std::llround(params.runtime.memory_gb * double(int64_t{1} << 30)))),
+      stage_(std::move(stage)) {
+  // The process as the stage found it, measured when run_stages started it (kProcessBaseBytes
+  // where nothing was measured: a stage run outside run_stages).
+  const int64_t measured = stage_start_rss_bytes();
+  reserve(measured > 0 ? measured + kLibraryFirstUseBytes : kProcessBaseBytes, "the process (libraries, config, entries)");
+}
 
 MemoryBudget::MemoryBudget(int64_t bytes, std::string stage) : total_(bytes), stage_(std::move(stage)) {
   reserve(kProcessBaseBytes, "the process (libraries, config, entries)");

@@ -6,6 +6,7 @@
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/heap_policy.h"
 #include "pipeline/util/human_bytes.h"
 #include "pipeline/util/peak_memory.h"
 
@@ -33,7 +34,11 @@ void run_stages(const Params& params, const CacheEntry& entry, const MpiContext&
   check_stage_names(params.stages);
   for (const auto& name : params.stages) {
     StageContext context(*find_stage(name), params, entry, mpi, out);
-    // Each stage's own peak (docs/scale.md, scripts/bench/scale.sh read this line).
+    // Each stage's own peak (docs/scale.md, scripts/bench/scale.sh read this line), from the
+    // process as it stands: freed heap of earlier stages given back, its resident set the base of
+    // the stage's memory budget.
+    release_freed_heap();
+    mark_stage_start();
     reset_peak_rss();
     const auto start = std::chrono::steady_clock::now();
     find_stage(name)->run(context);

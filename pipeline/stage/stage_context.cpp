@@ -7,6 +7,7 @@
 #include "pipeline/cache/extract.h"
 #include "pipeline/stage/stage_output.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/heap_policy.h"
 #include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
@@ -43,6 +44,7 @@ CacheEntry StageContext::extract(const std::string& label, const Params& variant
   const std::string why = cat(name(), ": ", label);
   if (mpi.rank() == 0) out << why << ": activations of " << variant.corpus.path << "\n" << std::flush;
   const ExtractionOutcome outcome = run_extraction(variant, mpi, false, out);
+  release_freed_heap();  // the model and batches of the extraction: not part of the stage's memory
   if (outcome.stopped) throw StopRequested{};
   BTL_REQUIRE(outcome.complete, outcome.entry.dir, ": extraction for ", why, " ended with unfinished chunks (see logs/)");
   read_inputs_[label] = entry_name(outcome.entry);

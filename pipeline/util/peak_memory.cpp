@@ -21,7 +21,13 @@ int64_t status_kib_field(const std::string& name) {
   return 0;
 }
 
+int64_t stage_start_rss = 0;  // mark_stage_start()
+
 }  // namespace
+
+void mark_stage_start() { stage_start_rss = current_rss_bytes(); }
+
+int64_t stage_start_rss_bytes() { return stage_start_rss; }
 
 int64_t peak_rss_bytes() { return status_kib_field("VmHWM"); }
 

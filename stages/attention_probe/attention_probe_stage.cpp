@@ -18,6 +18,7 @@
 #include "pipeline/stage/stage_output.h"
 #include "pipeline/analysis/word_attention.h"
 #include "pipeline/model/checkpoint.h"
+#include "pipeline/model/checkpoint_files.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
@@ -136,6 +137,10 @@ void run_attention_probe(StageContext& ctx) {
   }
   MemoryBudget budget(p, "attention_probe");
   budget.reserve(vectors.table_bytes(), "the word-vector table");
+  // The checkpoint is read whole for its embeddings (freed, but the process's peak counts it).
+  if (clark.word_vectors.empty())
+    budget.reserve(static_cast<int64_t>(fs::file_size(checkpoint_weights_file(p.model.path))),
+                   "reading the checkpoint for them");
   budget.reserve(readers, "the train and test readers' corpora and index");
   budget.reserve(reader_caches, "their attention caches");
   budget.reserve(probe_sentence_bytes(n_max, K, vectors.dim(), true), cat("the longest sentence (", n_max, " words)"));

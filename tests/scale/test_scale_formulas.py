@@ -100,7 +100,13 @@ check(refused.returncode != 0 and need is not None, "a 64 MiB budget is refused 
 mean_t, mean_t2 = T / S, sum_t2 / S
 n_max = max(len(w) for w in words_per_sentence)
 readers = 2 * F.reader_bytes(W, T)
-formula_need = F.attention_probe_need(V, D, K, n_max, CHUNK_TOKENS, mean_t, mean_t2, L, H) + readers
+# The process's part is measured by the stage when it starts (it depends on the LibTorch build: the
+# CUDA one adds ~200 MiB); the formula takes it from the error line and computes the rest.
+base = re.search(r"the process \(libraries, config, entries\) ([0-9.]+) MiB", refused.stderr)
+process = float(base.group(1)) * F.MiB if base else F.PROCESS_BASE
+checkpoint = os.path.getsize(os.path.join(MODEL, "model.safetensors"))
+formula_need = (F.attention_probe_need(V, D, K, n_max, CHUNK_TOKENS, mean_t, mean_t2, L, H, checkpoint) - F.PROCESS_BASE
+                + process + readers)
 if need:
     stage_need = float(need.group(1)) * F.MiB
     check(abs(stage_need - formula_need) <= 0.05 * stage_need,
