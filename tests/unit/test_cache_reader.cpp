@@ -105,18 +105,6 @@ const Fixture& fixture() {
   return f;
 }
 
-class RemoveScratch : public ::testing::Environment {
- public:
-  void TearDown() override {  // after every test of the executable: also run_sh's folder, and the parent when empty
-    const fs::path mine = fs::temp_directory_path() / ("bertology_test_" + std::to_string(::getpid()));
-    std::error_code ec;
-    fs::remove_all(mine / "cache_reader", ec);
-    fs::remove_all(mine / "run", ec);
-    fs::remove(mine, ec);  // fails (harmlessly) when other tests left files there
-  }
-};
-[[maybe_unused]] ::testing::Environment* const remove_scratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
-
 /// The InputError message of `f`, or "" (and a failure) when it throws none.
 std::string error_of(const std::function<void()>& f) {
   try {
