@@ -78,8 +78,9 @@ def token_probe_need(chunk_tokens, d):
 
 
 def token_probe_features(W, d, M=1, arc=False):
-    """A task's rows (every word; arcs: [v_head; v_dep]) × M layers, float32."""
-    return W * M * d * 4 * (2 if arc else 1)
+    """A task's rows (every word; arcs: [v_head; v_dep]) × M layers, held as the cache stores them
+    (float16: probe_trainer.cpp keeps exact float16 copies)."""
+    return W * M * d * STORED * (2 if arc else 1)
 
 
 def structural_need(chunk_tokens, d, batch, n_max, rank):
@@ -106,12 +107,41 @@ def reader_bytes(W, T):
     return READER_BYTES_PER_WORD * W + READER_BYTES_PER_PIECE * T
 
 
+# ---- the multiple-choice stages (pipeline/mcrc/mc_memory.h, mc_questions.h) -----------------------
+# P: BertForMultipleChoice's parameters; a layer keeps T·(76 d + 12 H ℓ) B of fp32 activations for
+# backward over T tokens in rows of ℓ (19 d + 3 H ℓ floats a token: mc_memory.h counts them).
+
+def mc_parameter_count(L, d, V, I, positions=512, types=2):
+    embeddings = (V + positions + types) * d + 2 * d
+    layer = 4 * (d * d + d) + 2 * d + 2 * d * I + I + d + 2 * d
+    return embeddings + L * layer + d * d + d + d + 1
+
+
+def mc_layer_activation_bytes(d, H, tokens, length):
+    return tokens * (76 * d + 12 * H * length)
+
+
+def mc_need(L, d, H, V, I, train_questions, score_questions, options, length, on_gpu=False):
+    """Bytes mcrc_finetune (train_questions > 0) or mcrc_attacks reserves for the model and a batch."""
+    P = mc_parameter_count(L, d, V, I)
+    if on_gpu:
+        return 8 * P
+    train = (L + 2) * mc_layer_activation_bytes(d, H, train_questions * options * length, length)
+    score = 2 * mc_layer_activation_bytes(d, H, score_questions * options * length, length)
+    return (24 if train_questions > 0 else 8) * P + max(train, score)
+
+
+def mc_features(questions, options, mean_length):
+    """Held encoded features: 8 B a token + 64 B an option + 128 B a question."""
+    return 8 * questions * options * mean_length + 64 * questions * options + 128 * questions
+
+
 # ---- the docs/scale.md tables ---------------------------------------------------------------------
 
 MODELS = {
     # L, H, d, V; FLOP per token ≈ 2 × non-embedding parameters (the forward's GEMMs).
-    "BERT-base": dict(L=12, H=12, d=768, V=30522, params=85.0e6, checkpoint=440e6),
-    "BERT-large": dict(L=24, H=16, d=1024, V=30522, params=302.0e6, checkpoint=1340e6),
+    "BERT-base": dict(L=12, H=12, d=768, V=30522, I=3072, params=85.0e6, checkpoint=440e6),
+    "BERT-large": dict(L=24, H=16, d=1024, V=30522, I=4096, params=302.0e6, checkpoint=1340e6),
 }
 
 # Pieces per word (specials included) and E[t²], E[n²] measured with the bert-base-uncased WordPiece
@@ -200,6 +230,19 @@ def table(budget_gb=8.0, chunk_tokens=4096, cores=32):
                 peak, mode = held_or_streamed(need, feats, budget, halved) if feats else (need, "no features")
                 out.append(f"| {mname} | {cname} | {stage} | {human(need)} | {human(feats) if feats else '–'} | "
                            f"{human(peak)}, {mode} |")
+    # Si et al.'s RACE fine-tuning: 87,866 training questions, 4 options, max_length 512 (features
+    # bounded by ℓ: every input at full length), micro-batch 4, eval batch 8; text ~2 KB a question
+    # (the passage is copied into each of its questions; an estimate, RACE is not here to measure).
+    Q, C, ell = 87866, 4, 512
+    text = 2 * Q * 2048  # the training set and an un-answerable copy
+    for mname, m in MODELS.items():
+        feats = mc_features(Q, C, ell)
+        for where, on_gpu in (("CPU", False), ("GPU (host memory)", True)):
+            need = PROCESS_BASE + text + mc_need(m["L"], m["d"], m["H"], m["V"], m["I"], 4, 8, C, ell, on_gpu)
+            peak, mode = held_or_streamed(need, feats, budget, False)
+            mode = "held" if mode == "held" else "encoded per batch"
+            out.append(f"| {mname} | RACE train | mcrc_finetune, {where} | {human(need)} | {human(feats)} | "
+                       f"{human(peak) if need <= budget else 'over the budget'}, {mode if need <= budget else 'refused'} |")
     return "\n".join(out)
 
 

@@ -11,19 +11,23 @@
 namespace bertology {
 namespace fs = std::filesystem;
 
-McStudyData load_mc_study_data(const McrcParams& p) {
+McStudyData load_mc_study_data(const McrcParams& p, McSets sets) {
   BTL_REQUIRE(!p.train.empty(), "mcrc.train: not set (the multiple-choice training set)");
   BTL_REQUIRE(!p.test.empty(), "mcrc.test: not set (the multiple-choice test set)");
   McStudyData d;
-  d.train = read_mc_dataset(p.train, p.format);
-  if (!p.dev.empty()) d.dev = read_mc_dataset(p.dev, p.format);
+  if (sets == McSets::All) {
+    d.train = read_mc_dataset(p.train, p.format);
+    if (!p.dev.empty()) d.dev = read_mc_dataset(p.dev, p.format);
+  }
   d.test = read_mc_dataset(p.test, p.format);
   d.name = !p.name.empty() ? p.name : fs::path(p.train).stem().string();
-  const size_t options = d.train.examples.at(0).options.size();
+  const McDataset& first = sets == McSets::All ? d.train : d.test;
+  const size_t options = first.examples.at(0).options.size();
   for (const McDataset* set : {&d.train, &d.dev, &d.test})
     for (const auto& ex : set->examples)
       BTL_REQUIRE(ex.options.size() == options, ex.origin, ": question ", ex.id, " has ", ex.options.size(),
-                  " options but the training set's have ", options, " (one count per study)");
+                  " options but the ", sets == McSets::All ? "training" : "test", " set's have ", options,
+                  " (one count per study)");
   return d;
 }
 

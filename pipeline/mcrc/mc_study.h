@@ -18,9 +18,13 @@ struct McStudyData {
   McDataset train, dev, test;  ///< dev is empty when mcrc.dev is ""
 };
 
-/// Reads mcrc.train / dev / test; InputError naming the key when train or test is not set, or
-/// when the datasets have different option counts.
-McStudyData load_mc_study_data(const McrcParams& p);
+/// Which datasets load_mc_study_data reads.
+enum class McSets { All, TestOnly };
+
+/// Reads mcrc.train / dev / test (only test with McSets::TestOnly: train and dev stay empty);
+/// InputError naming the key when train or test is not set, or when the datasets read have
+/// different option counts.
+McStudyData load_mc_study_data(const McrcParams& p, McSets sets = McSets::All);
 
 /// sha256 of a dataset's content (ids, passages, questions, options, answers).
 std::string mc_dataset_digest(const McDataset& data);

@@ -22,6 +22,10 @@ struct McTrainOptions {
   int64_t checkpoint_every = 0;   ///< also checkpoint every N steps (0 = epoch ends only)
   int64_t eval_batch = 8;         ///< questions per evaluation forward
   int64_t stop_after_steps = -1;  ///< checkpoint and stop (StopRequested) once N steps are done (time boxes, tests)
+  /// After a step, give freed heap back to the kernel when the resident set exceeds this many bytes
+  /// (0 = never). The heap kept for reuse (heap_policy.h) grows by the step's fragments, ~1.5 GiB
+  /// over 70 steps of MiniLM at ℓ 256; the stage sets this from runtime.memory_gb.
+  int64_t resident_limit_bytes = 0;
   /// Forward compute type: "float32", or "bfloat16"/"float16" = mixed precision (autocast; the model,
   /// its gradients and the optimiser state stay float32: load the model in float32).
   std::string compute_dtype = "float32";

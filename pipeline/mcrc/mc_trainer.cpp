@@ -17,6 +17,8 @@
 #include "pipeline/model/safetensors.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
+#include "pipeline/util/heap_policy.h"
+#include "pipeline/util/peak_memory.h"
 #include "pipeline/util/stop_signal.h"
 #include "pipeline/util/percent.h"
 
@@ -125,11 +127,24 @@ void load_mc_weights(MultipleChoiceModel& model, const std::string& path) {
   }
 }
 
-std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const std::vector<McFeatures>& features,
-                                         int32_t pad_id, int64_t batch, const MpiContext& mpi) {
-  const int64_t n = static_cast<int64_t>(features.size());
+namespace {
+
+/// Questions `which` of `questions` padded into one batch on `device`.
+McBatch question_batch(const McQuestions& questions, const std::vector<int64_t>& which, int32_t pad_id,
+                       const torch::Device& device) {
+  const auto features = questions.features(which);
+  std::vector<int64_t> all(features.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+  return make_mc_batch(features, all, pad_id, device);
+}
+
+}  // namespace
+
+std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const McQuestions& questions, int32_t pad_id,
+                                         int64_t batch, const MpiContext& mpi) {
+  const int64_t n = questions.size();
   if (n == 0) return {};
-  const int64_t options = static_cast<int64_t>(features[0].input_ids.size());
+  const int64_t options = static_cast<int64_t>(questions.features({0})[0].input_ids.size());
   BTL_REQUIRE(batch >= 1, "mcrc: eval batch must be >= 1");
   model->eval();
   torch::NoGradGuard no_grad;
@@ -140,13 +155,18 @@ std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const std::
     if (stop_requested()) throw StopRequested{};  // evaluation keeps nothing to resume: just stop
     std::vector<int64_t> which;
     for (int64_t q = b; q < std::min(hi, b + batch); ++q) which.push_back(q);
-    const auto logits = model->forward(make_mc_batch(features, which, pad_id, device)).to(torch::kCPU, torch::kFloat).contiguous();
+    const auto logits = model->forward(question_batch(questions, which, pad_id, device)).to(torch::kCPU, torch::kFloat).contiguous();
     std::copy(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel(), flat.begin() + b * options);
   }
   mpi.allreduce_sum(flat);  // each question is filled by exactly one rank
   std::vector<std::vector<float>> out(static_cast<size_t>(n));
   for (int64_t q = 0; q < n; ++q) out[static_cast<size_t>(q)].assign(flat.begin() + q * options, flat.begin() + (q + 1) * options);
   return out;
+}
+
+std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const std::vector<McFeatures>& features,
+                                         int32_t pad_id, int64_t batch, const MpiContext& mpi) {
+  return score_mc(model, HeldMcQuestions(features), pad_id, batch, mpi);
 }
 
 std::vector<int> mc_predictions(const std::vector<std::vector<float>>& scores) {
@@ -157,9 +177,15 @@ std::vector<int> mc_predictions(const std::vector<std::vector<float>>& scores) {
 }
 
 McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFeatures>& train,
-                             const std::vector<McFeatures>& dev, int32_t pad_id, const McTrainOptions& o,
+                             const std::vector<McFeatures>& dev, int32_t pad_id, const McTrainOptions& options,
                              const McTrainPaths& paths, const MpiContext& mpi, std::ostream* log) {
-  const int64_t n = static_cast<int64_t>(train.size());
+  return train_mc_model(model, HeldMcQuestions(train), HeldMcQuestions(dev), pad_id, options, paths, mpi, log);
+}
+
+McTrainResult train_mc_model(MultipleChoiceModel& model, const McQuestions& train, const McQuestions& dev,
+                             int32_t pad_id, const McTrainOptions& o, const McTrainPaths& paths,
+                             const MpiContext& mpi, std::ostream* log) {
+  const int64_t n = train.size();
   BTL_REQUIRE(n > 0, "mcrc: the training set is empty");
   BTL_REQUIRE(o.epochs >= 1 && o.batch_size >= 1 && o.micro_batch >= 1, "mcrc: epochs, batch_size and micro_batch must be >= 1");
   const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
@@ -236,7 +262,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
       torch::manual_seed(example_seed(example_seed(o.seed ^ kDropoutStream, static_cast<uint64_t>(step)),
                                       static_cast<uint64_t>(mpi.rank()) * 1000003u + static_cast<uint64_t>(micro)));
       std::vector<int64_t> which(order.begin() + m, order.begin() + std::min(hi, m + o.micro_batch));
-      const McBatch batch = make_mc_batch(train, which, pad_id, device);
+      const McBatch batch = question_batch(train, which, pad_id, device);
       torch::Tensor logits;
       {
         const AutocastScope half(device, compute_type);  // no-op for float32
@@ -253,6 +279,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
     mpi.allreduce_sum(sums);
     clip_gradients(params, o.max_grad_norm);
     optimizer.step(linear_warmup_lr(o.lr, step, warmup, result.total_steps));
+    if (o.resident_limit_bytes > 0 && current_rss_bytes() > o.resident_limit_bytes) release_freed_heap();
     state.steps = step + 1;
     state.epoch_loss_sum += sums[0];
     state.epoch_questions += global;
@@ -269,14 +296,14 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
       record.train_loss = state.epoch_loss_sum / static_cast<double>(std::max<int64_t>(1, state.epoch_questions));
       record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
       record.tokens = epoch_tokens;
-      if (!dev.empty()) {
+      if (dev.size() > 0) {
         const AutocastScope half(device, compute_type);
         const auto predictions = mc_predictions(score_mc(model, dev, pad_id, o.eval_batch, mpi));
         int64_t correct = 0;
-        for (size_t q = 0; q < dev.size(); ++q) correct += predictions[q] == dev[q].answer;
+        for (int64_t q = 0; q < dev.size(); ++q) correct += predictions[static_cast<size_t>(q)] == dev.answer(q);
         record.dev_accuracy = percent(static_cast<double>(correct), static_cast<double>(dev.size()));
       }
-      const bool better = dev.empty() || record.dev_accuracy > state.best_dev;
+      const bool better = dev.size() == 0 || record.dev_accuracy > state.best_dev;
       if (better) {
         state.best_dev = record.dev_accuracy;
         state.best_epoch = record.epoch;
@@ -287,7 +314,7 @@ McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFea
       state.epoch_questions = 0;
       if (log && rank0)
         *log << "mcrc train: epoch " << record.epoch << "/" << o.epochs << ": loss " << record.train_loss
-             << (dev.empty() ? std::string() : cat(", dev accuracy ", record.dev_accuracy, " %")) << (better ? " (best)" : "")
+             << (dev.size() == 0 ? std::string() : cat(", dev accuracy ", record.dev_accuracy, " %")) << (better ? " (best)" : "")
              << ", " << record.seconds << " s\n" << std::flush;
     }
     int64_t stop = stop_requested() || (o.stop_after_steps >= 0 && state.steps >= o.stop_after_steps) ? 1 : 0;

@@ -30,6 +30,7 @@
 #include "pipeline/dist/mpi_context.h"
 #include "pipeline/mcrc/mc_features.h"
 #include "pipeline/mcrc/mc_model.h"
+#include "pipeline/mcrc/mc_questions.h"
 #include "pipeline/mcrc/mc_train_options.h"
 
 namespace bertology {
@@ -63,15 +64,23 @@ struct McTrainResult {
 };
 
 /// Trains `model` (already on its device, any mode) in place and leaves it holding the best
-/// checkpoint's weights, in eval mode. `dev` may be empty. Collective: every rank calls it with
-/// the same data and options. Throws StopRequested after checkpointing when a stop signal (or
-/// options.stop_after_steps) ends the run early.
+/// checkpoint's weights, in eval mode. `dev` may be empty. Each micro-batch asks `train` for its
+/// questions' features only, so what the sets hold is theirs to decide (mc_questions.h).
+/// Collective: every rank calls it with the same data and options. Throws StopRequested after
+/// checkpointing when a stop signal (or options.stop_after_steps) ends the run early.
+McTrainResult train_mc_model(MultipleChoiceModel& model, const McQuestions& train, const McQuestions& dev,
+                             int32_t pad_id, const McTrainOptions& options, const McTrainPaths& paths,
+                             const MpiContext& mpi, std::ostream* log = nullptr);
+/// The same over features encoded beforehand.
 McTrainResult train_mc_model(MultipleChoiceModel& model, const std::vector<McFeatures>& train,
                              const std::vector<McFeatures>& dev, int32_t pad_id, const McTrainOptions& options,
                              const McTrainPaths& paths, const MpiContext& mpi, std::ostream* log = nullptr);
 
 /// Option scores of every question (row n = question n's C scores), questions split over ranks
-/// and gathered on all of them. Collective. Throws StopRequested when a stop signal arrives.
+/// and gathered on all of them, `batch` questions a forward. Collective. Throws StopRequested
+/// when a stop signal arrives.
+std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const McQuestions& questions, int32_t pad_id,
+                                         int64_t batch, const MpiContext& mpi);
 std::vector<std::vector<float>> score_mc(MultipleChoiceModel& model, const std::vector<McFeatures>& features,
                                          int32_t pad_id, int64_t batch, const MpiContext& mpi);
 

@@ -62,13 +62,24 @@ torch::Tensor load_rows(ProbeSplit& s, const std::vector<int64_t>& ids) {
   return t;
 }
 
-/// Every feature of a split: its own memory when it holds them, else read once.
-torch::Tensor all_rows(ProbeSplit& s) {
+/// Every feature of a split: its own memory when it holds them, else read once; as float16 when
+/// `half` (exact_in_half splits), read kEvalChunk rows at a time so that no float copy of the
+/// whole split exists.
+torch::Tensor all_rows(ProbeSplit& s, bool half) {
   if (const float* f = s.held_features())
     return torch::from_blob(const_cast<float*>(f), {s.rows(), s.layers(), s.dim()}, torch::kFloat32);
-  std::vector<int64_t> ids(static_cast<size_t>(s.rows()));
-  std::iota(ids.begin(), ids.end(), int64_t{0});
-  return load_rows(s, ids);
+  if (!half) {
+    std::vector<int64_t> ids(static_cast<size_t>(s.rows()));
+    std::iota(ids.begin(), ids.end(), int64_t{0});
+    return load_rows(s, ids);
+  }
+  auto all = torch::empty({s.rows(), s.layers(), s.dim()}, torch::kHalf);
+  for (int64_t b = 0; b < s.rows(); b += kEvalChunk) {
+    std::vector<int64_t> ids(static_cast<size_t>(std::min<int64_t>(kEvalChunk, s.rows() - b)));
+    std::iota(ids.begin(), ids.end(), b);
+    all.narrow(0, b, static_cast<int64_t>(ids.size())).copy_(load_rows(s, ids));
+  }
+  return all;
 }
 
 torch::Tensor labels_of(const ProbeSplit& s) {
@@ -108,7 +119,7 @@ ProbeScore evaluate(ProbeNet& net, ProbeSplit& d, const torch::Tensor& held, int
     x = shaped(x, o);
     for (int64_t b = 0; b < wn; b += kEvalChunk) {
       const int64_t n = std::min<int64_t>(kEvalChunk, wn - b);
-      const auto logits = net.forward(x.narrow(0, b, n));
+      const auto logits = net.forward(x.narrow(0, b, n).to(torch::kFloat));  // float16 when held so
       if (!o.position_task) {
         s.correct += logits.argmax(1).eq(labels.narrow(0, w + b, n)).sum().item<int64_t>();
         continue;
@@ -157,15 +168,19 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
   // evaluation chunks, at least one of each.
   const int64_t row_bytes = train.layers() * train.dim() * static_cast<int64_t>(sizeof(float));
   int64_t all_rows_count = train.rows() + dev.rows() + test.rows();
-  for (auto* e : extras) all_rows_count += e->rows();
-  const bool held = all_rows_count * row_bytes <= hold_bytes;
+  bool half = train.exact_in_half() && dev.exact_in_half() && test.exact_in_half();
+  for (auto* e : extras) {
+    all_rows_count += e->rows();
+    half = half && e->exact_in_half();
+  }
+  const bool held = all_rows_count * (half ? row_bytes / 2 : row_bytes) <= hold_bytes;
   const int64_t hold_rows = std::max<int64_t>(1, hold_bytes / std::max<int64_t>(1, row_bytes));
   const int64_t train_window = std::max<int64_t>(1, hold_rows / o.batch_size) * o.batch_size;
   const int64_t eval_window = std::max<int64_t>(1, hold_rows / kEvalChunk) * kEvalChunk;
   int64_t windows = 0;
   torch::Tensor x_train, x_dev, x_test;
   if (held) {
-    x_train = all_rows(train), x_dev = all_rows(dev), x_test = all_rows(test);
+    x_train = all_rows(train, half), x_dev = all_rows(dev, half), x_test = all_rows(test, half);
     windows += 3;
   }
   const auto y = labels_of(train);
@@ -191,7 +206,7 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
         if (should_stop && should_stop()) throw StopRequested{};
         const int64_t n = std::min<int64_t>(o.batch_size, train.rows() - b);
         const auto index = torch::from_blob(order.data() + b, {n}, torch::kInt64);
-        const auto x = held ? shaped(x_train, o).index_select(0, index) : window.narrow(0, b - w, n);
+        const auto x = held ? shaped(x_train, o).index_select(0, index).to(torch::kFloat) : window.narrow(0, b - w, n);
         optimizer->zero_grad();
         const auto loss = torch::nn::functional::cross_entropy(net.forward(x), y.index_select(0, index));
         loss.backward();
@@ -219,17 +234,22 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
     for (size_t i = 0; i < current.size(); ++i) current[i].copy_(best_state[i]);
   }
   result.test = evaluate(net, test, x_test, eval_window, o, windows);
-  for (auto* e : extras) result.extra.push_back(evaluate(net, *e, held ? all_rows(*e) : torch::Tensor(), eval_window, o, windows));
+  for (auto* e : extras) result.extra.push_back(evaluate(net, *e, held ? all_rows(*e, half) : torch::Tensor(), eval_window, o, windows));
   if (net.mix_logits.defined()) {
     const auto w = torch::softmax(net.mix_logits.detach(), 0);
     result.mix_weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
     result.mix_gamma = net.mix_gamma.item<double>();
   }
-  if (reads) *reads = ProbeReads{!held, windows};
+  if (reads) *reads = ProbeReads{!held, windows, held && half};
   return result;
 }
 
 }  // namespace
+
+std::string ProbeReads::describe() const {
+  if (streamed) return cat("streamed in ", windows, " windows");
+  return held_in_half ? "features held (float16)" : "features held (float32)";
+}
 
 void HeldProbeSplit::load(const std::vector<int64_t>& ids, float* out) {
   const int64_t row = data_.layers * data_.dim;

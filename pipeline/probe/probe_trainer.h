@@ -77,6 +77,9 @@ class ProbeSplit {
   virtual void load(const std::vector<int64_t>& ids, float* out) = 0;
   /// All features [rows, layers, dim] when the split already holds them (no copy is made), else null.
   virtual const float* held_features() const { return nullptr; }
+  /// True when every feature is a float16 value read as float, untouched (read from a float16
+  /// cache): a held copy then keeps them as float16, exactly, in half the memory.
+  virtual bool exact_in_half() const { return false; }
 };
 
 /// A ProbeData in memory as a ProbeSplit.
@@ -101,13 +104,16 @@ ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const Prob
                         bool (*should_stop)() = nullptr, const std::vector<const ProbeData*>& extra_tests = {});
 
 /// The same on splits read on demand. When every split's features fit in `hold_bytes` they are
-/// read once; otherwise each epoch reads the training rows a window of its shuffled order at a time
+/// read once and held (as float16 when every split is exact_in_half, else float32); otherwise each epoch reads the training rows a window of its shuffled order at a time
 /// (a whole number of batches) and each evaluation reads its split in windows of 4096-row
 /// multiples. The batches, their order and the evaluation chunks are those of the held case, so
 /// the result does not depend on hold_bytes. `reads` (optional) says how the features were read.
 struct ProbeReads {
   bool streamed = false;  ///< false: every split read once and held
   int64_t windows = 0;    ///< loads (a held split counts one)
+  bool held_in_half = false;  ///< held as float16 (exact_in_half splits)
+  /// "features held (float16)" / "streamed in N windows", for the stages' logs.
+  std::string describe() const;
 };
 /// `extra_tests` are scored like `test` (ProbeResult::extra).
 ProbeResult train_probe(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, const ProbeOptions& options,

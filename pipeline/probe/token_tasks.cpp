@@ -119,6 +119,8 @@ CacheTokenSplit::CacheTokenSplit(const CacheReader& reader, std::vector<int64_t>
   BTL_CHECK(labels_.size() == word_rows_.size(), "CacheTokenSplit: labels do not match rows");
 }
 
+bool CacheTokenSplit::exact_in_half() const { return reader_.dtype() == "float16"; }
+
 void CacheTokenSplit::load(const std::vector<int64_t>& ids, float* out) {
   // The words of the window, ascending and once each, read per layer; then placed row by row.
   std::vector<int64_t> words;

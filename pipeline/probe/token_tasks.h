@@ -63,6 +63,8 @@ class CacheTokenSplit : public ProbeSplit {
   const std::vector<int64_t>& labels() const override { return labels_; }
   const std::vector<int64_t>& groups() const override { return no_groups_; }
   void load(const std::vector<int64_t>& ids, float* out) override;
+  /// Stored word vectors, copied as read: exact in float16 when the entry stores float16.
+  bool exact_in_half() const override;
 
  private:
   const CacheReader& reader_;

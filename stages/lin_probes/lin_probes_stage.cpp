@@ -200,6 +200,7 @@ class PositionSplit : public ProbeSplit {
   int64_t layers() const override { return 1; }
   const std::vector<int64_t>& labels() const override { return labels_; }
   const std::vector<int64_t>& groups() const override { return groups_; }
+  bool exact_in_half() const override { return reader_.dtype() == "float16"; }  // stored vectors, as read
   void load(const std::vector<int64_t>& ids, float* out) override {
     std::vector<int64_t> rows;
     rows.reserve(ids.size());
@@ -354,7 +355,7 @@ void run_lin_probes(StageContext& ctx) {
       row[2 + 2 * k] = static_cast<double>(r.extra[k].correct), row[3 + 2 * k] = static_cast<double>(r.extra[k].count);
     ctx.out << "lin_probes: rank " << ctx.mpi.rank() << " " << task.name << " layer " << layer << " seed " << seed
             << ": test " << fixed(r.test.accuracy(), 2) << "%; "
-            << (reads.streamed ? cat("streamed in ", reads.windows, " windows") : std::string("features held")) << "\n"
+            << reads.describe() << "\n"
             << std::flush;
   });
 

@@ -14,11 +14,14 @@
 #include "pipeline/stage/stage_output.h"
 #include "pipeline/mcrc/attacks.h"
 #include "pipeline/mcrc/baselines.h"
+#include "pipeline/mcrc/mc_memory.h"
+#include "pipeline/mcrc/mc_questions.h"
 #include "pipeline/mcrc/mc_study.h"
 #include "pipeline/mcrc/mc_trainer.h"
 #include "pipeline/util/error.h"
 #include "pipeline/mcrc/mcrc_section.h"
 #include "pipeline/mcrc/si_tables.h"
+#include "pipeline/stage/memory_budget.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/files.h"
 #include "pipeline/util/percent.h"
@@ -31,27 +34,15 @@ namespace {
 
 constexpr int kBins = 5;
 
-std::vector<int> correctness(const std::vector<int>& predictions, const std::vector<McFeatures>& f) {
-  std::vector<int> out(f.size());
-  for (size_t q = 0; q < f.size(); ++q) out[q] = predictions[q] == f[q].answer ? 1 : 0;
+std::vector<int> correctness(const std::vector<int>& predictions, const McQuestions& questions) {
+  std::vector<int> out(static_cast<size_t>(questions.size()));
+  for (int64_t q = 0; q < questions.size(); ++q) out[static_cast<size_t>(q)] = predictions[static_cast<size_t>(q)] == questions.answer(q) ? 1 : 0;
   return out;
 }
 
-/// How truncation treated a set's model inputs (one input per option).
-struct TruncationCounts {
-  int64_t inputs = 0, passage_untruncated = 0, with_added_text = 0, added_text_cut = 0;
-  explicit TruncationCounts(const std::vector<McFeatures>& features) {
-    for (const auto& f : features) {
-      inputs += static_cast<int64_t>(f.input_ids.size());
-      passage_untruncated += static_cast<int64_t>(f.input_ids.size()) - f.passage_truncated_options;
-      with_added_text += f.added_text_options;
-      added_text_cut += f.added_text_cut_options;
-    }
-  }
-  double passage_untruncated_percent() const {
-    return percent(static_cast<double>(passage_untruncated), static_cast<double>(inputs));
-  }
-};
+double passage_untruncated_percent(const McSetCounts& c) {
+  return percent(static_cast<double>(c.inputs - c.passage_truncated_inputs), static_cast<double>(c.inputs));
+}
 
 double mean_percent(const std::vector<int>& correct) {
   double s = 0;
@@ -66,7 +57,7 @@ void run_mcrc_attacks(StageContext& ctx) {
   BTL_REQUIRE(runs.contains("runs") && runs["runs"].contains("original"), ctx.model_dir(), "/mcrc_finetune/",
               kFinetuneRuns.file, ": no 'original' run");
   const auto& original = runs["runs"]["original"];
-  const McStudyData data = load_mc_study_data(mcrc);
+  const McStudyData data = load_mc_study_data(mcrc, McSets::TestOnly);  // the model is trained: no train, no dev
   std::vector<Attack> attacks;
   for (const auto& name : mcrc.attacks) attacks.push_back(parse_attack(name));
   AttackOptions attack_options;
@@ -77,22 +68,40 @@ void run_mcrc_attacks(StageContext& ctx) {
                                       {"truncation", "longest_first sparing attack text"}});
   if (out.up_to_date()) return;
 
+  // Memory: the test set's text and one attacked copy, the model and a scoring batch
+  // (mc_memory.h); what is left holds encoded features, else they are encoded again per batch.
+  const int max_length = static_cast<int>(mcrc.max_length);
+  const std::string best_dir = original.at("best_dir").get<std::string>();
+  MemoryBudget budget(p, ctx.name());
+  budget.reserve(2 * mc_text_bytes(data.test.examples), "the test set's text and an attacked copy");
+  reserve_mc_model(budget, BertConfig::from_json_file((fs::path(best_dir) / "config.json").string()),
+                   p.model.device.rfind("cuda", 0) == 0, {0, mcrc.training.eval_batch},
+                   static_cast<int64_t>(data.test.examples.at(0).options.size()), max_length);
+  const int64_t hold = budget.left();
+
   set_torch_threads(p.model.threads);
   const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
   LoadOptions load;
   load.device = p.model.device;  // load_bert applies the device rule (pipeline/dist/device_rule.h)
   load.dtype = "float32";         // scored as mcrc_finetune scores its test set: fp32 weights, autocast
   load.compute_digest = false;
-  const std::string best_dir = original.at("best_dir").get<std::string>();
   auto loaded = load_mc_model(best_dir, load);
   BTL_REQUIRE(loaded.classifier_from_checkpoint, best_dir, ": not a fine-tuned multiple-choice checkpoint");
   auto model = loaded.model;
-  const int max_length = static_cast<int>(mcrc.max_length);
   const int32_t pad = tokenizer.pad_id();
 
-  const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
+  const int64_t questions = static_cast<int64_t>(data.test.examples.size());
+  // The original set is scored first and not kept: the attacked sets take its place.
+  std::vector<int> original_correct;
+  McSetCounts original_counts;
   const AutocastScope half(model->classifier->weight.device(), compute_type_of(p.model.dtype));  // float32: no-op
-  const auto original_correct = correctness(mc_predictions(score_mc(model, test, pad, mcrc.training.eval_batch, ctx.mpi)), test);
+  {
+    const EncodedMcQuestions test(tokenizer, data.test.examples, max_length, hold);
+    original_correct = correctness(mc_predictions(score_mc(model, test, pad, mcrc.training.eval_batch, ctx.mpi)), test);
+    original_counts = test.counts();
+    if (ctx.mpi.rank() == 0) ctx.out << "mcrc_attacks: " << data.name << ": " << questions << " test questions, features "
+                                     << test.holding() << "\n" << std::flush;
+  }
   const double original_accuracy = mean_percent(original_correct);
 
   std::vector<int> answer_words;
@@ -102,10 +111,8 @@ void run_mcrc_attacks(StageContext& ctx) {
   // added_text_cut_inputs: of those, inputs that lost some of it to truncation (0 unless the
   // attack's own text exceeds max_length); passage_untruncated_percent: inputs whose passage is whole.
   CsvTable attacks_csv(kAttackResults.columns);
-  const TruncationCounts original_truncation(test);
-  attacks_csv.add({data.name, "original", std::to_string(test.size()), fixed(original_accuracy, 2), "0", "", "0", "0",
-                   std::to_string(original_truncation.inputs), "0", "0",
-                   fixed(original_truncation.passage_untruncated_percent(), 2)});
+  attacks_csv.add({data.name, "original", std::to_string(questions), fixed(original_accuracy, 2), "0", "", "0", "0",
+                   std::to_string(original_counts.inputs), "0", "0", fixed(passage_untruncated_percent(original_counts), 2)});
   CsvTable per_question({"attack", "id", "original_correct", "attacked_correct", "shuffle_degree", "option_words_before",
                          "option_words_after", "answer_words"});
   CsvTable bins_csv({"analysis", "attack", "bin", "mean_value", "questions", "original_accuracy", "attacked_accuracy",
@@ -118,19 +125,19 @@ void run_mcrc_attacks(StageContext& ctx) {
     std::vector<AttackInfo> infos;
     AttackSummary summary;
     const auto attacked = attack_set(data.test.examples, a, attack_options, &summary, &infos);
-    const auto features = encode_mc_examples(tokenizer, attacked, max_length);
+    const EncodedMcQuestions features(tokenizer, attacked, max_length, hold);
     const auto correct = correctness(mc_predictions(score_mc(model, features, pad, mcrc.training.eval_batch, ctx.mpi)), features);
     const double accuracy = mean_percent(correct);
     const double change = percent_change(original_accuracy, accuracy);
-    const TruncationCounts truncation(features);
-    attacks_csv.add({data.name, attack_name(a), std::to_string(test.size()), fixed(accuracy, 2), fixed(change, 2),
+    const McSetCounts& truncation = features.counts();
+    attacks_csv.add({data.name, attack_name(a), std::to_string(questions), fixed(accuracy, 2), fixed(change, 2),
                      attack_shuffles(a) ? fixed(summary.mean_shuffle_degree, 4) : "",
                      fixed(100.0 * summary.option_length_change, 2), std::to_string(summary.unmet),
-                     std::to_string(truncation.inputs), std::to_string(truncation.with_added_text),
-                     std::to_string(truncation.added_text_cut), fixed(truncation.passage_untruncated_percent(), 2)});
+                     std::to_string(truncation.inputs), std::to_string(truncation.added_text_inputs),
+                     std::to_string(truncation.added_text_cut_inputs), fixed(passage_untruncated_percent(truncation), 2)});
     change_by_attack.push_back(change);
     length_change_by_attack.push_back(100.0 * summary.option_length_change);
-    for (size_t q = 0; q < test.size(); ++q) {
+    for (size_t q = 0; q < static_cast<size_t>(questions); ++q) {
       per_question.add({attack_name(a), data.test.examples[q].id, std::to_string(original_correct[q]), std::to_string(correct[q]),
                         attack_shuffles(a) ? fixed(infos[q].shuffle_degree, 4) : "",
                         std::to_string(infos[q].option_words_before), std::to_string(infos[q].option_words_after),

@@ -10,24 +10,29 @@
 // read by mcrc_attacks).
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <ostream>
 
 #include "pipeline/model/autocast.h"
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_output.h"
 #include "pipeline/mcrc/baselines.h"
+#include "pipeline/mcrc/mc_memory.h"
+#include "pipeline/mcrc/mc_questions.h"
 #include "pipeline/mcrc/mc_study.h"
 #include "pipeline/mcrc/mc_trainer.h"
 #include "pipeline/mcrc/unanswerable.h"
 #include "pipeline/model/checkpoint_files.h"
 #include "pipeline/mcrc/mcrc_section.h"
 #include "pipeline/mcrc/si_tables.h"
+#include "pipeline/stage/memory_budget.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/percent.h"
 
 namespace bertology {
+namespace fs = std::filesystem;
 namespace {
 
 McTrainOptions train_options(const Params& p) {
@@ -38,11 +43,12 @@ McTrainOptions train_options(const Params& p) {
   return o;
 }
 
-double accuracy(const std::vector<int>& predictions, const std::vector<McFeatures>& f) {
+double accuracy(const std::vector<int>& predictions, const McQuestions& questions) {
   int64_t correct = 0;
-  for (size_t q = 0; q < f.size(); ++q) correct += predictions[q] == f[q].answer;
-  return percent(static_cast<double>(correct), static_cast<double>(f.size()));
+  for (int64_t q = 0; q < questions.size(); ++q) correct += predictions[static_cast<size_t>(q)] == questions.answer(q);
+  return percent(static_cast<double>(correct), static_cast<double>(questions.size()));
 }
+
 
 void run_mcrc_finetune(StageContext& ctx) {
   const Params& p = ctx.params;
@@ -57,12 +63,30 @@ void run_mcrc_finetune(StageContext& ctx) {
   StageOutput out = ctx.begin_output({{"runs", keys}, {"test", mc_dataset_digest(data.test)}});
   if (out.up_to_date()) return;
 
+  // Memory: the datasets' text (an un-answerable regime adds its own copy of the training set),
+  // the model in training and a micro-batch (mc_memory.h); what is left holds encoded features,
+  // dev and test first (scored every epoch), else they are encoded again per batch.
+  McTrainOptions options = train_options(p);
+  const int max_length = static_cast<int>(mcrc.max_length);
+  const int64_t choices = static_cast<int64_t>(data.train.examples.at(0).options.size());
+  MemoryBudget budget(p, ctx.name());
+  const int64_t train_text = mc_text_bytes(data.train.examples);
+  budget.reserve(train_text * (regimes.size() > 1 ? 2 : 1) + mc_text_bytes(data.dev.examples) +
+                     mc_text_bytes(data.test.examples),
+                 "the datasets' text");
+  const int64_t batch_bytes =
+      reserve_mc_model(budget, BertConfig::from_json_file((fs::path(p.model.path) / "config.json").string()),
+                       p.model.device.rfind("cuda", 0) == 0, {options.micro_batch, options.eval_batch}, choices, max_length);
+  int64_t hold = budget.left();
+  // Between steps the process must leave room for the next step's activations.
+  options.resident_limit_bytes = budget.total() - batch_bytes;
+
   set_torch_threads(p.model.threads);
   const auto tokenizer = BertTokenizer::from_model_dir(p.model.path);
-  const int max_length = static_cast<int>(mcrc.max_length);
-  const auto dev = encode_mc_examples(tokenizer, data.dev.examples, max_length);
-  const auto test = encode_mc_examples(tokenizer, data.test.examples, max_length);
-  const McTrainOptions options = train_options(p);
+  const EncodedMcQuestions dev(tokenizer, data.dev.examples, max_length, hold);
+  hold -= dev.held_bytes();
+  const EncodedMcQuestions test(tokenizer, data.test.examples, max_length, hold);
+  hold -= test.held_bytes();
   const bool rank0 = ctx.mpi.rank() == 0;
 
   CsvTable regimes_csv(kFinetuneRegimes.columns);
@@ -70,13 +94,12 @@ void run_mcrc_finetune(StageContext& ctx) {
   CsvTable predictions_csv({"regime", "id", "answer", "prediction", "correct", "scores"});
   nlohmann::json runs = nlohmann::json::object();
   for (const auto& regime : regimes) {
-    const std::vector<McExample> train_examples =
-        regime == "original" ? data.train.examples
-                             : make_unanswerable_set(data.train.examples, parse_unanswerable(regime),
-                                                     static_cast<uint64_t>(p.runtime.seed));
-    const auto train = encode_mc_examples(tokenizer, train_examples, max_length);
-    int64_t truncated = 0;
-    for (const auto& f : train) truncated += f.truncated_options;
+    std::vector<McExample> unanswerable;  // the training set of an un-answerable regime
+    if (regime != "original")
+      unanswerable = make_unanswerable_set(data.train.examples, parse_unanswerable(regime),
+                                           static_cast<uint64_t>(p.runtime.seed));
+    const EncodedMcQuestions train(tokenizer, regime == "original" ? data.train.examples : unanswerable, max_length, hold);
+    const int64_t truncated = train.counts().truncated_inputs;
 
     // The classifier (and a missing pooler) is drawn from the seed, alike on every rank.
     torch::manual_seed(p.runtime.seed);
@@ -90,7 +113,8 @@ void run_mcrc_finetune(StageContext& ctx) {
     const std::string run_dir = mc_run_dir(p, key);
     const McTrainPaths paths{run_dir + "/state", run_dir + "/best", p.model.path, key};
     if (rank0) ctx.out << "mcrc_finetune: " << data.name << " " << regime << ": " << train.size() << " questions, "
-                       << options.epochs << " epochs, run " << run_dir << "\n" << std::flush;
+                       << options.epochs << " epochs, run " << run_dir << "; features: train " << train.holding()
+                       << ", dev " << dev.holding() << ", test " << test.holding() << "\n" << std::flush;
     const McTrainResult result = train_mc_model(model, train, dev, tokenizer.pad_id(), options, paths, ctx.mpi,
                                                 rank0 ? &ctx.out : nullptr);
     const double dev_accuracy = result.best_dev_accuracy;  // of the model kept (the best epoch's)
@@ -117,11 +141,12 @@ void run_mcrc_finetune(StageContext& ctx) {
                      std::to_string(result.resumed_from_step)});
     for (const auto& e : result.epochs)
       epochs_csv.add({regime, std::to_string(e.epoch), fixed(e.train_loss, 5), fixed(e.dev_accuracy, 2), fixed(e.seconds, 1)});
-    for (size_t q = 0; q < test.size(); ++q) {
+    for (size_t q = 0; q < static_cast<size_t>(test.size()); ++q) {
       std::string row_scores;
       for (float s : scores[q]) row_scores += (row_scores.empty() ? "" : " ") + fixed(s, 4);
-      predictions_csv.add({regime, data.test.examples[q].id, std::to_string(test[q].answer), std::to_string(predictions[q]),
-                           std::to_string(predictions[q] == test[q].answer ? 1 : 0), row_scores});
+      const int answer = test.answer(static_cast<int64_t>(q));
+      predictions_csv.add({regime, data.test.examples[q].id, std::to_string(answer), std::to_string(predictions[q]),
+                           std::to_string(predictions[q] == answer ? 1 : 0), row_scores});
     }
     runs[regime] = {{"run_key", key}, {"best_dir", paths.best_dir}, {"test_accuracy", test_accuracy},
                     {"dev_accuracy", dev_accuracy}, {"allreduce", result.allreduce_backend}};

@@ -56,7 +56,7 @@ void run_scalar_mix(StageContext& ctx) {
     for (size_t m = 0; m < r.mix_weights.size(); ++m) row[2 + m] = r.mix_weights[m];
     ctx.out << "scalar_mix: rank " << ctx.mpi.rank() << " " << token_task_name(task) << " layers 0.." << top << ": "
             << fixed(r.test.accuracy(), 2) << "%; "
-            << (reads.streamed ? cat("streamed in ", reads.windows, " windows") : std::string("features held")) << "\n"
+            << reads.describe() << "\n"
             << std::flush;
   });
 

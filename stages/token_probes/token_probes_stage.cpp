@@ -56,7 +56,7 @@ void run_token_probes(StageContext& ctx) {
     row[2] = static_cast<double>(r.dev.correct), row[3] = static_cast<double>(r.dev.count), row[4] = r.epochs;
     ctx.out << "token_probes: rank " << ctx.mpi.rank() << " " << token_task_name(task) << " layer " << layer
             << " seed " << seed << ": " << fixed(r.test.accuracy(), 2) << "%; "
-            << (reads.streamed ? cat("streamed in ", reads.windows, " windows") : std::string("features held")) << "\n"
+            << reads.describe() << "\n"
             << std::flush;
   });
 

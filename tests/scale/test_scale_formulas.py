@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The formulas of docs/scale.md (scripts/scale_formulas.py) against the real binary on 60 UD EWT
 sentences: the bytes of a cache entry, the features the attention probe holds, what it says it needs
-besides them, and its measured peak memory. The formulas get only what a user knows before a run (the
+besides them, and its measured peak memory; and the same for mcrc_finetune on the MC160 fixture. The formulas get only what a user knows before a run (the
 corpus's words, the tokenizer's pieces, the model's sizes); the entry and the stage are measured.
 
     test_scale_formulas.py BINARY SOURCE_DIR
@@ -121,6 +121,45 @@ if peak:
           f"peak {measured / F.MiB:.1f} MiB within (features {features / F.MiB:.1f}, need + features "
           f"{(formula_need + features) / F.MiB:.1f}] MiB")
 
-if not failures:
+# 4. mcrc_finetune (pipeline/mcrc/mc_memory.h) on the 8 questions of the MC160 fixture, max_length
+# 128, micro-batch 4: the model and activation items of its refusal against the formula, and its
+# measured peak within what it reserves plus the features it holds.
+FIXTURE = os.path.join(SOURCE, "tests/fixtures/mcrc/mc160.dev.first2.tsv")
+I, MICRO, ELL, C = 1536, 4, 128, 4
+mc_config = os.path.join(work, "si.yaml")
+open(mc_config, "w").write(
+    f"model:\n  path: {MODEL}\n  threads: 2\ncache:\n  dir: {work}/mc_cache\nmcrc:\n  format: mctest\n"
+    f"  train: {FIXTURE}\n  dev: {FIXTURE}\n  test: {FIXTURE}\n  max_length: {ELL}\n  epochs: 3\n  batch_size: 8\n"
+    f"  micro_batch: {MICRO}\n  eval_batch: {MICRO}\n  unanswerable: []\nstages: [mcrc_finetune]\n")
+refused = subprocess.run([BINARY, "run", mc_config, "--set", f"study.output_dir={work}/mc_refused", "--set",
+                          "runtime.memory_gb=0.0625"], capture_output=True, text=True)
+model_item = re.search(r"the model in training \(.*?\) ([0-9.]+) MiB", refused.stderr)
+batch_item = re.search(r"a micro-batch's activations \(.*?\) B\) ([0-9.]+) MiB", refused.stderr)
+mc_need = re.search(r"mcrc_finetune needs at least ([0-9.]+) MiB", refused.stderr)
+check(refused.returncode != 0 and model_item is not None and batch_item is not None and mc_need is not None,
+      "mcrc_finetune is refused at 64 MiB with its model and micro-batch items")
+if model_item and batch_item and mc_need:
+    P = F.mc_parameter_count(L, D, V, I)
+    formula = F.mc_need(L, D, H, V, I, MICRO, MICRO, C, ELL)
+    stage = (float(model_item.group(1)) + float(batch_item.group(1))) * F.MiB
+    check(abs(stage - formula) <= 0.1 * F.MiB,
+          f"mcrc_finetune model + micro-batch: formula {formula / F.MiB:.1f} MiB (P = {P:,}), stage {stage / F.MiB:.1f} MiB")
+    out = run(["run", mc_config, "--set", f"study.output_dir={work}/mc_out"])
+    held = re.findall(r"(train|dev|test) held \(([0-9.]+) (B|KiB|MiB)\)", out)
+    check(len(held) == 3, "mcrc_finetune held its three sets' features")
+    held_bytes = sum(mib(v, u) * F.MiB if u != "B" else float(v) for _, v, u in held)
+    check(held_bytes <= 3 * F.mc_features(8, C, ELL), f"held features {held_bytes / 1024:.1f} KiB within the formula's "
+          f"bound {3 * F.mc_features(8, C, ELL) / 1024:.1f} KiB (every input at max_length)")
+    peak = re.search(r"stage mcrc_finetune: [0-9.]+ s, peak memory ([0-9.]+) (KiB|MiB|GiB)", out)
+    check(peak is not None, "mcrc_finetune's peak memory line")
+    if peak:
+        measured = mib(*peak.groups()) * F.MiB
+        bound = float(mc_need.group(1)) * F.MiB + held_bytes
+        check(24 * P < measured <= bound, f"mcrc_finetune peak {measured / F.MiB:.1f} MiB within (24 B·P "
+              f"{24 * P / F.MiB:.1f}, need + features {bound / F.MiB:.1f}] MiB")
+
+if os.environ.get("BERTOLOGY_KEEP_TEST_DIRS", "0") in ("", "0"):
     shutil.rmtree(work)
+else:
+    print(f"[scratch] kept {work} (BERTOLOGY_KEEP_TEST_DIRS)")
 sys.exit(1 if failures else 0)
