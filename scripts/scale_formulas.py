@@ -14,6 +14,7 @@ test_scale_formulas.py checks them against a real entry and a real stage run on 
 """
 import argparse
 import math
+import os
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -88,7 +89,8 @@ def structural_need(chunk_tokens, d, batch, n_max, rank):
 
 
 def structural_features(W, d):
-    return W * (4 * d + 5)
+    """Word vectors as stored (float16), a head and a flag a word."""
+    return W * (STORED * d + 5)
 
 
 def held_or_streamed(need, features, budget, halved):
@@ -173,6 +175,44 @@ def extraction_seconds(model, T, cores, dtype="fp32"):
     return T / rate
 
 
+# Stage time at full size: the held benchmark run (results/scale/scale-held-*.csv: the default model,
+# all-MiniLM-L6-v2, on 2,000 EWT dev sentences with 30,484 words, 2 threads of an AMD EPYC; its
+# configuration: clark.probe_epochs 1, probe.tasks [upos], seeds 1, max_epochs 3, structural max_epochs
+# 3) scaled linearly by what each stage's work grows with. Held features only: a streamed stage adds
+# features / hold reads of its layers per epoch. An estimate of the configuration's time, not a
+# measurement: multiply by the epochs, tasks and seeds a study asks for.
+BENCH_MODEL = dict(L=6, H=12, d=384)
+BENCH_CORPUS = dict(S=2000, W=30484, mean_t2=466.9, mean_n2=262.3)
+STAGE_WORK = {  # stage -> the work it scales with: f(model, corpus dict with S, W, mean_t2, mean_n2)
+    "attention_patterns": lambda m, c: c["S"] * c["mean_t2"] * m["L"] * m["H"],
+    "dependency_heads": lambda m, c: c["S"] * c["mean_t2"] * m["L"] * m["H"],
+    "head_clusters": lambda m, c: c["S"] * c["mean_t2"] * (m["L"] * m["H"]) ** 2,  # head pairs
+    "attention_distance": lambda m, c: c["S"] * c["mean_t2"] * m["L"] * m["H"],
+    "attention_probe": lambda m, c: c["S"] * c["mean_n2"] * m["L"] * m["H"],
+    "token_probes": lambda m, c: c["W"] * m["d"] * (m["L"] + 1),
+    "scalar_mix": lambda m, c: c["W"] * m["d"] * (m["L"] + 1),
+    "structural_probe": lambda m, c: c["W"] * m["d"] * m["d"] * (m["L"] + 1),  # rank d
+}
+
+
+def bench_seconds(path=None):
+    """{stage: x4 wall seconds} of the newest held benchmark table, for the default model."""
+    import csv
+    import glob
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = sorted(glob.glob(os.path.join(here, "..", "results", "scale", "scale-held-*.csv")))
+    if path is None and not files:
+        return {}
+    with open(path or files[-1], newline="") as f:
+        return {r["stage"]: float(r["wall_x4_s"]) for r in csv.DictReader(f) if r["model"] == "default"}
+
+
+def stage_seconds(stage, model, corpus, bench):
+    if stage not in bench or stage not in STAGE_WORK:
+        return None
+    return bench[stage] * STAGE_WORK[stage](model, corpus) / STAGE_WORK[stage](BENCH_MODEL, BENCH_CORPUS)
+
+
 def human(b):
     for unit, size in (("TiB", 1 << 40), ("GiB", GiB), ("MiB", MiB), ("KiB", 1024)):
         if b >= size:
@@ -243,6 +283,19 @@ def table(budget_gb=8.0, chunk_tokens=4096, cores=32):
             mode = "held" if mode == "held" else "encoded per batch"
             out.append(f"| {mname} | RACE train | mcrc_finetune, {where} | {human(need)} | {human(feats)} | "
                        f"{human(peak) if need <= budget else 'over the budget'}, {mode if need <= budget else 'refused'} |")
+    out.append("")
+    bench = bench_seconds()
+    stages = list(STAGE_WORK)
+    out.append("| model | corpus | " + " | ".join(stages) + " |")
+    out.append("|---|---|" + "---|" * len(stages))
+    for mname, m in MODELS.items():
+        for cname, c in CORPORA.items():
+            full = dict(S=c["S"], W=c["W"], mean_t2=c["mean_t2"], mean_n2=c["sum_n2"] / c["S"])
+            cells = []
+            for st in stages:
+                sec = stage_seconds(st, m, full, bench)
+                cells.append("–" if sec is None else hours(sec))
+            out.append(f"| {mname} | {cname} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 

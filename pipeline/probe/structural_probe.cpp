@@ -26,6 +26,8 @@ torch::Tensor gold_of(const StructuralSentence& s, bool distance) {
 }
 
 torch::Tensor vectors_of(const StructuralSentence& s, int64_t dim) {
+  if (!s.vectors_half.empty())  // float16 bits held exactly: widen for the float32 probe
+    return torch::from_blob(const_cast<uint16_t*>(s.vectors_half.data()), {s.n, dim}, torch::kHalf).to(torch::kFloat32);
   return torch::from_blob(const_cast<float*>(s.vectors.data()), {s.n, dim}, torch::kFloat32);
 }
 
@@ -61,8 +63,8 @@ double PlateauDecay::step(double loss) {
   return lr;
 }
 
-int64_t structural_sentence_bytes(int64_t n, int64_t d) {
-  return n * d * static_cast<int64_t>(sizeof(float)) + n * static_cast<int64_t>(sizeof(int) + 1);
+int64_t structural_sentence_bytes(int64_t n, int64_t d, int64_t value_bytes) {
+  return n * d * value_bytes + n * static_cast<int64_t>(sizeof(int) + 1);
 }
 
 StructuralResult train_structural_probe(const std::vector<StructuralSentence>& train,
@@ -70,7 +72,8 @@ StructuralResult train_structural_probe(const std::vector<StructuralSentence>& t
                                         const std::vector<StructuralSentence>& test, int64_t dim,
                                         const StructuralOptions& o, bool (*should_stop)()) {
   const auto bytes_of = [](const StructuralSentence& s) {
-    return static_cast<int64_t>(s.vectors.size() * sizeof(float) + s.heads.size() * sizeof(int) + s.keep.size());
+    return static_cast<int64_t>(s.vectors.size() * sizeof(float) + s.vectors_half.size() * sizeof(uint16_t) +
+                                s.heads.size() * sizeof(int) + s.keep.size());
   };
   HeldSource<StructuralSentence> tr(train, bytes_of), de(dev, bytes_of), te(test, bytes_of);
   return train_structural_probe(tr, de, te, dim, o, std::numeric_limits<int64_t>::max(), should_stop);

@@ -23,7 +23,8 @@ namespace bertology {
 
 struct StructuralSentence {
   int n = 0;                    ///< words
-  std::vector<float> vectors;   ///< [n, d]
+  std::vector<float> vectors;   ///< [n, d], or empty when vectors_half holds them
+  std::vector<uint16_t> vectors_half;  ///< [n, d] float16 bits (a float16 cache's vectors, exact)
   std::vector<int> heads;       ///< CoNLL heads, 1-based, 0 = root
   std::vector<bool> keep;       ///< not punctuation
 };
@@ -60,8 +61,9 @@ struct PlateauDecay {
   double step(double loss);
 };
 
-/// Bytes a loaded StructuralSentence of n words holds: n·d floats, n heads and n flags.
-int64_t structural_sentence_bytes(int64_t n, int64_t d);
+/// Bytes a loaded StructuralSentence of n words holds: n·d values of `value_bytes` (4: float32,
+/// 2: float16), n heads and n flags.
+int64_t structural_sentence_bytes(int64_t n, int64_t d, int64_t value_bytes = 4);
 
 /// Where the probe gets its sentences: count() of them, loaded a window at a time, so that a
 /// training set larger than memory streams from the cache (pipeline/stage/windowed_source.h).

@@ -57,7 +57,7 @@
 # Also per run, from its log: whether the stage held its features or streamed them from the cache (mode: held,
 # streamed when any of its probes streamed, - for a stage that logs neither; attention_probe: "sentences held in
 # memory" / "streamed: ...", token_probes and scalar_mix: "features held" / "streamed in N windows",
-# structural_probe: "sentences held" / "streamed in windows of at most ...").
+# structural_probe: "sentences held (float16)" / "streamed in windows of at most ...").
 #
 # Output: OUT_DIR/scale.csv (model, stage, memory_gb, sentences_x1, wall_x1_s, wall_x4_s, wall_ratio, peak_x1_mib,
 # peak_x4_mib, peak_ratio, maxrss_x1_mib, maxrss_x4_mib, mode_x1, mode_x4) and OUT_DIR/scale.md (the same with
@@ -280,7 +280,7 @@ to_mib() {  # "412.0 MiB" -> MiB
 mode_of() {  # STAGE LOG -> held | streamed (any of its probes streamed) | - (the stage logs neither)
   if grep -Eq "^$1: .*(streamed: |streamed in [0-9]+ windows|streamed in windows of at most )" "$2"; then
     echo streamed
-  elif grep -Eq "^$1: .*(sentences held in memory|features held$|sentences held\))" "$2"; then
+  elif grep -Eq "^$1: .*(sentences held in memory|features held( \(float(16|32)\))?$|sentences held( \(float(16|32)\))?\))" "$2"; then
     echo held
   else
     echo -

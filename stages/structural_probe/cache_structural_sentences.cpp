@@ -4,6 +4,7 @@
 
 #include "pipeline/probe/token_tasks.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/float16.h"
 #include "pipeline/util/stop_signal.h"
 
 namespace bertology {
@@ -21,7 +22,8 @@ CacheStructuralSentences::CacheStructuralSentences(const CacheReader& reader, co
 
 int64_t CacheStructuralSentences::bytes(int64_t i) const {
   const int64_t seq = sequences_[static_cast<size_t>(i)];
-  return structural_sentence_bytes(reader_.word_offset(seq + 1) - reader_.word_offset(seq), reader_.hidden_size());
+  return structural_sentence_bytes(reader_.word_offset(seq + 1) - reader_.word_offset(seq), reader_.hidden_size(),
+                                   reader_.dtype() == "float16" ? 2 : 4);
 }
 
 int64_t CacheStructuralSentences::total_bytes() const {
@@ -50,6 +52,13 @@ std::vector<const StructuralSentence*> CacheStructuralSentences::load(const std:
       StructuralSentence t;
       t.n = static_cast<int>(s.words.size());
       t.vectors.assign(next, next + t.n * d);
+      if (reader_.dtype() == "float16") {  // keep the stored precision: exact, half the memory
+        t.vectors_half.resize(t.vectors.size());
+        bool exact = true;
+        for (size_t k = 0; k < t.vectors.size() && exact; ++k) exact = exact_float16_bits(t.vectors[k], t.vectors_half[k]);
+        BTL_CHECK(exact, "a float16 entry's word vector is not a float16 value");
+        std::vector<float>().swap(t.vectors);
+      }
       next += t.n * d;
       for (const auto& a : s.annotations) {
         t.heads.push_back(a.head);

@@ -92,7 +92,7 @@ void run_structural_probe(StageContext& ctx) {
             << ": " << (kind == 0 ? cat("UUAS ", number(r.uuas), " DSpr ", number(r.dspr))
                                   : cat("root ", number(r.root_accuracy), " NSpr ", number(r.nspr)))
             << " (" << r.epochs << " epochs, final lr " << r.final_lr << "; "
-            << (train->keeps_all() ? "sentences held" : cat("streamed in windows of at most ", human_bytes(double(hold))))
+            << (train->keeps_all() ? cat("sentences held (", train_reader.dtype() == "float16" ? "float16" : "float32", ")") : cat("streamed in windows of at most ", human_bytes(double(hold))))
             << ")\n" << std::flush;
   });
   CsvTable summary(kStructuralSummary.columns);

@@ -184,7 +184,7 @@ TEST(BoundedMemory, LinProbesStreamUnderABudgetWithTheTablesOfHeldFeatures) {
 
 TEST(BoundedMemory, StructuralProbeStreamsUnderABudgetWithTheTablesOfHeldSentences) {
   ASSERT_TRUE(fs::exists(kModel));
-  expect_streaming_changes_nothing("structural_probe", {"structural_probe/summary.csv"}, "sentences held",
+  expect_streaming_changes_nothing("structural_probe", {"structural_probe/summary.csv"}, "sentences held (float16)",
                                    "streamed in windows");
 }
 

@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
+#include "pipeline/util/float16.h"
+#include "pipeline/io/hdf5_file.h"
 #include "pipeline/util/peak_memory.h"
 #include "pipeline/util/text.h"
 
@@ -236,3 +239,42 @@ TEST(PeakMemory, ResetStartsANewPeakThatSeesATouchedBuffer) {
   for (size_t i = 0; i < more.size(); i += 4096) more[i] = 1;
   EXPECT_GE(peak_rss_bytes(), after + 60 * MiB);
 }
+
+namespace bertology {
+
+// ---- exact_float16_bits ----------------------------------------------------------------------------
+
+TEST(Float16, ExactValuesGiveTheirBitsByHand) {
+  const std::vector<std::pair<float, uint16_t>> cases = {
+      {1.0f, 0x3C00}, {-2.0f, 0xC000}, {65504.0f, 0x7BFF}, {0.0f, 0x0000}, {-0.0f, 0x8000},
+      {0.5f, 0x3800}, {6.103515625e-05f /* 2^-14, smallest normal */, 0x0400},
+      {5.9604644775390625e-08f /* 2^-24, smallest subnormal */, 0x0001},
+      {1.7881393432617188e-07f /* 3 × 2^-24 */, 0x0003}, {1.0009765625f /* 1 + 2^-10 */, 0x3C01},
+      {std::numeric_limits<float>::infinity(), 0x7C00}};
+  for (const auto& [value, expected] : cases) {
+    uint16_t bits = 0xFFFF;
+    EXPECT_TRUE(exact_float16_bits(value, bits)) << value;
+    EXPECT_EQ(bits, expected) << value;
+  }
+}
+
+TEST(Float16, ValuesFloat16CannotHoldAreRefused) {
+  uint16_t bits;
+  for (float v : {0.1f, 1.00048828125f /* 1 + 2^-11 */, 65536.0f, 2.9802322387695312e-08f /* 2^-25 */, 1e-40f,
+                  8.940696716308594e-08f /* 1.5 × 2^-24 */})
+    EXPECT_FALSE(exact_float16_bits(v, bits)) << v;
+}
+
+TEST(Float16, EveryFloat16ValueRoundTrips) {  // through the cache reader's own widening table
+  for (uint32_t h = 0; h <= 0xFFFF; ++h) {
+    if ((h & 0x7C00) == 0x7C00 && (h & 0x03FF) != 0) continue;  // NaN payloads need not survive
+    const auto in = static_cast<uint16_t>(h);
+    float f;
+    H5File::half_bits_to_float(&in, 1, &f);
+    uint16_t out = 0;
+    ASSERT_TRUE(exact_float16_bits(f, out)) << std::hex << h;
+    ASSERT_EQ(out, in) << std::hex << h;
+  }
+}
+
+}  // namespace bertology

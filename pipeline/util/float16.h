@@ -1,0 +1,38 @@
+// Float16 storage of values that are float16 already (read from a float16 cache as float): a
+// held copy keeps their bits, exactly, in half the memory of float32.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace bertology {
+
+/// The IEEE binary16 bits of `f` when `f` is exactly a float16 value (normal, subnormal, zero,
+/// infinity, NaN); false when it is not (then `bits` is unspecified): nothing is rounded.
+inline bool exact_float16_bits(float f, uint16_t& bits) {
+  uint32_t x;
+  std::memcpy(&x, &f, sizeof x);
+  const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t exponent = (x >> 23) & 0xffu, mantissa = x & 0x7fffffu;
+  if (exponent == 0xffu) {  // infinity, NaN (keeps a quiet NaN quiet)
+    bits = static_cast<uint16_t>(sign | 0x7c00u | (mantissa != 0 ? 0x200u | (mantissa >> 13) : 0u));
+    return true;
+  }
+  if (exponent == 0) {  // ±0; float32 subnormals are below float16's range
+    bits = sign;
+    return mantissa == 0;
+  }
+  const int e = static_cast<int>(exponent) - 127;
+  if (e > 15 || e < -24) return false;
+  if (e >= -14) {  // normal: 10 mantissa bits, the other 13 must be zero
+    bits = static_cast<uint16_t>(sign | static_cast<uint32_t>(e + 15) << 10 | mantissa >> 13);
+    return (mantissa & 0x1fffu) == 0;
+  }
+  // subnormal: value = m × 2^-24 with m = 1.mantissa × 2^(e + 24)
+  const uint32_t full = 0x800000u | mantissa;
+  const int shift = -1 - e;  // 14 .. 23
+  bits = static_cast<uint16_t>(sign | (full >> shift));
+  return (full & ((1u << shift) - 1u)) == 0;
+}
+
+}  // namespace bertology
