@@ -29,7 +29,9 @@
 #                    base = a randomly initialised BERT-base-shaped model (12 layers, 768 hidden, 12 heads,
 #                    3072 intermediate) that scripts/bench/make_random_bert.py writes (once) into
 #                    OUT_DIR/models/random-bert-base; a folder = that checkpoint (label: its name)
-#   STAGES="..."     the stages to benchmark (default: every stage that needs only the EWT corpus, below)
+#   STAGES="..."     the stages to benchmark (default: every stage that needs only the EWT corpus, below;
+#                    mcrc_finetune can be added: it fine-tunes on MC160 stories instead, MC_STORIES below)
+#   MC_STORIES=N     MC160 training stories of mcrc_finetune's x1 set (default 10: 40 questions; x4 = 160)
 #
 # Corpora (OUT_DIR/corpora/, named by their sentence counts, so models with different counts each get their own
 # and a model's corpora stay unchanged when another's count changes): x1 = ewt-dev-firstN.conllu, the first N
@@ -64,9 +66,14 @@
 # verdicts, the CPU, cores, binary, settings, date and command line; also printed). Targets per stage: peak ratio
 # x4/x1 <= 1.2 (the budget bounds memory, not the corpus) and wall ratio x4/x1 <= 4.4 (linear, +10%). A wall time
 # of x1 under the stage line's resolution (0.1 s) gives no wall ratio and no wall verdict.
+# mcrc_finetune (when STAGES names it) trains on the first MC_STORIES stories of configs/samples/mctest/
+# mc160.train.tsv (x1) and on them four times over (x4, ids suffixed -copyK), 1 epoch, max_length 128, batch and
+# micro-batch 4, dev and test the two stories of tests/fixtures/mcrc/mc160.dev.first2.tsv; its mode is held when it
+# held the training features, streamed when it encoded them per batch.
 # Not benchmarked (they need inputs other than the EWT corpus): lin_probes, confusion_score (Open Sesame data),
-# coref_heads (a coreference corpus), attention_gradients (a checkpoint with its masked-LM head), mcrc_finetune,
-# mcrc_attacks (multiple-choice datasets), clark_report, probing_report, si_report (they read other stages' tables).
+# coref_heads (a coreference corpus), attention_gradients (a checkpoint with its masked-LM head), mcrc_attacks
+# (its work is the test set, which does not grow here), clark_report, probing_report, si_report (they read other
+# stages' tables).
 #
 # Exit status: 0 when every benchmarked stage meets both targets, 1 otherwise (or a stage run failed, or with
 # MEMORY_GB=auto a budget run failed other than by refusing the budget), 2 on bad input (missing binary, model or
@@ -86,6 +93,7 @@ MEMORY_GB=${MEMORY_GB:-auto}
 HOLD_MIB=${HOLD_MIB:-64}
 CHUNK_TOKENS=${CHUNK_TOKENS:-1024}
 MODELS=${MODELS:-default base}
+MC_STORIES=${MC_STORIES:-10}
 DEFAULT_STAGES="attention_patterns dependency_heads attention_probe head_clusters attention_distance token_probes scalar_mix structural_probe"
 STAGES=${STAGES:-$DEFAULT_STAGES}
 DEV_SAMPLE=$ROOT/configs/samples/en_ewt-ud-dev.conllu
@@ -104,6 +112,7 @@ CMDLINE+=" MEMORY_GB=$(printf %q "$MEMORY_GB")"
 [ "$MEMORY_GB" != auto ] || CMDLINE+=" HOLD_MIB=$(printf %q "$HOLD_MIB")"
 CMDLINE+=" MODELS=$(printf %q "$MODELS")"
 [ "$STAGES" = "$DEFAULT_STAGES" ] || CMDLINE+=" STAGES=$(printf %q "$STAGES")"
+[ "$MC_STORIES" = 10 ] || CMDLINE+=" MC_STORIES=$MC_STORIES"
 CMDLINE+=" $(printf %q "$0")"
 [ $# -eq 0 ] || CMDLINE+=" $(printf %q "$1")"
 
@@ -130,8 +139,7 @@ declare -A NOT_BENCHED=(
   [confusion_score]="needs Open Sesame data (lin.data_dir)"
   [coref_heads]="needs a coreference corpus (clark.coref_corpus)"
   [attention_gradients]="needs a checkpoint with its masked-LM head (clark.gradient_model); neither model has one"
-  [mcrc_finetune]="needs multiple-choice datasets (mcrc.train/dev/test)"
-  [mcrc_attacks]="needs multiple-choice datasets (mcrc.train/dev/test) and a fine-tuned model"
+  [mcrc_attacks]="its work is the test set (mcrc.test), which does not grow here"
   [clark_report]="a report: reads other stages' tables"
   [probing_report]="a report: reads other stages' tables"
   [si_report]="a report: reads other stages' tables"
@@ -229,6 +237,17 @@ for m in "${LABELS[@]}"; do
   [ "$(grep '^# sent_id = ' "${X4[$n]}" | sort | uniq -d | wc -l)" = 0 ] || bad "internal: ${X4[$n]} has duplicate sent_ids"
 done
 
+# mcrc_finetune's training sets: the first MC_STORIES MC160 training stories (.tsv and its .ans), and four copies.
+[[ "$MC_STORIES" =~ ^[1-9][0-9]*$ ]] || bad "MC_STORIES must be a positive integer"
+MC_SAMPLE=$ROOT/configs/samples/mctest/mc160.train
+MC_FIXTURE=$ROOT/tests/fixtures/mcrc/mc160.dev.first2.tsv
+declare -A MC=([x1]=$OUT_DIR/corpora/mc160-train-first$MC_STORIES.tsv [x4]=$OUT_DIR/corpora/mc160-train-first$MC_STORIES-x4.tsv)
+head -n "$MC_STORIES" "$MC_SAMPLE.tsv" | put "${MC[x1]}"
+head -n "$MC_STORIES" "$MC_SAMPLE.ans" | put "${MC[x1]%.tsv}.ans"
+for k in 1 2 3 4; do head -n "$MC_STORIES" "$MC_SAMPLE.tsv" | sed -E "s/^([^\t]*)\t/\1-copy$k\t/"; done | put "${MC[x4]}"
+for k in 1 2 3 4; do head -n "$MC_STORIES" "$MC_SAMPLE.ans"; done | put "${MC[x4]%.tsv}.ans"
+[ "$(wc -l < "${MC[x1]}")" = "$MC_STORIES" ] || bad "$MC_SAMPLE.tsv has fewer than $MC_STORIES stories"
+
 write_config() {  # LABEL CORPUS_TAG CORPUS_FILE MODEL_DIR TEST_FILE -> the config path
   local cfg=$OUT_DIR/configs/$1-$2.yaml
   local stages; stages=$(IFS=,; echo "${BENCH[*]}"); stages=${stages//,/, }
@@ -267,6 +286,17 @@ probe:
   test_corpus: "$5"
 structural:
   max_epochs: 3
+mcrc:
+  format: mctest
+  train: "${MC[$2]}"
+  dev: "$MC_FIXTURE"
+  test: "$MC_FIXTURE"
+  max_length: 128
+  epochs: 1
+  batch_size: 4
+  micro_batch: 4
+  eval_batch: 4
+  unanswerable: []
 stages: [$stages]
 EOF
   echo "$cfg"
@@ -278,9 +308,9 @@ to_mib() {  # "412.0 MiB" -> MiB
 }
 
 mode_of() {  # STAGE LOG -> held | streamed (any of its probes streamed) | - (the stage logs neither)
-  if grep -Eq "^$1: .*(streamed: |streamed in [0-9]+ windows|streamed in windows of at most )" "$2"; then
+  if grep -Eq "^$1: .*(streamed: |streamed in [0-9]+ windows|streamed in windows of at most |features: train encoded per batch)" "$2"; then
     echo streamed
-  elif grep -Eq "^$1: .*(sentences held in memory|features held( \(float(16|32)\))?$|sentences held( \(float(16|32)\))?\))" "$2"; then
+  elif grep -Eq "^$1: .*(sentences held in memory|features held( \(float(16|32)\))?$|sentences held( \(float(16|32)\))?\)|features: train held)" "$2"; then
     echo held
   else
     echo -
@@ -397,10 +427,10 @@ VERSION=$("$BIN" --version 2>/dev/null | head -1 || true)
 [ -n "$VERSION" ] || VERSION=$("$BIN" --help 2>&1 | head -1 || true)
 "$PY" - "$MEAS" "$OUT_DIR" "$SENTENCES" "$SENTENCES_BY_MODEL" "$MAX_PEAK_RATIO" "$MAX_WALL_RATIO" "${CPU:-unknown}" \
   "$(nproc)" "$THREADS" "$BIN" "$VERSION" "$MEMORY_GB" "$CMDLINE" "$LOAD_START" "$OUT_DIR/not_benchmarked.tsv" \
-  "$HOLD_MIB" "$PROBE_MEMORY_GB" "$UNBUDGETED_MEMORY_GB" <<'PY'
+  "$HOLD_MIB" "$PROBE_MEMORY_GB" "$UNBUDGETED_MEMORY_GB" "$MC_STORIES" <<'PY'
 import csv, datetime, os, sys
 (meas, out_dir, n_default, by_model, max_peak, max_wall, cpu, nproc, threads, binary, version, memory_gb, cmdline, load,
- not_benched, hold_mib, probe_gb, unbudgeted_gb) = sys.argv[1:19]
+ not_benched, hold_mib, probe_gb, unbudgeted_gb, mc_stories) = sys.argv[1:20]
 n_default, max_peak, max_wall = int(n_default), float(max_peak), float(max_wall)
 with open(meas, newline="") as f:
     rows = list(csv.DictReader(f, delimiter="\t"))
@@ -477,6 +507,10 @@ else:
     md.append("- SENTENCES: %d, SENTENCES_BY_MODEL: %s (x1 = N training sentences of en_ewt-ud-dev, x4 = 4N; test "
               "corpus: the first N/4 of en_ewt-ud-test for both; N: %s)"
               % (n_default, by_model or "-", ", ".join("%s %d" % (m, n_of[m]) for m in models)))
+if any(r["stage"] == "mcrc_finetune" for r in rows):
+    md.append("- MC_STORIES: %s (mcrc_finetune: x1 = the first %s MC160 training stories, %d questions, x4 = %d; its "
+              "'sentences x1' column is the EWT count of the other stages)"
+              % (mc_stories, mc_stories, 4 * int(mc_stories), 16 * int(mc_stories)))
 md.append("- date: %s" % datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"))
 md.append("- command: `%s`\n" % cmdline)
 md.append("Wall = the stage's own time and peak = its own peak RSS (VmHWM reset when the stage starts), both from the "
