@@ -1,6 +1,6 @@
 // Scratch folders of a test process: all under <tmp>/bertology_test_<pid>, which
 // tests/support/scratch_cleanup.cpp (linked into every test executable) removes when the
-// process's tests end. Set BERTOLOGY_KEEP_TEST_DIRS=1 to keep it for a look after a failure.
+// process exits. Set BERTOLOGY_KEEP_TEST_DIRS=1 to keep it for a look after a failure.
 #pragma once
 
 #include <unistd.h>
