@@ -17,4 +17,12 @@ inline const StageTable kScalarMixSummary{"scalar_mix", "summary.csv",
                                           {"task", "center_of_gravity", "expected_layer", "accuracy_all_layers",
                                            "accuracy_layer0"}};
 
+// Tenney et al.'s edge probing (stage edge_probing, read by tenney_report). F1 in percent.
+inline const StageTable kEdgeSummary{"edge_probing", "summary.csv", {"task", "layer", "mean", "sd", "runs"}};
+inline const StageTable kEdgeTasks{"edge_probing", "tasks.csv",
+                                   {"task", "labels", "train_targets", "test_targets", "f1_layer0", "f1_mix",
+                                    "center_of_gravity", "expected_layer"}};
+inline const StageTable kEdgeCumulative{"edge_probing", "cumulative.csv", {"task", "layer", "dev_f1", "test_f1", "delta"}};
+inline const StageTable kEdgeMix{"edge_probing", "mix.csv", {"task", "layer", "weight"}};
+
 }  // namespace bertology
