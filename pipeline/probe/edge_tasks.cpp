@@ -17,7 +17,8 @@ EdgeCorpusTask parse_edge_corpus_task(const std::string& name) {
   if (name == "pos") return EdgeCorpusTask::Pos;
   if (name == "deps") return EdgeCorpusTask::Deps;
   if (name == "consts") return EdgeCorpusTask::Consts;
-  throw InputError(cat("edge.tasks: unknown task '", name, "' (expected pos, deps or consts)"));
+  if (name == "entities") return EdgeCorpusTask::Entities;
+  throw InputError(cat("edge.tasks: unknown task '", name, "' (expected pos, deps, consts or entities)"));
 }
 
 const char* edge_corpus_task_name(EdgeCorpusTask task) {
@@ -25,6 +26,7 @@ const char* edge_corpus_task_name(EdgeCorpusTask task) {
     case EdgeCorpusTask::Pos: return "pos";
     case EdgeCorpusTask::Deps: return "deps";
     case EdgeCorpusTask::Consts: return "consts";
+    case EdgeCorpusTask::Entities: return "entities";
   }
   return "?";
 }
@@ -47,6 +49,63 @@ int32_t collect_constituents(const PtbNode& node, int32_t first, bool is_root, s
   return n;
 }
 
+/// The entity mentions of a sentence's MISC `Entity=` brackets (see the header).
+std::vector<EdgeWordTarget> entity_targets(const Sentence& s) {
+  struct Open {
+    std::string id, type;
+    int32_t begin;
+  };
+  std::vector<Open> open;
+  std::vector<EdgeWordTarget> out;
+  for (int32_t w = 0; w < static_cast<int32_t>(s.annotations.size()); ++w) {
+    const std::string& misc = s.annotations[static_cast<size_t>(w)].misc;
+    size_t at = misc.find("Entity=");
+    while (at != std::string::npos && at != 0 && misc[at - 1] != '|') at = misc.find("Entity=", at + 1);
+    if (at == std::string::npos) continue;
+    const size_t end = std::min(misc.find('|', at), misc.size());
+    const std::string value = misc.substr(at + 7, end - at - 7);
+    size_t k = 0;
+    while (k < value.size()) {
+      if (value[k] == '(') {
+        size_t stop = k + 1;
+        while (stop < value.size() && value[stop] != '(' && value[stop] != ')') ++stop;
+        const std::string body = value.substr(k + 1, stop - k - 1);  // ID-TYPE-...
+        const size_t dash = body.find('-');
+        BTL_REQUIRE(dash != std::string::npos && dash > 0, s.origin, ": word ", w + 1, ": malformed Entity bracket '(",
+                    body, "' (expected (ID-TYPE-...)");
+        const size_t dash2 = body.find('-', dash + 1);
+        Open o{body.substr(0, dash), body.substr(dash + 1, dash2 == std::string::npos ? std::string::npos : dash2 - dash - 1), w};
+        BTL_REQUIRE(!o.type.empty(), s.origin, ": word ", w + 1, ": Entity bracket '(", body, "' has no type");
+        if (stop < value.size() && value[stop] == ')') {  // one-word mention
+          out.push_back({w, w + 1, -1, -1, {o.type}});
+          k = stop + 1;
+        } else {
+          open.push_back(std::move(o));
+          k = stop;
+        }
+      } else {
+        size_t stop = k;
+        while (stop < value.size() && value[stop] != ')' && value[stop] != '(') ++stop;
+        BTL_REQUIRE(stop < value.size() && value[stop] == ')', s.origin, ": word ", w + 1, ": malformed Entity value '",
+                    value, "'");
+        const std::string id = value.substr(k, stop - k);
+        // A close of a mention opened in an earlier sentence has no open entry here: skipped.
+        for (size_t q = open.size(); q-- > 0;)
+          if (open[q].id == id) {
+            out.push_back({open[q].begin, w + 1, -1, -1, {open[q].type}});
+            open.erase(open.begin() + static_cast<std::ptrdiff_t>(q));
+            break;
+          }
+        k = stop + 1;
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const EdgeWordTarget& a, const EdgeWordTarget& b) {
+    return std::make_pair(a.span1_begin, -a.span1_end) < std::make_pair(b.span1_begin, -b.span1_end);
+  });
+  return out;
+}
+
 }  // namespace
 
 std::vector<EdgeWordTarget> corpus_edge_targets(EdgeCorpusTask task, const Sentence& s, const PtbTree* tree) {
@@ -60,6 +119,7 @@ std::vector<EdgeWordTarget> corpus_edge_targets(EdgeCorpusTask task, const Sente
   }
   BTL_REQUIRE(s.annotations.size() == s.words.size(), s.origin, ": edge task ", edge_corpus_task_name(task),
               " needs annotated words (corpus.format conllu, conllx or ptb)");
+  if (task == EdgeCorpusTask::Entities) return entity_targets(s);
   for (int32_t w = 0; w < n; ++w) {
     const WordAnnotation& a = s.annotations[static_cast<size_t>(w)];
     if (task == EdgeCorpusTask::Pos) {

@@ -42,9 +42,14 @@ struct EdgeRecord {
 ///  consts: every non-terminal node of a PTB tree (not the preterminals, not the file's wrapper
 ///          bracket / ROOT / TOP) → its category without function tags, one target per node (a
 ///          unary chain gives several targets of one span), single-word constituents included:
-///          jiant's extract_ontonotes_all.py (nonterminals = subtrees of height > 1).
-enum class EdgeCorpusTask { Pos, Deps, Consts };
-/// "pos", "deps", "consts"; InputError naming edge.tasks otherwise.
+///          jiant's extract_ontonotes_all.py (nonterminals = subtrees of height > 1);
+///  entities: every entity mention of a CorefUD-style MISC `Entity=` annotation (GUM) lying inside
+///          the sentence → its entity type, the field after the id: "(12-person-new-...)" is a
+///          person. Brackets as pipeline/coref reads them: "(ID-TYPE-..." opens, "ID)" closes the
+///          most recent open mention of ID, "(ID-TYPE-...)" is one word; a mention still open at
+///          the end of the sentence (crossing sentences) is not a target.
+enum class EdgeCorpusTask { Pos, Deps, Consts, Entities };
+/// "pos", "deps", "consts", "entities"; InputError naming edge.tasks otherwise.
 EdgeCorpusTask parse_edge_corpus_task(const std::string& name);
 const char* edge_corpus_task_name(EdgeCorpusTask task);
 bool edge_task_two_sided(EdgeCorpusTask task);

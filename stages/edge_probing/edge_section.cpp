@@ -6,7 +6,8 @@ const ConfigSection<EdgeParams>& edge_section() {
   static const ConfigSection<EdgeParams> section("edge", "Tenney et al.'s edge probing", {
       field(&EdgeParams::tasks,
            strings_key("tasks", {"pos", "deps"},
-          "Edge-probing tasks from the run's corpus: pos (XPOS), deps (UD/SD arcs), consts (PTB constituents).")),
+          "Edge-probing tasks from the run's corpus: pos (XPOS), deps (UD/SD arcs), consts (PTB constituents), "
+          "entities (GUM-style Entity= types).")),
       field(&EdgeParams::coref_corpus,
            paths_key("coref_corpus", {},
           "Coreference files or folders (CoNLL-2012 as LitBank, or GUM-style CoNLL-U) for the coref task; empty = none.")),

@@ -16,7 +16,7 @@ struct EdgeParams {
   /// lr_patience, max_grad_norm, batch_size, max_epochs, patience); labels, seed and mix are set
   /// per job by the stage.
   EdgeProbeOptions trainer;
-  std::vector<std::string> tasks;        ///< from the run's corpus: pos, deps, consts
+  std::vector<std::string> tasks;        ///< from the run's corpus: pos, deps, consts, entities
   std::vector<std::string> coref_corpus; ///< LitBank / GUM coreference files or folders (empty = no coref task)
   double coref_test_fraction = 0;
   std::vector<std::string> jiant_dirs;   ///< folders of jiant JSON-lines tasks (train/dev/test files)

@@ -122,6 +122,23 @@ TEST(EdgeTasks, ConstituentTargetsAreEveryNonTerminalNode) {
   EXPECT_THROW(parse_edge_corpus_task("srl"), InputError);
 }
 
+TEST(EdgeTasks, EntityTargetsFromGumBrackets) {
+  Sentence s = annotated({"The", "old", "dog", "saw", "Kim", "there"}, {"DT", "JJ", "NN", "VBD", "NNP", "RB"},
+                         {3, 3, 4, 0, 4, 4}, {"det", "amod", "nsubj", "root", "obj", "advmod"});
+  s.annotations[0].misc = "Entity=(1-animal-new-cf1-3-sgl(2-abstract-x";  // 2 stays open: crosses the sentence
+  s.annotations[2].misc = "SpaceAfter=No|Entity=1)";
+  s.annotations[4].misc = "Entity=(3-person-giv:act-cf2-1-coref)";
+  s.annotations[5].misc = "Entity=9)";  // closes a mention of an earlier sentence: not a target
+  const auto t = corpus_edge_targets(EdgeCorpusTask::Entities, s, nullptr);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(std::make_pair(t[0].span1_begin, t[0].span1_end), std::make_pair(0, 3));
+  EXPECT_EQ(t[0].labels, (std::vector<std::string>{"animal"}));
+  EXPECT_EQ(std::make_pair(t[1].span1_begin, t[1].span1_end), std::make_pair(4, 5));
+  EXPECT_EQ(t[1].labels, (std::vector<std::string>{"person"}));
+  s.annotations[4].misc = "Entity=(3)";
+  EXPECT_THROW(corpus_edge_targets(EdgeCorpusTask::Entities, s, nullptr), InputError);
+}
+
 TEST(EdgeTasks, CoreferencePairsWithinSentences) {
   CorefDocument d;
   d.id = "doc";
