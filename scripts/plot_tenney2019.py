@@ -65,7 +65,7 @@ def layers_figure(base, out):
     if not names:
         print("tenney_layers.png: no cumulative scores", file=sys.stderr)
         return
-    fig, axes = plt.subplots(len(names), 1, figsize=(7, 1.4 * len(names) + 0.6), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(names), 1, figsize=(8.5, 1.5 * len(names) + 0.8), sharex=True, squeeze=False)
     for ax, name in zip(axes[:, 0], names):
         deltas = sorted(cumulative[name])
         weights = sorted(mix.get(name, []))
@@ -82,12 +82,12 @@ def layers_figure(base, out):
         if not math.isnan(cog):
             ax.axvline(cog, color="tab:purple", linestyle=":")
         ax.set_ylabel(name, rotation=0, ha="right", va="center")
-        ax.text(1.01, 0.5, "F1 %.1f → %.1f\nĒ_Δ %.2f  Ē_s %.2f" % (num(t["f1_layer0"]), num(t["f1_mix"]), el, cog),
+        ax.text(1.09, 0.5, "F1 %.1f → %.1f\nĒ_Δ %.2f  Ē_s %.2f" % (num(t["f1_layer0"]), num(t["f1_mix"]), el, cog),
                 transform=ax.transAxes, fontsize=8, va="center")
         ax.axhline(0, color="black", linewidth=0.5)
     axes[-1, 0].set_xlabel("layer (0 = embeddings)")
     axes[0, 0].set_title("Cumulative Δ (blue, dashed: Ē_Δ) and mixing weights (purple, dotted: Ē_s)", fontsize=9)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.1, right=0.76, top=0.92, bottom=0.12, hspace=0.25)
     save(fig, out, "tenney_layers.png")
 
 

@@ -35,12 +35,13 @@ const TenneyPaperRow* paper_row(const std::string& task) {
 
 void run_tenney_report(StageContext& ctx) {
   const std::string model_dir = ctx.model_dir();
-  const CsvFile tasks = ctx.read_table(kEdgeTasks);
-  const CsvFile summary = ctx.read_table(kEdgeSummary);
-  const nlohmann::json record = ctx.read_record("edge_probing");
+  ctx.stage_ran("edge_probing");  // its record is the report's input; rank 0 reads the tables below
   StageOutput out = ctx.begin_output();
   if (out.up_to_date()) return;
   if (ctx.mpi.rank() != 0) return;
+  const CsvFile tasks = ctx.read_table(kEdgeTasks);
+  const CsvFile summary = ctx.read_table(kEdgeSummary);
+  const nlohmann::json record = ctx.read_record("edge_probing");
 
   int layers = 0;
   std::map<std::string, std::map<int, std::pair<double, double>>> by_layer;  // task → layer → (mean, sd)
