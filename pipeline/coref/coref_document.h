@@ -85,6 +85,11 @@ struct CorefDocument {
   std::vector<Mention> mentions;          ///< sorted by (start, end, entity)
 };
 
+/// The coreference files that the config key `key` names (clark.coref_corpus, edge.coref_corpus):
+/// files as given, folders by their .conll, .gold_conll (OntoNotes "*_gold_conll") and .conllu
+/// files, sorted. InputError naming `key` for a missing path or a folder without such files.
+std::vector<std::string> coref_corpus_files(const std::vector<std::string>& paths, const std::string& key);
+
 /// Reads every document of a GUM-style CoNLL-U or CoNLL-2012 file (see above for the choice and
 /// the errors). Mentions get their head and type from mention_head() and mention_type().
 std::vector<CorefDocument> read_coref_documents(const std::string& path);

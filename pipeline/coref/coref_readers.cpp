@@ -4,6 +4,7 @@
 #include "pipeline/coref/coref_document.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <charconv>
 #include <iterator>
 #include <string>
@@ -424,6 +425,30 @@ CorefFormat detect_format(const std::string& path, std::string_view data) {
 }
 
 }  // namespace
+
+std::vector<std::string> coref_corpus_files(const std::vector<std::string>& paths, const std::string& key) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    BTL_REQUIRE(fs::exists(p), key, ": ", p, ": no such file or folder");
+    if (!fs::is_directory(p)) {
+      files.push_back(p);
+      continue;
+    }
+    std::vector<std::string> inside;
+    for (const auto& e : fs::directory_iterator(p)) {
+      const std::string name = e.path().filename().string();
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".conll" || ext == ".conllu" ||
+                                  (name.size() > 11 && name.substr(name.size() - 11) == "_gold_conll")))
+        inside.push_back(e.path().string());
+    }
+    BTL_REQUIRE(!inside.empty(), key, ": ", p, ": no .conll, .gold_conll or .conllu files in this folder");
+    std::sort(inside.begin(), inside.end());
+    files.insert(files.end(), inside.begin(), inside.end());
+  }
+  return files;
+}
 
 std::vector<CorefDocument> read_coref_documents(const std::string& path) {
   const std::string bytes = read_text_file(path, "a coreference file");  // byte-order mark dropped

@@ -3,7 +3,6 @@
 // mention type, beside the nearest-mention, head-match and rule-based baselines. Documents are
 // cut to what fits in tokenizer.max_length wordpieces (the paper: 128). Choices: antecedents.h.
 #include <algorithm>
-#include <filesystem>
 #include <ostream>
 
 #include "pipeline/analysis/clark_common.h"
@@ -19,35 +18,8 @@
 #include "pipeline/util/sha256.h"
 #include "pipeline/util/stop_signal.h"
 
-namespace fs = std::filesystem;
-
 namespace bertology {
 namespace {
-
-/// The coreference files named by clark.coref_corpus: files as given, folders by their
-/// .conll/.gold_conll/.conllu files (sorted).
-std::vector<std::string> coref_files(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const auto& p : paths) {
-    BTL_REQUIRE(fs::exists(p), "clark.coref_corpus: ", p, ": no such file or folder");
-    if (!fs::is_directory(p)) {
-      files.push_back(p);
-      continue;
-    }
-    std::vector<std::string> inside;
-    for (const auto& e : fs::directory_iterator(p)) {
-      const std::string name = e.path().filename().string();
-      const std::string ext = e.path().extension().string();
-      if (e.is_regular_file() && (ext == ".conll" || ext == ".conllu" ||
-                                  (name.size() > 11 && name.substr(name.size() - 11) == "_gold_conll")))
-        inside.push_back(e.path().string());
-    }
-    BTL_REQUIRE(!inside.empty(), "clark.coref_corpus: ", p, ": no .conll, .gold_conll or .conllu files in this folder");
-    std::sort(inside.begin(), inside.end());
-    files.insert(files.end(), inside.begin(), inside.end());
-  }
-  return files;
-}
 
 /// Score arrays: rows = L·H heads then the three baselines; per row correct[4] and count[4].
 constexpr int kBaselines = 3;
@@ -60,7 +32,7 @@ void run_coref_heads(StageContext& ctx) {
   // Documents, cut to max_length words first (a word gives at least one piece, so later words can
   // never fit), as a JSON-lines corpus the activation cache can key and extract.
   std::vector<CorefDocument> documents;
-  for (const auto& file : coref_files(clark_section().of(p).coref_corpus))
+  for (const auto& file : coref_corpus_files(clark_section().of(p).coref_corpus, "clark.coref_corpus"))
     for (auto& d : read_coref_documents(file)) documents.push_back(truncate_document(d, std::max(1, p.tokenizer.max_length - 2)));
   BTL_REQUIRE(!documents.empty(), "coref_heads: no documents in clark.coref_corpus");
   // The file lives beside the cache entries it feeds (named by its content), not in the results.

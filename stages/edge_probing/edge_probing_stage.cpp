@@ -74,28 +74,6 @@ std::vector<PtbTree> read_trees(const std::string& spec) {
   return trees;
 }
 
-/// Files named by edge.coref_corpus: files as given, folders by their .conll/.gold_conll/.conllu files.
-std::vector<std::string> coref_files(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const auto& p : paths) {
-    BTL_REQUIRE(fs::exists(p), "edge.coref_corpus: ", p, ": no such file or folder");
-    if (!fs::is_directory(p)) {
-      files.push_back(p);
-      continue;
-    }
-    std::vector<std::string> inside;
-    for (const auto& e : fs::directory_iterator(p)) {
-      const std::string name = e.path().filename().string(), ext = e.path().extension().string();
-      if (e.is_regular_file() && (ext == ".conll" || ext == ".conllu" || name.find("_gold_conll") != std::string::npos))
-        inside.push_back(e.path().string());
-    }
-    BTL_REQUIRE(!inside.empty(), "edge.coref_corpus: ", p, ": no .conll, .gold_conll or .conllu files in this folder");
-    std::sort(inside.begin(), inside.end());
-    files.insert(files.end(), inside.begin(), inside.end());
-  }
-  return files;
-}
-
 /// The train, dev and test files of a jiant task folder, by name.
 std::array<std::string, 3> jiant_split_files(const std::string& dir) {
   BTL_REQUIRE(fs::is_directory(dir), "edge.jiant_dirs: ", dir, ": not a folder");
@@ -170,7 +148,7 @@ void run_edge_probing(StageContext& ctx) {
   std::vector<RecordTask> record_tasks;
   if (!edge.coref_corpus.empty()) {
     std::vector<CorefDocument> documents;
-    for (const auto& file : coref_files(edge.coref_corpus))
+    for (const auto& file : coref_corpus_files(edge.coref_corpus, "edge.coref_corpus"))
       for (auto& d : read_coref_documents(file)) documents.push_back(std::move(d));
     const size_t n = documents.size();
     const size_t test_begin = n - std::max<size_t>(1, static_cast<size_t>(std::llround(edge.coref_test_fraction * n)));
