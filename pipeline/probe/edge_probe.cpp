@@ -23,7 +23,7 @@ double EdgeScore::f1() const {
 }
 
 EdgeBatch make_edge_batch(const std::vector<const EdgeSentence*>& sentences, int64_t dim, int64_t num_labels,
-                          bool two_sided) {
+                          bool two_sided, bool padded_spans) {
   BTL_CHECK(!sentences.empty(), "make_edge_batch: no sentences");
   const int64_t layers = sentences.front()->layers;
   const bool half = sentences.front()->vectors.empty() && !sentences.front()->vectors_half.empty();
@@ -58,8 +58,11 @@ EdgeBatch make_edge_batch(const std::vector<const EdgeSentence*>& sentences, int
     for (const auto& t : s->targets) Q1 += t.span1_end - t.span1_begin, Q2 += two_sided ? t.span2_end - t.span2_begin : 0;
   auto rows1 = torch::empty({Q1}, torch::kLong), target1 = torch::empty({Q1}, torch::kLong);
   auto rows2 = torch::empty({Q2}, torch::kLong), target2 = torch::empty({Q2}, torch::kLong);
-  int64_t *r1 = rows1.data_ptr<int64_t>(), *g1 = target1.data_ptr<int64_t>();
-  int64_t *r2 = rows2.data_ptr<int64_t>(), *g2 = target2.data_ptr<int64_t>();
+  auto slot1 = torch::empty({Q1}, torch::kLong), slot2 = torch::empty({Q2}, torch::kLong);
+  int64_t *r1 = rows1.data_ptr<int64_t>(), *g1 = target1.data_ptr<int64_t>(), *z1 = slot1.data_ptr<int64_t>();
+  int64_t *r2 = rows2.data_ptr<int64_t>(), *g2 = target2.data_ptr<int64_t>(), *z2 = slot2.data_ptr<int64_t>();
+  b.width1 = S1, b.width2 = S2;
+  if (!padded_spans) S1 = S2 = 0;
   auto index1 = torch::zeros({N, S1}, torch::kLong), index2 = torch::zeros({N, S2}, torch::kLong);
   auto mask1 = torch::zeros({N, S1}, torch::kBool), mask2 = torch::zeros({N, S2}, torch::kBool);
   b.labels = torch::zeros({N, num_labels});
@@ -72,15 +75,15 @@ EdgeBatch make_edge_batch(const std::vector<const EdgeSentence*>& sentences, int
       BTL_CHECK(t.span1_begin >= 0 && t.span1_begin < t.span1_end && t.span1_end <= s->tokens, "edge target span 1 [",
                 t.span1_begin, ", ", t.span1_end, ") outside a sentence of ", s->tokens, " tokens");
       for (int32_t k = t.span1_begin; k < t.span1_end; ++k) {
-        i1[n][k - t.span1_begin] = base + k, m1[n][k - t.span1_begin] = true;
-        *r1++ = base + k, *g1++ = n;
+        if (padded_spans) i1[n][k - t.span1_begin] = base + k, m1[n][k - t.span1_begin] = true;
+        *r1++ = base + k, *g1++ = n, *z1++ = n * b.width1 + (k - t.span1_begin);
       }
       if (two_sided) {
         BTL_CHECK(t.span2_begin >= 0 && t.span2_begin < t.span2_end && t.span2_end <= s->tokens,
                   "edge target span 2 outside its sentence");
         for (int32_t k = t.span2_begin; k < t.span2_end; ++k) {
-          i2[n][k - t.span2_begin] = base + k, m2[n][k - t.span2_begin] = true;
-          *r2++ = base + k, *g2++ = n;
+          if (padded_spans) i2[n][k - t.span2_begin] = base + k, m2[n][k - t.span2_begin] = true;
+          *r2++ = base + k, *g2++ = n, *z2++ = n * b.width2 + (k - t.span2_begin);
         }
       }
       for (int32_t l : t.labels) {
@@ -91,8 +94,8 @@ EdgeBatch make_edge_batch(const std::vector<const EdgeSentence*>& sentences, int
     }
     base += s->tokens;
   }
-  b.index1 = index1, b.mask1 = mask1, b.rows1 = rows1, b.target1 = target1;
-  if (two_sided) b.index2 = index2, b.mask2 = mask2, b.rows2 = rows2, b.target2 = target2;
+  b.index1 = index1, b.mask1 = mask1, b.rows1 = rows1, b.target1 = target1, b.slot1 = slot1;
+  if (two_sided) b.index2 = index2, b.mask2 = mask2, b.rows2 = rows2, b.target2 = target2, b.slot2 = slot2;
   return b;
 }
 
@@ -131,8 +134,9 @@ std::vector<double> EdgeProbeModuleImpl::mix_weights() {
 
 torch::Tensor EdgeProbeModuleImpl::span_representation(const torch::Tensor& x, const torch::Tensor& index,
                                                        const torch::Tensor& mask, const torch::Tensor& rows,
-                                                       const torch::Tensor& target, int64_t targets,
-                                                       torch::nn::Linear& proj, torch::nn::Linear& attn) {
+                                                       const torch::Tensor& target, const torch::Tensor& slot,
+                                                       int64_t width, int64_t targets, torch::nn::Linear& proj,
+                                                       torch::nn::Linear& attn) {
   const int64_t d = x.size(1);
   if (pooling_ == "max") {  // projected first: max does not commute with the projection
     const int64_t N = index.size(0), S = index.size(1);
@@ -147,15 +151,9 @@ torch::Tensor EdgeProbeModuleImpl::span_representation(const torch::Tensor& x, c
     // v·(W x + b) + c = (Wᵀ v)·x + const: the constant cancels in the softmax.
     const auto u = torch::matmul(attn->weight, proj->weight).reshape({d});  // [d]
     const auto logits = torch::mv(tokens, u);                                 // [Q]
-    // Softmax per target, shifted by the target's largest logit (a constant: no gradient needed).
-    torch::Tensor top;
-    {
-      torch::NoGradGuard no_grad;
-      top = torch::full({targets}, -std::numeric_limits<float>::infinity())
-                .scatter_reduce(0, target, logits, "amax", /*include_self=*/true);
-    }
-    const auto e = torch::exp(logits - top.index_select(0, target));
-    alpha = e / torch::zeros({targets}).index_add(0, target, e).index_select(0, target);
+    // Softmax per target on a [N, width] grid of the logits (−inf where a span is shorter).
+    const auto grid = torch::full({targets * width}, -std::numeric_limits<float>::infinity()).index_put({slot}, logits);
+    alpha = torch::softmax(grid.view({targets, width}), 1).view({-1}).index_select(0, slot);
   } else {
     const auto ones = torch::ones({tokens.size(0)});
     alpha = ones / torch::zeros({targets}).index_add(0, target, ones).index_select(0, target);
@@ -166,9 +164,10 @@ torch::Tensor EdgeProbeModuleImpl::span_representation(const torch::Tensor& x, c
 
 torch::Tensor EdgeProbeModuleImpl::forward(const EdgeBatch& b) {
   const auto x = input_dropout->forward(mix_layers(b.x));
-  auto rep = span_representation(x, b.index1, b.mask1, b.rows1, b.target1, b.targets, proj1, attn1);
+  auto rep = span_representation(x, b.index1, b.mask1, b.rows1, b.target1, b.slot1, b.width1, b.targets, proj1, attn1);
   if (two_sided_)
-    rep = torch::cat({rep, span_representation(x, b.index2, b.mask2, b.rows2, b.target2, b.targets, proj2, attn2)}, 1);
+    rep = torch::cat(
+        {rep, span_representation(x, b.index2, b.mask2, b.rows2, b.target2, b.slot2, b.width2, b.targets, proj2, attn2)}, 1);
   return linear2->forward(dropout->forward(norm->forward(torch::tanh(linear1->forward(rep)))));
 }
 
@@ -213,7 +212,7 @@ EdgeScore evaluate(EdgeProbeModule& net, EdgeSentenceSource& source, int64_t dim
   EdgeScore score;
   for_each_batch(source, index_order(source.count()), o.batch_sentences, hold_bytes, should_stop,
                  [&](const std::vector<const EdgeSentence*>& sentences) {
-                   const EdgeBatch b = make_edge_batch(sentences, dim, o.num_labels, o.two_sided);
+                   const EdgeBatch b = make_edge_batch(sentences, dim, o.num_labels, o.two_sided, o.pooling == "max");
                    add_score(net->forward(b), b.labels, o.score_label, score);
                  });
   net->train();
@@ -251,7 +250,7 @@ EdgeProbeResult train_edge_probe(EdgeSentenceSource& train, EdgeSentenceSource& 
     std::shuffle(order.begin(), order.end(), rng);
     for_each_batch(train, order, o.batch_sentences, hold_bytes, should_stop,
                    [&](const std::vector<const EdgeSentence*>& sentences) {
-                     const EdgeBatch b = make_edge_batch(sentences, dim, o.num_labels, o.two_sided);
+                     const EdgeBatch b = make_edge_batch(sentences, dim, o.num_labels, o.two_sided, o.pooling == "max");
                      optimizer.zero_grad();
                      const auto loss = torch::binary_cross_entropy_with_logits(net->forward(b), b.labels);
                      loss.backward();

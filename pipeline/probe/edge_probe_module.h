@@ -22,13 +22,18 @@ struct EdgeBatch {
   /// The same spans flattened (attn and mean pool over these: no padding to the longest span):
   /// rows1 [Q1] rows of x of every span-1 token, target1 [Q1] the target each belongs to.
   torch::Tensor rows1, target1, rows2, target2;
+  /// slot [Q] = target · width + position in the span: where each span token's attention logit
+  /// goes in a [N, width] grid (width = the longest span) for a row-wise softmax.
+  torch::Tensor slot1, slot2;
+  int64_t width1 = 1, width2 = 1;
   torch::Tensor labels;        ///< [N, labels] float k-hot
   int64_t targets = 0;         ///< N
 };
 
-/// Stacks the sentences' vectors and targets (float16 values widened exactly).
+/// Stacks the sentences' vectors and targets (float16 values widened exactly). The padded
+/// index/mask (max pooling only) are [N, 0] unless `padded_spans`.
 EdgeBatch make_edge_batch(const std::vector<const EdgeSentence*>& sentences, int64_t dim, int64_t num_labels,
-                          bool two_sided);
+                          bool two_sided, bool padded_spans = true);
 
 class EdgeProbeModuleImpl : public torch::nn::Module {
  public:
@@ -50,8 +55,8 @@ class EdgeProbeModuleImpl : public torch::nn::Module {
   /// mask [N, S] (max pooling) or rows and target [Q] (attn, mean) of EdgeBatch; that side's
   /// projection and attention.
   torch::Tensor span_representation(const torch::Tensor& x, const torch::Tensor& index, const torch::Tensor& mask,
-                                    const torch::Tensor& rows, const torch::Tensor& target, int64_t targets,
-                                    torch::nn::Linear& proj, torch::nn::Linear& attn);
+                                    const torch::Tensor& rows, const torch::Tensor& target, const torch::Tensor& slot,
+                                    int64_t width, int64_t targets, torch::nn::Linear& proj, torch::nn::Linear& attn);
 
  private:
   std::string pooling_;

@@ -31,7 +31,7 @@ Model and training (per task and layer; torch.manual_seed(seed) at the start of 
   proj_k = Linear(d, 256) per span side; self-attentive pooling per side (Linear(256, 1) logits,
   softmax over the span's tokens, weighted sum of the projected tokens); concat the sides ->
   Linear(., 256) -> tanh -> LayerNorm(256) -> Dropout(0.3) -> Linear(256, n_labels); dropout 0.2
-  on the token vectors before the projections (jiant's sentence encoder; here drawn per side).
+  on the token vectors before the projections (jiant's sentence encoder), one mask for both sides.
   Loss: BCE with logits, mean over targets x labels. Adam (AMSGrad, jiant's "adam"), --lr
   (jiant 1e-4), batches of 32 sentences (all
   their targets), sentence order reshuffled each epoch (torch.randperm), grad norm clipped to 5.
@@ -297,11 +297,10 @@ class SpanSide(nn.Module):
         super().__init__()
         self.proj = nn.Linear(d, PROJ_DIM)
         self.att = nn.Linear(PROJ_DIM, 1)
-        self.in_drop = nn.Dropout(INPUT_DROPOUT)
 
-    def forward(self, H, side):
-        uniq, local, mask = side                           # [U], [T, L], [T, L]
-        p = self.proj(self.in_drop(H[uniq]))               # [U, P]
+    def forward(self, X, side):
+        _, local, mask = side                              # X [U, d] = the side's distinct rows; [T, L], [T, L]
+        p = self.proj(X)                                   # [U, P]
         a = self.att(p).squeeze(-1)                        # [U]
         logits = a[local].masked_fill(~mask, float("-inf"))
         w = torch.softmax(logits, dim=1)                   # [T, L]
@@ -315,12 +314,19 @@ class EdgeProbe(nn.Module):
         self.hidden = nn.Linear(n_sides * PROJ_DIM, HIDDEN_DIM)
         self.norm = nn.LayerNorm(HIDDEN_DIM)
         self.drop = nn.Dropout(DROPOUT)
+        self.in_drop = nn.Dropout(INPUT_DROPOUT)
         self.out = nn.Linear(HIDDEN_DIM, n_labels)
 
     def forward(self, H, b):
-        parts = [self.sides[0](H, b["side1"])]
-        if len(self.sides) > 1:
-            parts.append(self.sides[1](H, b["side2"]))
+        # Input dropout once per token of the batch, shared by both sides (jiant drops the encoder output).
+        sides = [b["side1"]] + ([b["side2"]] if len(self.sides) > 1 else [])
+        rows = [torch.as_tensor(s[0]) for s in sides]
+        u, inv = torch.unique(torch.cat(rows), return_inverse=True)
+        X = self.in_drop(H[u])
+        parts, at = [], 0
+        for module, side, r in zip(self.sides, sides, rows):
+            parts.append(module(X[inv[at:at + r.numel()]], side))
+            at += r.numel()
         z = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
         return self.out(self.drop(self.norm(torch.tanh(self.hidden(z)))))
 
@@ -394,6 +400,7 @@ def train_job(H_train, H_test, train, dev, test, n_sides, n_labels, seed, max_ep
 # ----------------------------------------------------------------------------------------------
 
 def main():
+    global LR, STOP_PATIENCE, LR_PATIENCE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--train-entry", required=True)
     ap.add_argument("--test-entry", required=True)
@@ -412,7 +419,6 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="print loss and dev F1 per epoch")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    global LR, STOP_PATIENCE, LR_PATIENCE
     LR, STOP_PATIENCE, LR_PATIENCE = a.lr, a.patience, a.lr_patience
 
     tasks = [t for t in a.tasks.split(",") if t]

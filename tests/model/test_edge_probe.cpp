@@ -131,7 +131,7 @@ TEST(EdgeProbeParity, LogitsAndLossEqualTheJiantTranscription) {
       const EdgeBatch b = make_edge_batch({&s}, d, C, two_sided);
       torch::NoGradGuard no_grad;
       const auto pooled = net->span_representation(net->mix_layers(b.x), b.index1, b.mask1, b.rows1, b.target1,
-                                                   b.targets, net->proj1, net->attn1);
+                                                   b.slot1, b.width1, b.targets, net->proj1, net->attn1);
       const auto expected = tensor_of(c["pooled_span1_first"]).to(torch::kDouble);
       EXPECT_LT((pooled[0].to(torch::kDouble) - expected).abs().max().item<double>(), 1e-5);
     }
@@ -155,8 +155,9 @@ TEST(EdgeProbeParity, SelfAttentivePoolingByHand) {
   const auto index = torch::tensor({{1, 2, 3}}, torch::kLong);
   const auto mask = torch::ones({1, 3}, torch::kBool);
   const auto rows = torch::tensor({1, 2, 3}, torch::kLong), target = torch::zeros({3}, torch::kLong);
+  const auto slot = torch::tensor({0, 1, 2}, torch::kLong);
   torch::NoGradGuard no_grad;
-  const auto pooled = net->span_representation(x, index, mask, rows, target, 1, net->proj1, net->attn1);
+  const auto pooled = net->span_representation(x, index, mask, rows, target, slot, 3, 1, net->proj1, net->attn1);
   EXPECT_NEAR(pooled[0][0].item<double>(), (2 * std::log(2.0) + 3 * std::log(3.0)) / 6, 1e-6);
   EXPECT_NEAR(pooled[0][1].item<double>(), (1.0 + 4.0 + 9.0) / 6, 1e-6);
 }
