@@ -158,15 +158,22 @@ CacheReader CacheReader::open(const std::string& entry_dir_arg) {
   BTL_REQUIRE(r.num_layers_ > 0 && r.hidden_size_ > 0 && r.num_heads_ > 0, entry.plan_file(),
               ": model sizes missing or not positive");
 
-  // The corpus: re-read from where extraction read it, and only if it is byte-identical.
-  BTL_REQUIRE(fs::is_regular_file(corpus_path, ec), corpus_path, ": corpus of cache entry ", dir,
-              " is missing (its path is recorded in plan.json); restore it or re-extract");
-  const std::string now_sha = sha256_file(corpus_path);
-  BTL_REQUIRE(now_sha == corpus_sha, corpus_path, ": corpus changed since cache entry ", dir,
-              " was extracted (sha256 ", now_sha.substr(0, 12), "... != ", corpus_sha.substr(0, 12),
-              "... recorded in plan.json); restore the original file or re-run `bertology extract`");
+  // The corpus: re-read from where extraction read it, and only if it is byte-identical. A PTB
+  // corpus may be a folder or a pattern: read_corpus reads and hashes its files.
+  const bool many_files = parse_corpus_format(corpus_format) == CorpusFormat::Ptb;
+  if (!many_files) {
+    BTL_REQUIRE(fs::is_regular_file(corpus_path, ec), corpus_path, ": corpus of cache entry ", dir,
+                " is missing (its path is recorded in plan.json); restore it or re-extract");
+    const std::string now_sha = sha256_file(corpus_path);
+    BTL_REQUIRE(now_sha == corpus_sha, corpus_path, ": corpus changed since cache entry ", dir,
+                " was extracted (sha256 ", now_sha.substr(0, 12), "... != ", corpus_sha.substr(0, 12),
+                "... recorded in plan.json); restore the original file or re-run `bertology extract`");
+  }
   r.corpus_ = read_corpus(corpus_path, parse_corpus_format(corpus_format), r.key_.max_sentences);
-  BTL_REQUIRE(r.corpus_.content_sha256 == corpus_sha, corpus_path, ": corpus changed while being read (sha256)");
+  BTL_REQUIRE(r.corpus_.content_sha256 == corpus_sha, corpus_path,
+              many_files ? cat(": corpus changed since cache entry ", dir, " was extracted (sha256 of its files); restore "
+                               "the original files or re-run `bertology extract`")
+                         : std::string(": corpus changed while being read (sha256)"));
   BTL_REQUIRE(static_cast<int64_t>(r.corpus_.sentences.size()) == corpus_sentences, corpus_path, ": ",
               r.corpus_.sentences.size(), " sentences read, plan.json of ", dir, " records ", corpus_sentences);
 

@@ -108,6 +108,35 @@ TEST(TenneyStudy, SameTablesForOneAndTwoRanksAndSharedEntries) {
   EXPECT_EQ(entries_in(dir / "cache"), 3u);
 }
 
+TEST(TenneyStudy, ConstituentsFromAFolderOfPennTrees) {
+  // 30 trees in two files of a folder (corpus.format ptb reads folders): S → NP VP ., VP → V NP.
+  const fs::path dir = scratch("tenney_ptb");
+  fs::create_directories(dir / "trees/00");
+  const char* nouns[] = {"dog", "cat", "bird", "child", "farmer", "sailor"};
+  const char* verbs[] = {"saw", "chased", "heard", "found", "liked"};
+  for (int f = 0; f < 2; ++f) {
+    std::ofstream out(dir / "trees/00" / ("wsj_000" + std::to_string(f + 1) + ".mrg"));
+    for (int k = 15 * f; k < 15 * (f + 1); ++k)
+      out << "( (S (NP-SBJ (DT the) (NN " << nouns[k % 6] << ")) (VP (VBD " << verbs[k % 5] << ") (NP (DT a) (NN "
+          << nouns[(k / 6) % 6] << "))) (. .)) )\n";
+  }
+  const fs::path config = dir / "ptb.yaml";
+  std::ofstream(config) << "study:\n  name: tenney-ptb\nmodel:\n  path: " << kModel.string() << "\n  threads: 1\n"
+                        << "cache:\n  dir: " << (dir / "cache").string() << "\ncorpus:\n  path: " << (dir / "trees").string()
+                        << "\n  format: ptb\nextract:\n  word_pooling: mean\n"
+                        << "edge:\n  tasks: [consts, pos, deps]\n  layers: [0]\n  seeds: 1\n  max_epochs: 1\n"
+                        << "  cumulative: false\nstages: [edge_probing]\n";
+  const auto r = run_bertology({"run", config.string(), "--set", "study.output_dir=" + (dir / "out").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto tasks = read_csv(dir / "out/all-MiniLM-L6-v2/edge_probing/tasks.csv");
+  ASSERT_EQ(tasks.size(), 4u);
+  // Held out: the last 3 trees are the test set, 2 of the other 27 dev, 25 train; 4 constituents
+  // (S, NP, VP, NP) and 6 words a tree.
+  EXPECT_EQ(tasks[1], (std::vector<std::string>{"consts", "3", "100", "12", "nan", "nan", "nan", "nan"}));
+  EXPECT_EQ(tasks[2][2], "150");
+  EXPECT_EQ(tasks[3][2], "150");
+}
+
 TEST(TenneyStudy, BadInputIsAOneLineError) {
   const fs::path dir = scratch("tenney_bad");
   const fs::path config = write_config(dir);
