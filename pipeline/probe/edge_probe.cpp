@@ -100,7 +100,8 @@ EdgeBatch make_edge_batch(const std::vector<const EdgeSentence*>& sentences, int
 }
 
 EdgeProbeModuleImpl::EdgeProbeModuleImpl(int64_t dim, int64_t layers, const EdgeProbeOptions& o)
-    : pooling_(o.pooling), mix_(o.mix), two_sided_(o.two_sided) {
+    : pooling_(o.pooling), mix_(o.mix), two_sided_(o.two_sided), dropout_(o.dropout), input_dropout_(o.input_dropout),
+      dropout_stream_(o.seed) {
   BTL_REQUIRE(o.pooling == "attn" || o.pooling == "mean" || o.pooling == "max", "edge probe: unknown pooling ", o.pooling);
   BTL_CHECK(mix_ || layers == 1, "edge probe: ", layers, " layers per token without a scalar mix");
   proj1 = register_module("proj1", torch::nn::Linear(dim, o.proj_dim));
@@ -111,8 +112,6 @@ EdgeProbeModuleImpl::EdgeProbeModuleImpl(int64_t dim, int64_t layers, const Edge
   }
   linear1 = register_module("linear1", torch::nn::Linear((two_sided_ ? 2 : 1) * o.proj_dim, o.hidden));
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.hidden})));
-  dropout = register_module("dropout", torch::nn::Dropout(o.dropout));
-  input_dropout = register_module("input_dropout", torch::nn::Dropout(o.input_dropout));
   linear2 = register_module("linear2", torch::nn::Linear(o.hidden, o.num_labels));
   mix_scalars = register_parameter("mix_scalars", torch::zeros({layers}), mix_);
   mix_gamma = register_parameter("mix_gamma", torch::ones({1}), mix_);
@@ -163,12 +162,15 @@ torch::Tensor EdgeProbeModuleImpl::span_representation(const torch::Tensor& x, c
 }
 
 torch::Tensor EdgeProbeModuleImpl::forward(const EdgeBatch& b) {
-  const auto x = input_dropout->forward(mix_layers(b.x));
+  const bool drop = is_training();
+  const auto mixed = mix_layers(b.x);
+  const auto x = drop ? dropout_stream_.apply(mixed, input_dropout_) : mixed;
   auto rep = span_representation(x, b.index1, b.mask1, b.rows1, b.target1, b.slot1, b.width1, b.targets, proj1, attn1);
   if (two_sided_)
     rep = torch::cat(
         {rep, span_representation(x, b.index2, b.mask2, b.rows2, b.target2, b.slot2, b.width2, b.targets, proj2, attn2)}, 1);
-  return linear2->forward(dropout->forward(norm->forward(torch::tanh(linear1->forward(rep)))));
+  const auto hidden = norm->forward(torch::tanh(linear1->forward(rep)));
+  return linear2->forward(drop ? dropout_stream_.apply(hidden, dropout_) : hidden);
 }
 
 namespace {

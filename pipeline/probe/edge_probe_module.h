@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "pipeline/probe/dropout_mask.h"
 #include "pipeline/probe/edge_probe.h"
 
 namespace bertology {
@@ -48,7 +49,6 @@ class EdgeProbeModuleImpl : public torch::nn::Module {
   torch::nn::Linear proj1{nullptr}, proj2{nullptr}, attn1{nullptr}, attn2{nullptr}, linear1{nullptr},
       linear2{nullptr};
   torch::nn::LayerNorm norm{nullptr};
-  torch::nn::Dropout dropout{nullptr}, input_dropout{nullptr};
   torch::Tensor mix_scalars, mix_gamma;
 
   /// Pooled, projected span representation [N, proj_dim] of one side: x [P, d] (mixed); index and
@@ -61,6 +61,8 @@ class EdgeProbeModuleImpl : public torch::nn::Module {
  private:
   std::string pooling_;
   bool mix_, two_sided_;
+  double dropout_, input_dropout_;
+  DropoutMask dropout_stream_;  ///< both dropouts' masks (seeded by the probe's seed)
 };
 TORCH_MODULE(EdgeProbeModule);
 
