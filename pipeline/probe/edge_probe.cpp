@@ -249,7 +249,7 @@ EdgeProbeResult train_edge_probe(EdgeSentenceSource& train, EdgeSentenceSource& 
   };
   snapshot();
   for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), rng);
+    shuffle_epoch(order, o.shuffle, rng);
     for_each_batch(train, order, o.batch_sentences, hold_bytes, should_stop,
                    [&](const std::vector<const EdgeSentence*>& sentences) {
                      const EdgeBatch b = make_edge_batch(sentences, dim, o.num_labels, o.two_sided, o.pooling == "max");

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/stage/epoch_order.h"
 #include "pipeline/stage/windowed_source.h"
 
 namespace bertology {
@@ -72,6 +73,7 @@ struct EdgeProbeOptions {
   int max_epochs = 20;
   int patience = 5;
   uint64_t seed = 1234;
+  EpochShuffle shuffle;          ///< the epoch order of the training sentences (probe.shuffle)
   int64_t num_labels = 2;
   bool two_sided = false;        ///< targets have span 2
   bool mix = false;              ///< scalar mix over the sentence's layers (else layers must be 1)

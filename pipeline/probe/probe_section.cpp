@@ -31,6 +31,15 @@ const ConfigSection<ProbeParams>& probe_section() {
            ints_key("layers", {}, 0, kUnbounded, "Hidden layers probed, 0 = embeddings (empty = all).")),
       field(&ProbeParams::test_corpus,
            path_key("test_corpus", "", "Evaluation corpus of token_probes and structural_probe (corpus.format).")),
+      field(&ProbeParams::shuffle,
+           enum_key("shuffle", {"full", "blocks"}, "full",
+          "Epoch order of every probe trainer: full = the whole training set reshuffled (the papers'); blocks = "
+          "consecutive blocks of shuffle_block items shuffled, then the items within each (streamed runs read "
+          "linearly; the numbers differ from full: docs/scale.md).")),
+      field(&ProbeParams::shuffle_block,
+           int_key("shuffle_block", 2048, 1, kUnbounded,
+                   "Items per block of shuffle: blocks (rows of token_probes, scalar_mix and lin_probes; sentences of "
+                   "structural_probe and edge_probing).")),
       field(&ProbeParams::tasks,
            strings_key("tasks", {"upos", "xpos", "deprel", "arc"}, "token_probes and scalar_mix tasks: upos, xpos, deprel, arc.")),
   });

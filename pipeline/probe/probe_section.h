@@ -22,6 +22,10 @@ struct ProbeParams {
   std::vector<int64_t> layers;  ///< empty = all
   std::string test_corpus;
   std::vector<std::string> tasks;
+  std::string shuffle;    ///< EpochShuffle::mode of every probe trainer
+  int64_t shuffle_block{};  ///< EpochShuffle::block
+  /// EpochShuffle of probe.shuffle / probe.shuffle_block.
+  EpochShuffle epoch_shuffle() const { return {shuffle, shuffle_block}; }
 };
 
 

@@ -192,7 +192,7 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
   std::vector<torch::Tensor> best_state;
   int since_best = 0;
   for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), rng);
+    shuffle_epoch(order, o.shuffle, rng);
     net.train();
     const int64_t step = held ? train.rows() : train_window;
     for (int64_t w = 0; w < train.rows(); w += step) {

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/stage/epoch_order.h"
+
 namespace bertology {
 
 /// One split of a probing task.
@@ -46,6 +48,7 @@ struct ProbeOptions {
   uint64_t seed = 1234;
   int64_t mix_layers = 0;          ///< > 0: learn a scalar mix over that many layers per row
   bool position_task = false;      ///< Lin-style: evaluate per group (see the file comment)
+  EpochShuffle shuffle;            ///< the epoch order (pipeline/stage/epoch_order.h)
 };
 
 /// Correct / total (examples, or sentences for position tasks).

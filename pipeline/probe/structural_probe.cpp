@@ -101,7 +101,7 @@ StructuralResult train_structural_probe(StructuralSentenceSource& train, Structu
   int since_best = 0;
   PlateauDecay decay{o.lr, o.lr_decay};
   for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), rng);
+    shuffle_epoch(order, o.shuffle, rng);
     // Windows of whole batches: batch k holds positions [k·batch, min((k + 1)·batch, n)) of order.
     const auto batch_bytes = [&](int64_t k) {
       int64_t bytes = 0;

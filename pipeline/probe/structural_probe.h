@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/stage/epoch_order.h"
 #include "pipeline/stage/windowed_source.h"
 
 namespace bertology {
@@ -38,6 +39,7 @@ struct StructuralOptions {
   int max_epochs = 40;
   int patience = 5;
   uint64_t seed = 1234;
+  EpochShuffle shuffle;  ///< the epoch order of the training sentences (pipeline/stage/epoch_order.h)
 };
 
 struct StructuralResult {

@@ -37,7 +37,11 @@ bool is_hewitt_punctuation(const WordAnnotation& a) {
   return hewitt.count(a.xpos) > 0;
 }
 
-ProbeOptions probe_options(const Params& params) { return probe_section().of(params).trainer; }
+ProbeOptions probe_options(const Params& params) {
+  ProbeOptions o = probe_section().of(params).trainer;
+  o.shuffle = probe_section().of(params).epoch_shuffle();
+  return o;
+}
 
 CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage) {
   CacheReader reader = CacheReader::open(entry.dir);

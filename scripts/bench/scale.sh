@@ -31,6 +31,9 @@
 #                    OUT_DIR/models/random-bert-base; a folder = that checkpoint (label: its name)
 #   STAGES="..."     the stages to benchmark (default: every stage that needs only the EWT corpus, below;
 #                    mcrc_finetune can be added: it fine-tunes on MC160 stories instead, MC_STORIES below)
+#   SHUFFLE=full|blocks  probe.shuffle of the probes (default full, the papers' order; blocks: the epoch order
+#                    that streams linearly, pipeline/stage/epoch_order.h) with probe.shuffle_block SHUFFLE_BLOCK
+#                    (default 2048 items)
 #   MC_STORIES=N     MC160 training stories of mcrc_finetune's x1 set (default 10: 40 questions; x4 = 160)
 #
 # Corpora (OUT_DIR/corpora/, named by their sentence counts, so models with different counts each get their own
@@ -94,6 +97,8 @@ HOLD_MIB=${HOLD_MIB:-64}
 CHUNK_TOKENS=${CHUNK_TOKENS:-1024}
 MODELS=${MODELS:-default base}
 MC_STORIES=${MC_STORIES:-10}
+SHUFFLE=${SHUFFLE:-full}
+SHUFFLE_BLOCK=${SHUFFLE_BLOCK:-2048}
 DEFAULT_STAGES="attention_patterns dependency_heads attention_probe head_clusters attention_distance token_probes scalar_mix structural_probe"
 STAGES=${STAGES:-$DEFAULT_STAGES}
 DEV_SAMPLE=$ROOT/configs/samples/en_ewt-ud-dev.conllu
@@ -113,6 +118,7 @@ CMDLINE+=" MEMORY_GB=$(printf %q "$MEMORY_GB")"
 CMDLINE+=" MODELS=$(printf %q "$MODELS")"
 [ "$STAGES" = "$DEFAULT_STAGES" ] || CMDLINE+=" STAGES=$(printf %q "$STAGES")"
 [ "$MC_STORIES" = 10 ] || CMDLINE+=" MC_STORIES=$MC_STORIES"
+[ "$SHUFFLE" = full ] || CMDLINE+=" SHUFFLE=$SHUFFLE SHUFFLE_BLOCK=$SHUFFLE_BLOCK"
 CMDLINE+=" $(printf %q "$0")"
 [ $# -eq 0 ] || CMDLINE+=" $(printf %q "$1")"
 
@@ -125,6 +131,8 @@ bad() { echo "scale.sh: $*" >&2; exit 2; }
 { [[ "$SENTENCES" =~ ^[0-9]+$ ]] && [ "$SENTENCES" -ge 4 ]; } || bad "SENTENCES must be an integer >= 4, got '$SENTENCES'"
 [ "$MEMORY_GB" = auto ] || [[ "$MEMORY_GB" =~ ^[0-9]*\.?[0-9]+$ ]] || bad "MEMORY_GB must be auto or a number, got '$MEMORY_GB'"
 [[ "$HOLD_MIB" =~ ^[0-9]*\.?[0-9]+$ ]] || bad "HOLD_MIB must be a number (MiB), got '$HOLD_MIB'"
+[[ "$SHUFFLE" =~ ^(full|blocks)$ ]] || bad "SHUFFLE must be full or blocks, got '$SHUFFLE'"
+[[ "$SHUFFLE_BLOCK" =~ ^[1-9][0-9]*$ ]] || bad "SHUFFLE_BLOCK must be a positive integer, got '$SHUFFLE_BLOCK'"
 [ -n "$MODELS" ] || bad "MODELS is empty"
 [ -n "$STAGES" ] || bad "STAGES is empty"
 case "$OUT_DIR" in *'"'*|*\\*|*$'\n'*) bad "OUT_DIR must not contain quotes, backslashes or newlines" ;; esac
@@ -284,6 +292,8 @@ probe:
   seeds: 1
   max_epochs: 3
   test_corpus: "$5"
+  shuffle: $SHUFFLE
+  shuffle_block: $SHUFFLE_BLOCK
 structural:
   max_epochs: 3
 mcrc:

@@ -313,6 +313,7 @@ void run_edge_probing(StageContext& ctx) {
     o.two_sided = t.two_sided;
     o.mix = job.mix;
     o.seed = static_cast<uint64_t>(p.runtime.seed + job.seed);
+    o.shuffle = probe_section().of(p).epoch_shuffle();
     // Each split keeps its last window: three windows at most.
     const EdgeProbeResult r = train_edge_probe(train, dev, test, d, o, held ? hold : hold / 3, &stop_requested);
     const double values[11] = {static_cast<double>(r.dev.tp),  static_cast<double>(r.dev.fp),  static_cast<double>(r.dev.fn),

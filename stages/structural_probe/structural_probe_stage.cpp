@@ -85,6 +85,7 @@ void run_structural_probe(StageContext& ctx) {
     o.max_epochs = static_cast<int>(structural.max_epochs);
     o.patience = static_cast<int>(structural.patience);
     o.seed = static_cast<uint64_t>(p.runtime.seed + seed);
+    o.shuffle = probe.epoch_shuffle();
     const StructuralResult r =
         train_structural_probe(*train, *dev, *test, train_reader.hidden_size(), o, hold, &stop_requested);
     row[0] = r.uuas, row[1] = r.dspr, row[2] = r.root_accuracy, row[3] = r.nspr, row[4] = static_cast<double>(r.sentences);
