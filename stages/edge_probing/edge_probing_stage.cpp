@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -292,21 +293,35 @@ void run_edge_probing(StageContext& ctx) {
 
   // Row: dev tp fp fn, test tp fp fn, test targets, epochs, best epoch, gamma, weights[L1].
   const int64_t width = 11 + L1;
+  // The previous job's sentences on this rank, reused by a job that differs only in its seed (jobs
+  // are layer-major, then task, then seed): held features are read once per (task, layer) and rank.
+  struct JobSentences {
+    int64_t task = -1, layer = -1;
+    bool mix = false, held = false;
+    std::unique_ptr<CacheEdgeSentences> train, dev, test;
+  } last;
   const auto table = ctx.run_job_grid(static_cast<int64_t>(jobs.size()), width, [&](int64_t j, double* row) {
     const Job& job = jobs[static_cast<size_t>(j)];
     const EdgeTaskData& t = tasks[static_cast<size_t>(job.task)];
-    std::vector<int64_t> which;
-    if (job.mix)
-      for (int64_t l = 0; l <= job.layer; ++l) which.push_back(l);
-    else
-      which.push_back(job.layer);
-    std::map<std::string, int32_t> label_index;
-    for (size_t k = 0; k < t.labels.size(); ++k) label_index[t.labels[k]] = static_cast<int32_t>(k);
-    CacheEdgeSentences train(*t.readers[kTrain], t.sequences[kTrain], t.targets[kTrain], label_index, which),
-        dev(*t.readers[kDev], t.sequences[kDev], t.targets[kDev], label_index, which),
-        test(*t.readers[kTest], t.sequences[kTest], t.targets[kTest], label_index, which);
-    const bool held = train.total_bytes() + dev.total_bytes() + test.total_bytes() <= hold;
-    if (held) train.keep_all(), dev.keep_all(), test.keep_all();
+    if (last.task != job.task || last.layer != job.layer || last.mix != job.mix) {
+      last = JobSentences{};  // the previous features go before the next are read
+      std::vector<int64_t> which;
+      if (job.mix)
+        for (int64_t l = 0; l <= job.layer; ++l) which.push_back(l);
+      else
+        which.push_back(job.layer);
+      std::map<std::string, int32_t> label_index;
+      for (size_t k = 0; k < t.labels.size(); ++k) label_index[t.labels[k]] = static_cast<int32_t>(k);
+      const auto split = [&](int s) {
+        return std::make_unique<CacheEdgeSentences>(*t.readers[s], t.sequences[s], t.targets[s], label_index, which);
+      };
+      last.train = split(kTrain), last.dev = split(kDev), last.test = split(kTest);
+      last.held = last.train->total_bytes() + last.dev->total_bytes() + last.test->total_bytes() <= hold;
+      if (last.held) last.train->keep_all(), last.dev->keep_all(), last.test->keep_all();
+      last.task = job.task, last.layer = job.layer, last.mix = job.mix;
+    }
+    CacheEdgeSentences &train = *last.train, &dev = *last.dev, &test = *last.test;
+    const bool held = last.held;
     EdgeProbeOptions o = base;
     o.num_labels = static_cast<int64_t>(t.labels.size());
     o.score_label = t.score_label;
