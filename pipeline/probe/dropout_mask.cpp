@@ -55,8 +55,7 @@ torch::Tensor DropoutMask::mask(at::IntArrayRef shape, double p) {
 
 torch::Tensor DropoutMask::apply(const torch::Tensor& x, double p) {
   if (p == 0.0) return x;
-  const auto m = mask(x.sizes(), p);
-  return x * (x.device().is_cpu() && x.scalar_type() == torch::kFloat ? m : m.to(x.device(), x.scalar_type()));
+  return x * mask(x.sizes(), p).to(x.options());  // no copy when x is CPU float
 }
 
 }  // namespace bertology
