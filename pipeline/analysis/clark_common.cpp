@@ -26,7 +26,7 @@ CacheEntry extract_sentence_pairs(StageContext& ctx, const std::string& model_di
 }
 
 CacheReader open_attention_entry(const CacheEntry& entry, const std::string& stage) {
-  CacheReader reader = CacheReader::open(entry.dir);
+  CacheReader reader = CacheReader::open(entry);
   BTL_REQUIRE(reader.has_attention(), stage, ": cache entry ", entry.dir,
               " has no attention; set extract.attention: true");
   BTL_REQUIRE(static_cast<int>(reader.attention_layers().size()) == reader.num_layers() &&

@@ -144,6 +144,17 @@ std::vector<CacheEntrySummary> list_cache(const std::string& root) {
     out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.entry.dir < b.entry.dir; });
+  // A complete entry whose every dataset another complete entry of the same base also holds (the
+  // union a later extraction made) serves nothing the other does not.
+  std::vector<std::string> bases;
+  for (const auto& s : out) bases.push_back(base_key_digest(s.key));
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t j = 0; j < out.size() && out[i].complete; ++j)
+      if (j != i && out[j].complete && bases[j] == bases[i] && out[j].key.selection.covers(out[i].key.selection) &&
+          out[j].superseded_by.empty()) {
+        out[i].superseded_by = out[j].entry.dir;
+        break;
+      }
   return out;
 }
 

@@ -21,9 +21,21 @@
 
 namespace bertology {
 
-/// Paths inside one cache entry.
+/// Paths inside one cache entry, and how a request reads it.
+///
+/// Several requests may be served by one entry: an entry stores every sentence up to the model's
+/// maximum length (input.overlong: skip) and a selection that may be a superset of the request's.
+/// `read_max_length` and `request_digest` say what the request sees of it; they are not part of
+/// the entry's identity.
 struct CacheEntry {
   std::string dir;  ///< <cache.dir>/<key16>
+  /// Readers hide sequences longer than this many wordpieces, as if extraction had skipped them
+  /// (tokenizer.max_length below the stored maximum with input.overlong: skip); 0 = none hidden.
+  int64_t read_max_length = 0;
+  /// key_digest of the request (its base and its own selection): what a stage records as its
+  /// input, so that the same request served by another covering entry reads as the same input.
+  /// Empty for entries opened by directory.
+  std::string request_digest;
 
   std::string key_file() const { return dir + "/key.json"; }
   std::string plan_file() const { return dir + "/plan.json"; }
@@ -79,9 +91,13 @@ struct CacheEntrySummary {
   uint64_t bytes = 0;         ///< of finished chunks
   int64_t tokens = 0;         ///< of the whole plan
   bool complete = false;      ///< manifest.json present
+  /// Complete, and another complete entry with the same base holds all of its datasets (a union
+  /// made by a later extraction): that entry's directory. Empty otherwise.
+  std::string superseded_by;
 };
 
-/// Every entry under `root` (directories with a key.json), sorted by directory name.
+/// Every entry under `root` (directories with a key.json), sorted by directory name, with
+/// superseded_by filled in.
 std::vector<CacheEntrySummary> list_cache(const std::string& root);
 
 }  // namespace bertology

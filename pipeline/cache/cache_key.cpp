@@ -1,6 +1,7 @@
 #include "pipeline/cache/cache_key.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/util/error.h"
@@ -38,6 +39,28 @@ bool CacheSelection::covers(const CacheSelection& r) const {
     if (!includes(attention_layers, r.attention_layers) || !includes(attention_heads, r.attention_heads)) return false;
   }
   return true;
+}
+
+bool CacheSelection::can_merge(const CacheSelection& o) const {
+  return word_pooling == o.word_pooling || word_pooling == "none" || o.word_pooling == "none";
+}
+
+CacheSelection CacheSelection::merged(const CacheSelection& o) const {
+  BTL_CHECK(can_merge(o), "CacheSelection::merged: word pooling ", word_pooling, " and ", o.word_pooling, " do not merge");
+  const auto unite = [](const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+    std::vector<int64_t> u;
+    std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(u));
+    return u;
+  };
+  CacheSelection m;
+  m.layers = unite(layers, o.layers);
+  m.word_pooling = word_pooling != "none" ? word_pooling : o.word_pooling;
+  m.attention = attention || o.attention;
+  if (m.attention) {
+    m.attention_layers = unite(attention ? attention_layers : std::vector<int64_t>{}, o.attention ? o.attention_layers : std::vector<int64_t>{});
+    m.attention_heads = unite(attention ? attention_heads : std::vector<int64_t>{}, o.attention ? o.attention_heads : std::vector<int64_t>{});
+  }
+  return m;
 }
 
 std::string base_key_json(const CacheKeyParts& p) { return base_json(p).dump(); }

@@ -27,6 +27,10 @@ struct CacheSelection {
 
   /// True when an entry holding `*this` can serve `request`.
   bool covers(const CacheSelection& request) const;
+  /// True when one entry can hold both (word pooling equal, or none on one side).
+  bool can_merge(const CacheSelection& other) const;
+  /// The smallest selection that covers both (requires can_merge).
+  CacheSelection merged(const CacheSelection& other) const;
 };
 
 /// Everything that changes the bytes.
@@ -34,7 +38,7 @@ struct CacheKeyParts {
   std::string model_sha256, vocab_sha256, model_config_sha256, tokenizer_config_sha256;
   std::string compute_dtype;          ///< model.dtype
   bool special_tokens = true, pairs = false;
-  int max_length = 512;
+  int max_length = 512;               ///< skip: the model's maximum (shorter limits filter at read time); truncate: the limit
   std::string overlong = "skip";
   std::string corpus_sha256, corpus_format;
   int64_t max_sentences = 0;

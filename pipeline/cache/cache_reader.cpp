@@ -63,11 +63,12 @@ int64_t corpus_bytes(const Corpus& corpus) {
 
 }  // namespace
 
-CacheReader CacheReader::open(const std::string& entry_dir_arg) {
+CacheReader CacheReader::open(const CacheEntry& entry_arg) {
   CacheReader r;
-  std::string dir = entry_dir_arg;
+  std::string dir = entry_arg.dir;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   r.entry_dir_ = dir;
+  r.read_max_length_ = std::max<int64_t>(0, entry_arg.read_max_length);
   const CacheEntry entry{dir};
   std::error_code ec;
   BTL_REQUIRE(fs::is_directory(dir, ec), dir, ": no such cache entry (expected a directory <cache.dir>/<key16>; "
@@ -181,9 +182,16 @@ CacheReader CacheReader::open(const std::string& entry_dir_arg) {
   r.seq_chunk_.reserve(plan_sequences);
   r.token_offsets_.reserve(plan_sequences + 1);
   r.input_ids_.reserve(plan_tokens);
-  for (int64_t c = 0; c < static_cast<int64_t>(r.chunks_.size()); ++c) r.load_chunk_index(c);
-  BTL_REQUIRE(r.num_tokens() == plan_tokens, entry.plan_file(), ": chunks hold ", r.num_tokens(),
+  int64_t stored_tokens = 0;
+  for (int64_t c = 0; c < static_cast<int64_t>(r.chunks_.size()); ++c) {
+    stored_tokens += r.chunks_[c].num_tokens;
+    r.load_chunk_index(c);
+  }
+  BTL_REQUIRE(stored_tokens == plan_tokens, entry.plan_file(), ": chunks hold ", stored_tokens,
               " wordpieces, plan says ", plan_tokens);
+  BTL_REQUIRE(r.num_sequences() > 0, dir, ": every stored sequence is longer than tokenizer.max_length ",
+              r.read_max_length_, " (input.overlong: skip)");
+  std::sort(r.skipped_sentences_.begin(), r.skipped_sentences_.end());
   r.open_files_.clear();
   r.resident_bytes_ = corpus_bytes(r.corpus_) +
                       static_cast<int64_t>(sizeof(int32_t)) * static_cast<int64_t>(r.input_ids_.capacity() + r.word_ids_.capacity() + r.segment_ids_.capacity()) +
@@ -244,12 +252,23 @@ void CacheReader::load_chunk_index(int64_t c) {
   std::iota(ch.stored.begin(), ch.stored.end(), int64_t{0});
   std::sort(ch.stored.begin(), ch.stored.end(), [&](int64_t x, int64_t y) { return sent_a[x] < sent_a[y]; });
   const int64_t n_sent = static_cast<int64_t>(corpus_.sentences.size());
+  std::vector<int64_t> visible;
+  visible.reserve(S);
+  ch.first_sequence = num_sequences();
   for (int64_t k = 0; k < S; ++k) {
     const int64_t p = ch.stored[k];
-    const int64_t prev = seq_sentence_a_.empty() ? -1 : seq_sentence_a_.back();
-    if (sent_a[p] <= prev || sent_a[p] >= n_sent) bad(cat("sentence_a ", sent_a[p], " out of order or range"));
+    if (sent_a[p] <= last_sentence_a_ || sent_a[p] >= n_sent) bad(cat("sentence_a ", sent_a[p], " out of order or range"));
+    last_sentence_a_ = sent_a[p];
     if (sent_b[p] != -1 && (sent_b[p] <= sent_a[p] || sent_b[p] >= n_sent)) bad(cat("sentence_b ", sent_b[p]));
     if (ch.word_off[p + 1] - ch.word_off[p] != nwords[p]) bad("/sequences/word_offsets vs num_words");
+    if (read_max_length_ > 0 && ch.tok_off[p + 1] - ch.tok_off[p] > read_max_length_) {
+      // Hidden by the read limit: as if extraction had skipped it.
+      ++hidden_sequences_;
+      skipped_sentences_.push_back(sent_a[p]);
+      if (sent_b[p] != -1) skipped_sentences_.push_back(sent_b[p]);
+      continue;
+    }
+    visible.push_back(p);
     for (int64_t t = ch.tok_off[p]; t < ch.tok_off[p + 1]; ++t) {
       if (wids[t] < -1 || wids[t] >= nwords[p]) bad(cat("word id ", wids[t], " of a sequence with ", nwords[p], " words"));
       input_ids_.push_back(ids[t]);
@@ -264,6 +283,8 @@ void CacheReader::load_chunk_index(int64_t c) {
     token_offsets_.push_back(token_offsets_.back() + ch.tok_off[p + 1] - ch.tok_off[p]);
     word_offsets_.push_back(word_offsets_.back() + nwords[p]);
   }
+  ch.stored = std::move(visible);
+  ch.num_sequences = static_cast<int64_t>(ch.stored.size());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,7 +436,8 @@ FloatMatrix CacheReader::load_layer(HiddenLayer hidden_layer) const {
   m.cols = hidden_size_;
   m.data.resize(static_cast<size_t>(m.rows * m.cols));
   for (int64_t c = 0; c < num_chunks(); ++c)
-    read_permuted(c, hidden_dataset(layer), chunks_[c].tok_off, m.row(token_offsets_[chunks_[c].first_sequence]));
+    if (chunks_[c].num_sequences > 0)
+      read_permuted(c, hidden_dataset(layer), chunks_[c].tok_off, m.row(token_offsets_[chunks_[c].first_sequence]));
   return m;
 }
 
@@ -460,7 +482,8 @@ FloatMatrix CacheReader::load_layer_words(HiddenLayer hidden_layer) const {
   m.cols = hidden_size_;
   m.data.resize(static_cast<size_t>(m.rows * m.cols));
   for (int64_t c = 0; c < num_chunks(); ++c)
-    read_permuted(c, hidden_words_dataset(layer), chunks_[c].word_off, m.row(word_offsets_[chunks_[c].first_sequence]));
+    if (chunks_[c].num_sequences > 0)
+      read_permuted(c, hidden_words_dataset(layer), chunks_[c].word_off, m.row(word_offsets_[chunks_[c].first_sequence]));
   return m;
 }
 

@@ -1,11 +1,15 @@
 // Reading a finished cache entry: the API analysis stages use. Torch-free.
 //
-//   CacheReader r = CacheReader::open("cache/9c3b9213c4c4a575");
+//   CacheReader r = CacheReader::open(CacheEntry{"cache/9c3b9213c4c4a575"});
 //   FloatMatrix h = r.load_layer(HiddenLayer{3});                 // [all tokens in corpus order, d]
 //   for (int64_t i = 0; i < r.num_sequences(); ++i) {
 //     auto seq = r.sequence(i);                      // ids, word ids, corpus sentence index
 //     auto a = r.word_attention(i, 5);               // [H_sel, U, U], Clark et al.'s word level
 //   }
+//
+// Read limit. An entry of input.overlong: skip stores every sentence up to the model's maximum
+// length; a request with a smaller tokenizer.max_length opens it with CacheEntry::read_max_length
+// and sees only the sequences that fit, numbered as if the others had been skipped at extraction.
 //
 // Order. Sequences are numbered in corpus order (the order of plan.json; a sequence is one
 // sentence, or a pair A+B with input.pairs; overlong sentences skipped at extraction have no
@@ -42,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/cache/cache_dir.h"
 #include "pipeline/cache/cache_key.h"
 #include "pipeline/cache/layer_convention.h"
 #include "pipeline/corpus/corpus.h"
@@ -89,9 +94,12 @@ class CacheReader {
   /// spare layer of a chunk.
   void set_attention_cache_bytes(size_t bytes) { attention_cache_limit_ = bytes; }
 
-  /// Opens the COMPLETE entry `entry_dir` (<cache.dir>/<key16>, with manifest.json); re-reads the
+  /// Opens the COMPLETE entry `entry.dir` (<cache.dir>/<key16>, with manifest.json); re-reads the
   /// corpus from plan.json's path and checks its sha256. InputError naming the entry/file otherwise.
-  static CacheReader open(const std::string& entry_dir);
+  /// With entry.read_max_length > 0, sequences longer than that many wordpieces are hidden: they
+  /// have no sequence number, their sentences are listed by skipped_sentences(), and every count
+  /// and row of the reader is that of an extraction that skipped them (InputError when none is left).
+  static CacheReader open(const CacheEntry& entry);
 
   CacheReader(CacheReader&&) = default;
   CacheReader& operator=(CacheReader&&) = default;
@@ -112,8 +120,13 @@ class CacheReader {
   const std::string& word_pooling() const { return key_.selection.word_pooling; }  ///< none | mean | first
   const std::string& dtype() const { return key_.dtype; }  ///< stored precision: float16 | float32 (reads give float)
   int64_t num_chunks() const { return static_cast<int64_t>(chunks_.size()); }
-  /// Corpus sentences left out at extraction (overlong, input.overlong = skip), sorted.
+  /// Corpus sentences left out as overlong (input.overlong = skip): at extraction (over the stored
+  /// maximum) or hidden by the read limit, sorted.
   const std::vector<int64_t>& skipped_sentences() const { return skipped_sentences_; }
+  /// The read limit open() applied (CacheEntry::read_max_length; 0 = none).
+  int64_t read_max_length() const { return read_max_length_; }
+  /// Stored sequences the read limit hides.
+  int64_t hidden_sequences() const { return hidden_sequences_; }
 
   // ---- sequences (corpus order) ---------------------------------------------------------------
   int64_t num_sequences() const { return static_cast<int64_t>(seq_chunk_.size()); }
@@ -174,12 +187,14 @@ class CacheReader {
  private:
   CacheReader() = default;
 
-  /// What open() keeps of one chunk file.
+  /// What open() keeps of one chunk file. Counts are those of plan.json (every stored sequence)
+  /// until load_chunk_index() turns first_sequence/num_sequences into the visible ones.
   struct Chunk {
     std::string file;                  ///< absolute or entry-relative path of chunk_XXXXX.h5
-    int64_t first_sequence = 0;        ///< global index of its first sequence (corpus order)
-    int64_t num_sequences = 0, num_tokens = 0, num_words = 0;
-    std::vector<int64_t> stored;       ///< corpus-order k -> stored (batch-order) position
+    int64_t first_sequence = 0;        ///< global index of its first visible sequence (corpus order)
+    int64_t num_sequences = 0;         ///< visible sequences (all stored ones without a read limit)
+    int64_t num_tokens = 0, num_words = 0;  ///< stored rows of its datasets
+    std::vector<int64_t> stored;       ///< visible corpus-order k -> stored (batch-order) position
     std::vector<int64_t> tok_off, word_off, att_off;  ///< per stored position (S + 1)
   };
 
@@ -203,6 +218,8 @@ class CacheReader {
   Corpus corpus_;
   int num_layers_ = 0, hidden_size_ = 0, num_heads_ = 0;
   std::vector<int64_t> skipped_sentences_;
+  int64_t read_max_length_ = 0, hidden_sequences_ = 0;
+  int64_t last_sentence_a_ = -1;  ///< while open() reads the chunk indexes: order check over every stored sequence
   std::vector<Chunk> chunks_;
   // Per sequence, corpus order.
   std::vector<int32_t> seq_chunk_;                 ///< chunk of each sequence

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -53,6 +54,18 @@ std::vector<int64_t> resolve_list(std::vector<int64_t> v, int64_t lo, int64_t hi
 }
 
 
+CacheSelection resolve_selection(const Params& p, const BertConfig& cfg) {
+  CacheSelection sel;
+  sel.layers = resolve_list(p.extract.layers, 0, cfg.num_hidden_layers, "extract.layers");
+  sel.word_pooling = p.extract.word_pooling;
+  sel.attention = p.extract.attention;
+  if (sel.attention) {
+    sel.attention_layers = resolve_list(p.extract.attention_layers, 0, cfg.num_hidden_layers - 1, "extract.attention_layers");
+    sel.attention_heads = resolve_list(p.extract.attention_heads, 0, cfg.num_attention_heads - 1, "extract.attention_heads");
+  }
+  return sel;
+}
+
 std::string now_iso() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -74,6 +87,17 @@ json plan_json(const ExtractionPlan& plan, const Corpus& corpus, const Params& p
           {"model", {{"path", p.model.path}, {"num_layers", cfg.num_hidden_layers}, {"hidden_size", cfg.hidden_size},
                      {"num_heads", cfg.num_attention_heads}}},
           {"chunks", chunks}};
+}
+
+/// Expected bytes of all datasets of `plan` with selection `sel`.
+double expected_bytes(const ExtractionPlan& plan, const CacheSelection& sel, const BertConfig& cfg, const std::string& dtype) {
+  const double elt = dtype == "float32" ? 4 : 2;
+  double N = 0, W = 0, T2 = 0;
+  for (const auto& c : plan.chunks) N += c.num_tokens, W += c.num_words, T2 += c.attention_elements;
+  double total = N * 12.0 + plan.sequences.size() * 40.0 + N * cfg.hidden_size * elt * sel.layers.size();
+  if (sel.word_pooling != "none") total += W * cfg.hidden_size * elt * sel.layers.size();
+  if (sel.attention) total += sel.attention_heads.size() * T2 * elt * sel.attention_layers.size();
+  return total;
 }
 
 /// Expected bytes per dataset family, for --dry-run.
@@ -112,11 +136,29 @@ void print_dry_run(std::ostream& out, const ExtractionPlan& plan, const CacheSel
     row(cat("attention/layer_LL [", sel.attention_heads.size(), " heads x sum T^2 = ", T2, "]"),
         sel.attention_heads.size() * T2 * elt, sel.attention_layers.size());
   out << "  total: " << human_bytes(total) << "\n";
+  BTL_CHECK(std::abs(total - expected_bytes(plan, sel, cfg, dtype)) <= 1e-6 * total, "dry run: byte estimates disagree");
 }
 
 }  // namespace
 
-ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dry_run, std::ostream& out) {
+CacheSelection requested_selection(const Params& p) {
+  return resolve_selection(p, BertConfig::from_json_file((fs::path(p.model.path) / "config.json").string()));
+}
+
+std::string extraction_unit_id(const Params& p) {
+  const auto absolute = [](const std::string& path) { return path.empty() ? path : fs::absolute(path).lexically_normal().string(); };
+  const bool truncate = p.input.overlong == "truncate";
+  json j = {{"model", absolute(p.model.path)}, {"compute_dtype", p.model.dtype},
+            {"corpus", absolute(p.corpus.path)}, {"format", p.corpus.format}, {"max_sentences", p.corpus.max_sentences},
+            {"special_tokens", p.tokenizer.add_special_tokens}, {"pairs", p.input.pairs},
+            {"overlong", p.input.overlong}, {"max_length", truncate ? p.tokenizer.max_length : 0},
+            {"chunk_tokens", p.extract.chunk_tokens}, {"batch_tokens", p.extract.batch_tokens},
+            {"dtype", p.extract.dtype}, {"deflate", p.extract.deflate}, {"cache", absolute(p.cache.dir)}};
+  return j.dump();
+}
+
+ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dry_run, std::ostream& out,
+                                 const CacheSelection* also, bool quiet_dry_run) {
   const bool root = mpi.rank() == 0;
   ExtractionOutcome outcome;
 
@@ -135,9 +177,19 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
   InputPolicy policy;
   policy.special_tokens = p.tokenizer.add_special_tokens;
   policy.pairs = p.input.pairs;
-  policy.max_length = std::min(p.tokenizer.max_length, cfg.max_position_embeddings);
   policy.truncate = p.input.overlong == "truncate";
+  // Truncation changes the bytes, so its limit is part of the key. Skipping does not: the entry
+  // stores every sequence that fits the model, and a smaller limit hides the longer ones at read
+  // time, so studies with different limits share one entry.
+  const int request_max_length = std::min(p.tokenizer.max_length, cfg.max_position_embeddings);
+  policy.max_length = policy.truncate ? request_max_length : cfg.max_position_embeddings;
+  const int64_t read_max_length = policy.max_length > request_max_length ? request_max_length : 0;
   const ExtractionPlan plan = make_plan(corpus, tokenizer, policy, p.extract.chunk_tokens);
+  int64_t hidden_sequences = 0, hidden_sentences = 0;
+  for (const auto& s : plan.sequences)
+    if (read_max_length > 0 && s.length() > read_max_length) ++hidden_sequences, hidden_sentences += s.sentence_b >= 0 ? 2 : 1;
+  BTL_REQUIRE(hidden_sequences < static_cast<int64_t>(plan.sequences.size()), corpus.path,
+              ": every sentence is longer than tokenizer.max_length ", request_max_length, " (input.overlong: skip)");
 
   key.special_tokens = policy.special_tokens;
   key.pairs = policy.pairs;
@@ -151,41 +203,76 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
   key.dtype = p.extract.dtype;
   key.deflate = p.extract.deflate;
   CacheSelection& sel = key.selection;
-  sel.layers = resolve_list(p.extract.layers, 0, cfg.num_hidden_layers, "extract.layers");
-  sel.word_pooling = p.extract.word_pooling;
-  sel.attention = p.extract.attention;
-  if (sel.attention) {
-    sel.attention_layers = resolve_list(p.extract.attention_layers, 0, cfg.num_hidden_layers - 1, "extract.attention_layers");
-    sel.attention_heads = resolve_list(p.extract.attention_heads, 0, cfg.num_attention_heads - 1, "extract.attention_heads");
-  }
-  const std::string kjson = key_json(key);
-  outcome.key_digest = key_digest(key);
-  outcome.entry = cache_entry_for(p.cache.dir, outcome.key_digest);
+  sel = resolve_selection(p, cfg);
+  const std::string request_digest = key_digest(key);
+  if (also && sel.can_merge(*also)) sel = sel.merged(*also);
+  if (root && hidden_sentences > 0)
+    out << hidden_sentences << " sentence(s) over tokenizer.max_length " << request_max_length
+        << " are stored for longer limits but left out of this request (input.overlong: skip)\n";
   outcome.chunks_total = static_cast<int64_t>(plan.chunks.size());
-  const CacheEntry& entry = outcome.entry;
+  outcome.hidden_sentences = hidden_sentences;
+  // What a reader of this request sees of whichever entry serves it.
+  const auto for_request = [&](CacheEntry e) {
+    e.read_max_length = read_max_length;
+    e.request_digest = request_digest;
+    return e;
+  };
 
-  // 2. A complete entry with the same base and a superset selection serves this request as is.
-  // Rank 0 decides and tells the others: ranks looking on their own could see a concurrent run's
-  // manifest appear at different moments and go separate ways.
-  std::string reuse;  // "<entry dir>\n<key digest>\n<chunks>" or empty
-  if (root && !fs::exists(entry.manifest_file())) {
+  // 2. A complete entry with the same base whose selection covers this one serves it as is.
+  // Otherwise complete entries with the same base but other datasets would have to be extracted
+  // again beside this one: extract the union instead, which serves them all (they become
+  // superseded; `bertology cache gc` removes them). Rank 0 decides and tells the others: ranks
+  // looking on their own could see a concurrent run's manifest appear at different moments.
+  std::string decision;  // {"reuse": [dir, digest, chunks]} | {"union": selection key JSON, "superseding": [dirs]} | {}
+  if (root && !fs::exists(cache_entry_for(p.cache.dir, key_digest(key)).manifest_file())) {
     const std::string base = base_key_digest(key);
-    for (const auto& s : list_cache(p.cache.dir))
-      if (s.complete && s.entry.dir != entry.dir && base_key_digest(s.key) == base && s.key.selection.covers(sel)) {
-        reuse = cat(s.entry.dir, "\n", s.key_digest, "\n", s.chunks_total);
+    const auto entries = list_cache(p.cache.dir);
+    json d = json::object();
+    for (const auto& s : entries)
+      if (s.complete && base_key_digest(s.key) == base && s.key.selection.covers(sel)) {
+        d["reuse"] = {s.entry.dir, s.key_digest, s.chunks_total};
         break;
       }
+    if (!d.contains("reuse")) {
+      CacheSelection widened = sel;
+      json superseding = json::array();
+      for (const auto& s : entries)
+        if (s.complete && base_key_digest(s.key) == base && widened.can_merge(s.key.selection)) {
+          widened = widened.merged(s.key.selection);
+          superseding.push_back(s.entry.dir);
+        }
+      if (!superseding.empty()) {
+        CacheKeyParts wide = key;
+        wide.selection = widened;
+        d["union"] = key_json(wide);
+        d["superseding"] = superseding;
+      }
+    }
+    decision = d.dump();
   }
-  reuse = mpi.broadcast(reuse);
-  if (!reuse.empty()) {
-    const size_t a = reuse.find('\n'), b = reuse.find('\n', a + 1);
-    outcome.entry.dir = reuse.substr(0, a);
-    outcome.key_digest = reuse.substr(a + 1, b - a - 1);
+  const json d = json::parse(mpi.broadcast(decision.empty() ? std::string("{}") : decision));
+  if (d.contains("reuse")) {
+    outcome.entry = for_request(CacheEntry{d["reuse"][0].get<std::string>()});
+    outcome.key_digest = d["reuse"][1].get<std::string>();
     outcome.reused_superset = outcome.complete = true;
-    outcome.chunks_done_before = std::stoll(reuse.substr(b + 1));
+    outcome.chunks_done_before = d["reuse"][2].get<int64_t>();
+    outcome.selection = sel;
+    outcome.num_tokens = plan.num_tokens;
+    outcome.expected_bytes = 0;  // nothing to write
     if (root) out << "reusing cache " << outcome.entry.dir << " (its selection covers this request)\n";
     return outcome;
   }
+  if (d.contains("union")) {
+    sel = parse_key_json(d["union"].get<std::string>(), "extraction union").selection;
+    if (root)
+      for (const auto& dir : d["superseding"])
+        out << "cache " << dir.get<std::string>() << " holds other datasets of the same forward pass: "
+            << "extracting the union of both, which supersedes it (`bertology cache gc` removes superseded entries)\n";
+  }
+  const std::string kjson = key_json(key);
+  outcome.key_digest = key_digest(key);
+  outcome.entry = for_request(cache_entry_for(p.cache.dir, outcome.key_digest));
+  const CacheEntry& entry = outcome.entry;
 
   // 3. Finished chunks: each rank checks a share (sha256 when verify_on_resume), all agree.
   std::vector<int64_t> finished(plan.chunks.size(), 0);
@@ -207,8 +294,11 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
   for (size_t i = 0; i < finished.size(); ++i)
     if (!finished[i]) pending.push_back(static_cast<int64_t>(i));
 
+  outcome.selection = sel;
+  outcome.num_tokens = plan.num_tokens;
+  outcome.expected_bytes = expected_bytes(plan, sel, cfg, p.extract.dtype);
   if (dry_run) {
-    if (root) print_dry_run(out, plan, sel, cfg, p.extract.dtype, entry, outcome.chunks_done_before);
+    if (root && !quiet_dry_run) print_dry_run(out, plan, sel, cfg, p.extract.dtype, entry, outcome.chunks_done_before);
     outcome.complete = pending.empty();
     return outcome;
   }

@@ -24,7 +24,7 @@ int cache_ls(const std::string& root) {
     std::cout << "no cache entries under " << root << "\n";
     return kExitOk;
   }
-  std::printf("%-16s  %-8s  %-9s  %10s  %10s  %s\n", "entry", "status", "chunks", "wordpieces", "size", "what");
+  std::printf("%-16s  %-10s  %-9s  %10s  %10s  %s\n", "entry", "status", "chunks", "wordpieces", "size", "what");
   for (const auto& s : entries) {
     const auto& k = s.key;
     std::string what = cat("model ", k.model_sha256.substr(0, 8), ", corpus ", k.corpus_sha256.substr(0, 8), " (",
@@ -32,8 +32,8 @@ int cache_ls(const std::string& root) {
     if (k.selection.attention) what += cat(", attention ", k.selection.attention_layers.size(), "x", k.selection.attention_heads.size());
     if (k.selection.word_pooling != "none") what += ", words " + k.selection.word_pooling;
     if (k.pairs) what += ", pairs";
-    std::printf("%-16s  %-8s  %4lld/%-4lld  %10lld  %10s  %s\n", fs::path(s.entry.dir).filename().c_str(),
-                s.complete ? "complete" : "partial", static_cast<long long>(s.chunks_done),
+    std::printf("%-16s  %-10s  %4lld/%-4lld  %10lld  %10s  %s\n", fs::path(s.entry.dir).filename().c_str(),
+                s.complete ? (s.superseded_by.empty() ? "complete" : "superseded") : "partial", static_cast<long long>(s.chunks_done),
                 static_cast<long long>(s.chunks_total), static_cast<long long>(s.tokens), human_bytes(s.bytes).c_str(),
                 what.c_str());
   }
@@ -74,7 +74,21 @@ int cache_gc(const std::string& root, bool dry_run) {
     freed += size;
     ++removed;
   }
-  std::cout << removed << " files, " << human_bytes(static_cast<double>(freed)) << (dry_run ? " would be freed" : " freed") << "\n";
+  // Entries a union entry supersedes: nothing reads them any more (stages record the request, not
+  // the entry that served it).
+  int64_t entries = 0;
+  for (const auto& s : list_cache(root)) {
+    if (s.superseded_by.empty()) continue;
+    std::cout << (dry_run ? "would remove " : "removed ") << s.entry.dir << "/ (superseded by " << s.superseded_by << ")\n";
+    if (!dry_run) {
+      fs::remove(s.entry.manifest_file(), ec);  // first: a half-removed entry never looks complete
+      fs::remove_all(s.entry.dir, ec);
+    }
+    freed += s.bytes;
+    ++entries;
+  }
+  std::cout << removed << " files, " << entries << " superseded entries, " << human_bytes(static_cast<double>(freed))
+            << (dry_run ? " would be freed" : " freed") << "\n";
   return kExitOk;
 }
 
@@ -87,7 +101,8 @@ int cmd_cache(const std::vector<std::string>& args) {
       std::cout << "usage: bertology cache " << usage
                 << "\n\n  ls      list cache entries (status, chunks, size, what they hold)\n"
                    "  verify  re-hash every finished chunk; exit 3 when any is corrupt\n"
-                   "  gc      remove leftovers of interrupted runs (temporary files, unrecorded chunks)\n";
+                   "  gc      remove leftovers of interrupted runs (temporary files, unrecorded chunks) and\n"
+                   "          entries superseded by a union entry of the same forward pass\n";
       return kExitOk;
     }
     throw InputError(cat("cache: expected ls, verify or gc (bertology cache --help)"));

@@ -44,7 +44,7 @@ ProbeOptions probe_options(const Params& params) {
 }
 
 CacheReader open_word_entry(const CacheEntry& entry, const std::string& stage) {
-  CacheReader reader = CacheReader::open(entry.dir);
+  CacheReader reader = CacheReader::open(entry);
   BTL_REQUIRE(reader.word_pooling() != "none", stage, ": cache entry ", entry.dir,
               " has no word-pooled hidden states; set extract.word_pooling: mean");
   return reader;

@@ -16,7 +16,14 @@ namespace fs = std::filesystem;
 
 namespace bertology {
 
-std::string entry_name(const CacheEntry& entry) { return fs::path(entry.dir).filename().string(); }
+std::string entry_name(const CacheEntry& entry) {
+  // The request, not the entry that happens to serve it: every covering entry of the same base holds
+  // the same bytes for it, so a union entry or a reused superset does not make a stage rerun.
+  std::string name = entry.request_digest.empty() ? fs::path(entry.dir).filename().string() : entry.request_digest.substr(0, 16);
+  if (entry.read_max_length > 0) name += cat(" max_length ", entry.read_max_length);
+  return name;
+}
+
 
 MeanSd mean_sd(const std::vector<double>& values) {
   MeanSd m;

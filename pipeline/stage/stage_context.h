@@ -107,7 +107,8 @@ class StageContext {
   bool output_begun_ = false;
 };
 
-/// A cache entry's directory name (its key digest prefix), as recorded in stage.json inputs.
+/// How stage.json inputs name a cache request: its key digest prefix (whichever entry serves it)
+/// and its read limit, or the directory name of an entry opened by directory.
 std::string entry_name(const CacheEntry& entry);
 
 /// Mean and sample standard deviation (n - 1; 0 for one value).

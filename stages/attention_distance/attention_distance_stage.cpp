@@ -34,7 +34,7 @@ void run_attention_distance(StageContext& ctx) {
   StageOutput out = ctx.begin_output();
   if (out.up_to_date()) return;
 
-  const CacheReader reader = CacheReader::open(entry.dir);
+  const CacheReader reader = CacheReader::open(entry);
   BTL_REQUIRE(reader.has_attention(), "attention_distance: cache entry ", entry.dir, " has no attention; set extract.attention: true");
   const auto& layers = reader.attention_layers();  // 0-based, as stored
   const int H = static_cast<int>(reader.attention_heads().size()), width = bins.count() + 1;

@@ -22,7 +22,7 @@ void run_attention_gradients(StageContext& ctx) {
   StageOutput out = ctx.begin_output();
   if (out.up_to_date()) return;
 
-  const CacheReader reader = CacheReader::open(entry.dir);
+  const CacheReader reader = CacheReader::open(entry);
   const ClarkTokenIds ids = clark_token_ids(model_dir);
   const int L = model.num_layers();
   const int64_t S = std::min<int64_t>(reader.num_sequences(), clark.gradient_sequences);

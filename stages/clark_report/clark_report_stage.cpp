@@ -240,7 +240,7 @@ std::string coref_names(const ClarkParams& clark) {
 /// What differs from the paper's setup, so that the numbers are read for what they are.
 void setup_section(StageContext& ctx, std::ostream& md) {
   const Params& p = ctx.params;
-  const CacheReader reader = CacheReader::open(ctx.cache().dir);
+  const CacheReader reader = CacheReader::open(ctx.cache());
   const bool ptb = reader.corpus().format == CorpusFormat::Ptb;
   md << "## Setup, and how it differs from the paper's\n\n"
      << "| | this run | paper |\n|---|---|---|\n"

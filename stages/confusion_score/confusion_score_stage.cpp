@@ -73,7 +73,7 @@ void run_confusion_score(StageContext& ctx) {
   std::map<std::string, double> candidates;           // condition -> Σ log2(groups) (uniform reference)
   for (const auto& c : conditions()) {
     for (const auto& f : c.files) {
-      const CacheReader reader = CacheReader::open(entries.at(f).dir);
+      const CacheReader reader = CacheReader::open(entries.at(f));
       L = reader.num_layers();
       const int H = reader.num_heads();
       auto& sum = sums[c.name];

@@ -226,7 +226,7 @@ void run_edge_probing(StageContext& ctx) {
     }
   }
   for (const auto& r : record_tasks) {
-    readers.push_back(CacheReader::open(r.entry.dir));
+    readers.push_back(CacheReader::open(r.entry));
     const CacheReader& reader = readers.back();
     EdgeTaskData t;
     t.name = r.name;

@@ -273,7 +273,7 @@ void run_lin_probes(StageContext& ctx) {
   set_torch_threads(p.model.threads);
 
   std::map<std::string, CacheReader> readers;
-  for (const auto& [name, e] : entries) readers.emplace(name, CacheReader::open(e.dir));
+  for (const auto& [name, e] : entries) readers.emplace(name, CacheReader::open(e));
   const auto all = [](const Sentence&) { return true; };
   std::vector<LinTask> tasks;
   {

@@ -270,6 +270,85 @@ TEST(CacheExtract, SubsetSelectionReusesTheCompleteEntry) {
   EXPECT_NE(ls.out.find("complete"), std::string::npos) << ls.out;
 }
 
+/// The number of entry directories under a cache root.
+int64_t entry_count(const fs::path& cache) {
+  int64_t n = 0;
+  for (const auto& d : fs::directory_iterator(cache)) n += d.is_directory();
+  return n;
+}
+
+// input.overlong: skip stores every sentence the model takes; a smaller tokenizer.max_length is a
+// read-time filter, so requests that differ only in it share one entry (issue #17).
+TEST(CacheExtract, SkipLimitsShareOneEntryAndSayWhatTheyLeaveOut) {
+  const fs::path d = scratch("limits");
+  auto cfg = write_config(d, d / "cache");
+  auto full = run_bertology({"extract", cfg.string(), "--set", "input.overlong=skip"});
+  ASSERT_EQ(full.code, 0) << full.err;
+  auto shorter = run_bertology({"extract", cfg.string(), "--set", "input.overlong=skip", "--set", "tokenizer.max_length=24"});
+  ASSERT_EQ(shorter.code, 0) << shorter.err;
+  EXPECT_EQ(entry_count(d / "cache"), 1);
+  EXPECT_NE(shorter.out.find("over tokenizer.max_length 24 are stored for longer limits but left out of this request"),
+            std::string::npos) << shorter.out;
+  // Truncation changes the bytes: its limit stays in the key.
+  auto truncated = run_bertology({"extract", cfg.string(), "--set", "tokenizer.max_length=24"});
+  ASSERT_EQ(truncated.code, 0) << truncated.err;
+  EXPECT_EQ(entry_count(d / "cache"), 2);
+}
+
+// A request for datasets a complete entry of the same forward pass lacks extracts the union (not a
+// second partial copy); the union supersedes the old entry, serves both requests from then on, and
+// holds the old entry's datasets byte for byte (h5py). `cache gc` removes the superseded entry.
+TEST(CacheExtract, MissingDatasetsExtractTheUnionWhichSupersedes) {
+  const fs::path d = scratch("union");
+  auto cfg = write_config(d, d / "cache");
+  const std::vector<std::string> a = {"--set", "extract.layers=[1]", "--set", "extract.attention=false",
+                                      "--set", "extract.word_pooling=none"};
+  const std::vector<std::string> b = {"--set", "extract.layers=[2]", "--set", "extract.attention=true",
+                                      "--set", "extract.attention_layers=[0]", "--set", "extract.word_pooling=none"};
+  auto with = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"extract", cfg.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_bertology(args);
+  };
+  ASSERT_EQ(with(a).code, 0);
+  const fs::path first = entry_of(d / "cache");
+  auto rb = with(b);
+  ASSERT_EQ(rb.code, 0) << rb.err;
+  EXPECT_NE(rb.out.find("extracting the union of both, which supersedes it"), std::string::npos) << rb.out;
+  ASSERT_EQ(entry_count(d / "cache"), 2);
+  fs::path uni;
+  for (const auto& e : fs::directory_iterator(d / "cache"))
+    if (e.path() != first) uni = e.path();
+  const auto key = nlohmann::json::parse(std::ifstream(uni / "key.json"));
+  EXPECT_EQ(key["selection"]["layers"], nlohmann::json({1, 2}));
+  EXPECT_EQ(key["selection"]["attention_layers"], nlohmann::json({0}));
+  auto ls = run_bertology({"cache", "ls", cfg.string()});
+  EXPECT_NE(ls.out.find("superseded"), std::string::npos) << ls.out;
+  // The union's layer 1 is the first entry's layer 1, bit for bit.
+  auto same = run_sh("/usr/bin/python3 -c \"import h5py,glob,sys,numpy as np\n"
+                     "a=sorted(glob.glob(sys.argv[1]+'/chunk_*.h5')); b=sorted(glob.glob(sys.argv[2]+'/chunk_*.h5'))\n"
+                     "assert len(a)==len(b) and len(a)>1\n"
+                     "for x,y in zip(a,b):\n"
+                     "  assert np.array_equal(h5py.File(x)['hidden/layer_01'][:].view(np.uint16), h5py.File(y)['hidden/layer_01'][:].view(np.uint16))\n"
+                     "print('same', len(a))\" " + shell_quote(first.string()) + " " + shell_quote(uni.string()));
+  EXPECT_EQ(same.code, 0) << same.err;
+  EXPECT_NE(same.out.find("same"), std::string::npos) << same.out;
+  // The second request is served by the union from now on (the first by its own entry while it
+  // exists); gc removes the superseded entry and nothing else, and then the union serves both.
+  auto again = with(b);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("reusing cache " + uni.string()), std::string::npos) << again.out;
+  auto gc = run_bertology({"cache", "gc", cfg.string()});
+  ASSERT_EQ(gc.code, 0) << gc.err;
+  EXPECT_NE(gc.out.find("1 superseded entries"), std::string::npos) << gc.out;
+  EXPECT_FALSE(fs::exists(first));
+  EXPECT_TRUE(fs::exists(uni / "manifest.json"));
+  auto after = with(a);
+  ASSERT_EQ(after.code, 0) << after.err;
+  EXPECT_NE(after.out.find("reusing cache " + uni.string()), std::string::npos) << after.out;
+  EXPECT_EQ(entry_count(d / "cache"), 1);
+}
+
 TEST(CacheExtract, DryRunPrintsSizesAndWritesNothing) {
   const fs::path d = scratch("dry");
   auto cfg = write_config(d, d / "cache");

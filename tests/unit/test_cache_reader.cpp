@@ -140,7 +140,7 @@ fs::path copy_entry(const fs::path& entry, const fs::path& dir) {
 
 TEST(CacheReader, SequencesInCorpusOrderWithSkippedSentence) {
   const auto& fx = fixture();
-  const CacheReader r = CacheReader::open(fx.full.string());
+  const CacheReader r = CacheReader::open(CacheEntry{fx.full.string()});
   EXPECT_EQ(r.corpus().sentences.size(), kSentences.size() + 1);
   EXPECT_EQ(r.num_layers(), 2);
   EXPECT_EQ(r.hidden_size(), 32);
@@ -185,10 +185,70 @@ TEST(CacheReader, SequencesInCorpusOrderWithSkippedSentence) {
   EXPECT_EQ(r.num_tokens(), rows);
 }
 
+// A read limit (tokenizer.max_length below what the entry stores, input.overlong: skip) hides the
+// longer sequences: the reader then looks like an extraction that skipped them, and every row it
+// returns is the unlimited reader's row of the same sentence.
+TEST(CacheReader, ReadLimitHidesLongerSequencesAsIfSkipped) {
+  const auto& fx = fixture();
+  const CacheReader all = CacheReader::open(CacheEntry{fx.full.string()});
+  std::vector<int64_t> lengths;
+  for (int64_t i = 0; i < all.num_sequences(); ++i) lengths.push_back(all.sequence_length(i));
+  std::vector<int64_t> sorted = lengths;
+  std::sort(sorted.begin(), sorted.end());
+  const int64_t limit = sorted[sorted.size() / 2];  // hides some, keeps some
+  CacheEntry limited{fx.full.string()};
+  limited.read_max_length = limit;
+  const CacheReader r = CacheReader::open(limited);
+  EXPECT_EQ(r.read_max_length(), limit);
+
+  std::vector<int64_t> kept, skipped = all.skipped_sentences();
+  for (int64_t i = 0; i < all.num_sequences(); ++i)
+    (lengths[i] <= limit ? kept : skipped).push_back(all.sequence(i).sentence_a);
+  std::sort(skipped.begin(), skipped.end());
+  ASSERT_GT(kept.size(), 0u);
+  ASSERT_GT(skipped.size(), all.skipped_sentences().size());
+  ASSERT_EQ(r.num_sequences(), static_cast<int64_t>(kept.size()));
+  EXPECT_EQ(r.hidden_sequences(), all.num_sequences() - r.num_sequences());
+  EXPECT_EQ(r.skipped_sentences(), skipped);
+  for (int64_t s : skipped) EXPECT_EQ(r.find_sequence(s), -1) << s;
+
+  const FloatMatrix h_all = all.load_layer(HiddenLayer{2}), h = r.load_layer(HiddenLayer{2});
+  const FloatMatrix w_all = all.load_layer_words(HiddenLayer{1}), w = r.load_layer_words(HiddenLayer{1});
+  ASSERT_EQ(h.rows, r.num_tokens());
+  ASSERT_EQ(w.rows, r.num_words());
+  std::vector<int64_t> token_rows;  // every other row of the limited reader, for read_token_rows
+  for (int64_t i = 0; i < r.num_sequences(); ++i) {
+    const auto s = r.sequence(i);
+    const int64_t j = all.find_sequence(s.sentence_a);
+    ASSERT_GE(j, 0);
+    EXPECT_EQ(r.find_sequence(s.sentence_a), i);
+    const auto t = all.sequence(j);
+    EXPECT_EQ(s.input_ids, t.input_ids);
+    EXPECT_EQ(s.word_ids, t.word_ids);
+    EXPECT_EQ(s.num_words, t.num_words);
+    EXPECT_LE(r.sequence_length(i), limit);
+    const int64_t d = r.hidden_size(), T = r.sequence_length(i);
+    EXPECT_EQ(max_abs_diff(h.row(r.token_offset(i)), h_all.row(all.token_offset(j)), T * d), 0.0f) << i;
+    EXPECT_EQ(max_abs_diff(w.row(r.word_offset(i)), w_all.row(all.word_offset(j)), s.num_words * d), 0.0f) << i;
+    const FloatMatrix sh = r.sequence_hidden(i, HiddenLayer{2});
+    EXPECT_EQ(max_abs_diff(sh.data.data(), h_all.row(all.token_offset(j)), T * d), 0.0f) << i;
+    EXPECT_EQ(r.attention(i, AttentionLayer{1}), all.attention(j, AttentionLayer{1})) << i;
+    for (int64_t row = r.token_offset(i); row < r.token_offset(i + 1); row += 2) token_rows.push_back(row);
+  }
+  std::vector<float> picked(token_rows.size() * r.hidden_size());
+  r.read_token_rows(HiddenLayer{2}, token_rows, picked.data());
+  for (size_t k = 0; k < token_rows.size(); ++k)
+    EXPECT_EQ(max_abs_diff(picked.data() + k * r.hidden_size(), h.row(token_rows[k]), r.hidden_size()), 0.0f) << k;
+
+  // A limit below every stored sequence leaves nothing: a one-line error, not an empty reader.
+  limited.read_max_length = sorted.front() - 1;
+  EXPECT_CONTAINS(error_of([&] { CacheReader::open(limited); }), "every stored sequence is longer than tokenizer.max_length");
+}
+
 // Test 1: load_layer and attention equal what `bertology encode` computes for the same sentences.
 TEST(CacheReader, LoadLayerAndAttentionEqualEncode) {
   const auto& fx = fixture();
-  const CacheReader r = CacheReader::open(fx.full.string());
+  const CacheReader r = CacheReader::open(CacheEntry{fx.full.string()});
   const H5File enc = H5File::open_read(fx.encoded.string());
   const int64_t d = r.hidden_size();
   for (int layer : {1, 2}) {
@@ -224,7 +284,7 @@ TEST(CacheReader, LoadLayerAndAttentionEqualEncode) {
 // The float16 selection entry: only the stored heads, and float16 widened exactly (within fp16 rounding of encode).
 TEST(CacheReader, SelectedHeadsInFloat16MatchEncode) {
   const auto& fx = fixture();
-  const CacheReader r = CacheReader::open(fx.selected.string());
+  const CacheReader r = CacheReader::open(CacheEntry{fx.selected.string()});
   EXPECT_EQ(r.attention_heads(), (std::vector<int64_t>{1, 3}));
   EXPECT_EQ(r.head_index(3), 1);
   const H5File enc = H5File::open_read(fx.encoded.string());
@@ -253,7 +313,7 @@ TEST(CacheReader, SelectedHeadsInFloat16MatchEncode) {
 // Test 2: Clark et al.'s word-level attention, by hand from the wordpiece attention.
 TEST(CacheReader, WordAttentionByHand) {
   const auto& fx = fixture();
-  const CacheReader r = CacheReader::open(fx.full.string());
+  const CacheReader r = CacheReader::open(CacheEntry{fx.full.string()});
   struct Case {
     int64_t sequence;
     std::vector<int32_t> word_ids;           // as tokenized (checked, so that the groups are right)
@@ -309,7 +369,7 @@ TEST(CacheReader, WordAttentionByHand) {
 // Test 3: word-pooled rows are the mean of their pieces' rows.
 TEST(CacheReader, LoadLayerWordsIsMeanOfPieces) {
   const auto& fx = fixture();
-  const CacheReader r = CacheReader::open(fx.full.string());
+  const CacheReader r = CacheReader::open(CacheEntry{fx.full.string()});
   for (int layer : {0, 2}) {
     const FloatMatrix tokens = r.load_layer(HiddenLayer{layer});
     const FloatMatrix words = r.load_layer_words(HiddenLayer{layer});
@@ -345,7 +405,7 @@ TEST(CacheReader, PairsKeepSentenceBSegmentsAndUnitOrder) {
       << config_text(fx.corpus, dir / "run" / "cache", "  attention: true\n  word_pooling: first\n", "float32");
   auto res = run_bertology({"extract", (dir / "run" / "study.yaml").string(), (dir / "pairs.yaml").string()});
   ASSERT_EQ(res.code, 0) << res.out << res.err;
-  const CacheReader r = CacheReader::open(entry_of(dir / "run" / "cache").string());
+  const CacheReader r = CacheReader::open(CacheEntry{entry_of(dir / "run" / "cache").string()});
   EXPECT_TRUE(r.key().pairs);
   ASSERT_EQ(r.num_sequences(), 3);
   EXPECT_EQ(r.skipped_sentences(), (std::vector<int64_t>{6}));
@@ -386,7 +446,7 @@ TEST(CacheReader, PairsKeepSentenceBSegmentsAndUnitOrder) {
 // Test 4: errors name what was asked, what is stored, and the file.
 TEST(CacheReader, SelectionErrorsNameWhatIsStored) {
   const auto& fx = fixture();
-  const CacheReader sel = CacheReader::open(fx.selected.string());
+  const CacheReader sel = CacheReader::open(CacheEntry{fx.selected.string()});
   std::string e = error_of([&] { sel.load_layer(HiddenLayer{1}); });
   EXPECT_CONTAINS(e, fx.selected.string());
   EXPECT_CONTAINS(e, "hidden layer 1 is not stored");
@@ -409,7 +469,7 @@ TEST(CacheReader, SelectionErrorsNameWhatIsStored) {
   e = error_of([&] { sel.sequence(99); });
   EXPECT_CONTAINS(e, "sequence 99 out of range");
 
-  const CacheReader plain = CacheReader::open(fx.plain.string());
+  const CacheReader plain = CacheReader::open(CacheEntry{fx.plain.string()});
   e = error_of([&] { plain.attention(0, AttentionLayer{1}); });
   EXPECT_CONTAINS(e, fx.plain.string());
   EXPECT_CONTAINS(e, "stores no attention");
@@ -421,11 +481,11 @@ TEST(CacheReader, IncompleteEntryIsRefused) {
   const auto& fx = fixture();
   const fs::path copy = copy_entry(fx.full, scratch("cache_reader/incomplete"));
   fs::remove(copy / "manifest.json");
-  const std::string e = error_of([&] { CacheReader::open(copy.string()); });
+  const std::string e = error_of([&] { CacheReader::open(CacheEntry{copy.string()}); });
   EXPECT_CONTAINS(e, (copy / "manifest.json").string());
   EXPECT_CONTAINS(e, "incomplete");
   EXPECT_CONTAINS(e, "4 of 4 chunks finished");
-  EXPECT_CONTAINS(error_of([&] { CacheReader::open((copy / "nope").string()); }), "no such cache entry");
+  EXPECT_CONTAINS(error_of([&] { CacheReader::open(CacheEntry{(copy / "nope").string()}); }), "no such cache entry");
 }
 
 TEST(CacheReader, ChangedOrMissingCorpusIsRefused) {
@@ -434,14 +494,14 @@ TEST(CacheReader, ChangedOrMissingCorpusIsRefused) {
   const fs::path corpus = dir / "corpus.txt";
   fs::copy_file(fx.corpus, corpus);
   const fs::path entry = extract(dir, corpus, "  layers: [0]\n");
-  EXPECT_NO_THROW(CacheReader::open(entry.string()));
+  EXPECT_NO_THROW(CacheReader::open(CacheEntry{entry.string()}));
   std::ofstream(corpus, std::ios::app) << "the cat sat .\n";
-  std::string e = error_of([&] { CacheReader::open(entry.string()); });
+  std::string e = error_of([&] { CacheReader::open(CacheEntry{entry.string()}); });
   EXPECT_CONTAINS(e, corpus.string());
   EXPECT_CONTAINS(e, "changed");
   EXPECT_CONTAINS(e, "sha256");
   fs::remove(corpus);
-  e = error_of([&] { CacheReader::open(entry.string()); });
+  e = error_of([&] { CacheReader::open(CacheEntry{entry.string()}); });
   EXPECT_CONTAINS(e, corpus.string());
   EXPECT_CONTAINS(e, "missing");
 }
@@ -461,7 +521,7 @@ TEST(CacheReader, CorruptChunkFailsTheReadNamingTheFile) {
   bytes[at + 4 * 32 + 50] ^= 0x5A;  // inside the second row
   std::ofstream(chunk, std::ios::binary | std::ios::trunc) << bytes;
 
-  const CacheReader r = CacheReader::open(copy.string());  // index datasets and file size are intact
+  const CacheReader r = CacheReader::open(CacheEntry{copy.string()});  // index datasets and file size are intact
   std::string e = error_of([&] { r.load_layer(HiddenLayer{1}); });
   EXPECT_CONTAINS(e, chunk.string());
   EXPECT_CONTAINS(e, "/hidden/layer_01");
@@ -482,7 +542,7 @@ TEST(CacheReader, TruncatedChunkIsRefusedAtOpen) {
   const fs::path copy = copy_entry(fx.full, scratch("cache_reader/truncated"));
   const fs::path chunk = copy / "chunk_00001.h5";
   fs::resize_file(chunk, fs::file_size(chunk) / 2);
-  const std::string e = error_of([&] { CacheReader::open(copy.string()); });
+  const std::string e = error_of([&] { CacheReader::open(CacheEntry{copy.string()}); });
   EXPECT_CONTAINS(e, chunk.string());
   EXPECT_CONTAINS(e, "manifest.json");
   EXPECT_CONTAINS(e, "bertology cache verify");
