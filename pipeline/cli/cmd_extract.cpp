@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "pipeline/cache/extract.h"
+#include "pipeline/campaign/campaign.h"
 #include "pipeline/cli/command.h"
 #include "pipeline/cli/command_config.h"
 #include "pipeline/stage/run_stages.h"
@@ -15,22 +16,52 @@ namespace bertology {
 
 namespace {
 
+int run_campaign_command(const ConfigArgs& args, const Params& campaign, const std::vector<std::string>& models,
+                         bool dry_run, const MpiContext& mpi) {
+  std::ostream& out = std::cout;
+  const CampaignPlan plan = plan_campaign(campaign.campaign.name, campaign_runs(args.files, args.sets, models), mpi);
+  if (dry_run) {
+    print_campaign_plan(plan, mpi, out);
+    return kExitOk;
+  }
+  if (!run_campaign(plan, mpi, out)) {
+    if (mpi.rank() == 0)
+      std::cerr << "bertology: stopped by signal " << stop_signal_number() << " after flushing finished chunks; "
+                << "run the same command again to resume (exit code " << kExitRequeue << " = requeue)\n";
+    return kExitRequeue;
+  }
+  return kExitOk;
+}
+
 int extract_or_run(const std::string& command, const std::vector<std::string>& args, bool with_stages) {
   ConfigArgs config_args;
   bool dry_run = false;
+  std::vector<std::string> models;
   po::options_description desc(command + " options");
   desc.add_options()
       ("config", po::value<std::vector<std::string>>(&config_args.files), "YAML config files (positional, merged in order)")
       ("dry-run", po::bool_switch(&dry_run), "plan only: print chunks, wordpieces and the expected bytes of each dataset");
+  if (with_stages)
+    desc.add_options()("model", po::value<std::vector<std::string>>(&models),
+                       "campaigns: run every study on this model folder (repeatable; overrides sweep.models)");
   add_config_options(desc, config_args);
   po::variables_map vm;
-  if (!parse_command_line(command, args, desc, "config", "CONFIG... [--set KEY=VALUE ...] [--dry-run] [--dump-config]", vm))
+  if (!parse_command_line(command, args, desc, "config",
+                          with_stages ? "CONFIG... [--set KEY=VALUE ...] [--model DIR ...] [--dry-run] [--dump-config]\n"
+                                        "  (a config with campaign.studies runs those studies as one campaign)"
+                                      : "CONFIG... [--set KEY=VALUE ...] [--dry-run] [--dump-config]",
+                          vm))
     return kExitOk;
 
   install_stop_handlers();
   MpiContext mpi;
   try {
     std::string effective;
+    if (with_stages && !config_args.dump) {
+      const Params top = load_params(config_args, nullptr, {});
+      if (!top.campaign.studies.empty()) return run_campaign_command(config_args, top, models, dry_run, mpi);
+      BTL_REQUIRE(models.empty(), "--model: only campaigns take --model (a single study: --set model.path=DIR)");
+    }
     const Params without_corpus = load_params(config_args, &effective, {"model.path"});
     if (config_args.dump) return kExitOk;
     // Stage names are checked before hours of extraction, not after.

@@ -40,18 +40,21 @@ int cmd_slurm(const std::vector<std::string>& args) {
     std::cout << config.dump();
     return kExitOk;
   }
-  if (out_dir.empty()) out_dir = "slurm-jobs/" + config.get_string("study.name");
+  const bool campaign = !config.get_strings("campaign.studies").empty();
+  if (out_dir.empty()) out_dir = "slurm-jobs/" + config.get_string(campaign ? "campaign.name" : "study.name");
   std::string binary = config.get_string("slurm.binary");
   if (binary.empty()) binary = fs::read_symlink("/proc/self/exe").string();
 
   const SlurmGraph graph = render_slurm_graph(config_args.files, config_args.sets, models, out_dir, binary);
   int complete = 0;
   for (const auto& u : graph.units) complete += u.complete;
-  std::cout << "rendered " << graph.units.size() << " unit(s) (" << complete << " already complete in the cache) into "
-            << graph.out_dir << "\n";
+  std::cout << "rendered " << graph.units.size() << (graph.campaign ? " extraction" : "") << " unit(s) (" << complete
+            << " already complete in the cache)" << (graph.campaign ? cat(" and ", graph.runs.size(), " run(s)") : "")
+            << " into " << graph.out_dir << "\n";
   for (const auto& u : graph.units)
     std::cout << "  " << u.config_file << ": " << u.model_path
               << (u.cache_entry.empty() ? " [no extraction: the stages read their own data]" : u.complete ? " [complete]" : "") << "\n";
+  for (size_t i = 0; i < graph.runs.size(); ++i) std::cout << "  stages task " << i << ": " << graph.runs[i] << "\n";
   if (dry_run) {
     for (const auto& script : {graph.extract_script, graph.stages_script}) {
       if (script.empty()) continue;

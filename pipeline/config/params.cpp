@@ -73,6 +73,9 @@ Params params_from_config(const Config& cfg) {
   p.slurm.requeue = cfg.get_bool("slurm.requeue");
   p.slurm.binary = cfg.get_string("slurm.binary");
   p.sweep_models = cfg.get_strings("sweep.models");
+  p.campaign.name = cfg.get_string("campaign.name");
+  p.campaign.studies = cfg.get_strings("campaign.studies");
+  p.campaign.output_dir = cfg.get_string("campaign.output_dir");
 
 
   p.runtime.seed = cfg.get_int("runtime.seed");

@@ -96,6 +96,13 @@ struct RuntimeParams {
 };
 
 /// All parameters of a run.
+/// Section `campaign`: several studies as one job (pipeline/campaign/campaign.h).
+struct CampaignParams {
+  std::string name = "campaign";     ///< recorded in the campaign's outputs
+  std::string output_dir;            ///< each study writes to <output_dir>/<study.name>; empty = their own
+  std::vector<std::string> studies;  ///< study config files (absolute); empty = not a campaign
+};
+
 struct Params {
   StudyParams study;                ///< section `study`
   ModelParams model;                ///< section `model`
@@ -106,6 +113,7 @@ struct Params {
   CacheParams cache;                ///< section `cache`
   SlurmParams slurm;                ///< section `slurm`
   std::vector<std::string> sweep_models;  ///< section `sweep`: models of a sweep ("" = model.path)
+  CampaignParams campaign;          ///< section `campaign`
   RuntimeParams runtime;            ///< section `runtime`
   std::vector<std::string> stages;  ///< pipeline stages to run, in order
   /// Values of the sections that stages and study families declare (config_section.h), by section

@@ -82,6 +82,11 @@ std::vector<KeySpec> core_rows() {
       bool_key("slurm.requeue", true, "Requeue a job that was preempted or ran out of time (it resumes from the cache)."),
       path_key("slurm.binary", "", "bertology executable the jobs run (empty = the one rendering the jobs)."),
       paths_key("sweep.models", {}, "Model folders to run the study on, one array task each (empty = model.path)."),
+      string_key("campaign.name", "campaign", "Name of the campaign (several studies run as one job)."),
+      path_key("campaign.output_dir", "",
+               "Campaign outputs: each study writes to <output_dir>/<study.name> (empty = the studies' own folders)."),
+      paths_key("campaign.studies", {},
+                "Study configs run as one campaign: one extraction per model x corpus serves them all (empty = no campaign)."),
 
 
 

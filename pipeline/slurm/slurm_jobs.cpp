@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "pipeline/cache/extract.h"
+#include "pipeline/campaign/campaign.h"
 #include "pipeline/dist/mpi_context.h"
 #include "pipeline/stage/run_stages.h"
 #include "pipeline/util/error.h"
@@ -201,12 +202,91 @@ void validate_slurm(const Config& config, const Params& p) {
     if (p.slurm.source[i].find('\n') != std::string::npos) config.fail("slurm.source", cat("item ", i, " contains a newline"));
 }
 
+namespace {
+
+/// A campaign's graph: an extraction array over its units (those not complete yet), then a stages
+/// array over its runs (study x model), each run's config a single study.
+SlurmGraph render_campaign_graph(const Params& params, const std::vector<std::string>& files,
+                                 const std::vector<std::string>& sets, const std::vector<std::string>& models,
+                                 const std::string& out_dir, const std::string& binary) {
+  std::vector<std::string> run_sets = sets;
+  if (params.slurm.gpus_per_task > 0) run_sets.push_back("model.device=cuda");
+  const MpiContext single_rank;  // not launched by mpirun: planning and status checks run here, alone
+  const CampaignPlan plan = plan_campaign(params.campaign.name, campaign_runs(files, run_sets, models), single_rank);
+
+  SlurmGraph graph;
+  graph.out_dir = fs::absolute(out_dir).lexically_normal().string();
+  graph.campaign = true;
+  fs::create_directories(fs::path(graph.out_dir) / "units");
+  fs::create_directories(fs::path(graph.out_dir) / "runs");
+  fs::create_directories(fs::path(graph.out_dir) / "logs");
+  std::vector<std::string> pending, runs;
+  for (size_t i = 0; i < plan.units.size(); ++i) {
+    const CampaignUnit& unit = plan.units[i];
+    const CampaignRun& run = plan.runs[unit.run];
+    std::vector<std::string> unit_sets = run.sets;
+    for (auto& set : unit_config_sets(plan, unit)) unit_sets.push_back(std::move(set));
+    const Config unit_config = Config::load(run.files, unit_sets);
+    Params up = params_from_config(unit_config);
+    up.cache.verify_on_resume = false;  // a status check; the job itself verifies
+    std::ostringstream discard;
+    const ExtractionOutcome status = run_extraction(up, single_rank, /*dry_run=*/true, discard, nullptr, true);
+    const auto selection_json = [](const CacheSelection& s) {
+      CacheKeyParts k;
+      k.selection = s;
+      return key_json(k);
+    };
+    BTL_CHECK(selection_json(requested_selection(up)) == selection_json(unit.selection), "slurm: the config of campaign unit ",
+              i, " does not request the unit's selection");
+    char name[32];
+    std::snprintf(name, sizeof name, "unit_%03zu.yaml", i);
+    SlurmUnit u;
+    u.model_path = up.model.path;
+    u.config_file = (fs::path(graph.out_dir) / "units" / name).string();
+    u.cache_entry = status.entry.dir;
+    u.complete = status.complete;
+    std::string users;
+    for (const auto& user : unit.users) users += "#   " + user + "\n";
+    write_file(u.config_file, cat("# bertology campaign ", plan.name, ", extraction unit ", i, "; read by:\n", users, unit_config.dump()),
+               false);
+    if (!u.complete) pending.push_back(u.config_file);
+    graph.units.push_back(u);
+  }
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "run_%03zu.yaml", i);
+    const std::string file = (fs::path(graph.out_dir) / "runs" / name).string();
+    write_file(file, cat("# bertology campaign ", plan.name, ", run ", i, ": ", plan.runs[i].label, "\n",
+                         Config::load(plan.runs[i].files, plan.runs[i].sets).dump()),
+               false);
+    runs.push_back(file);
+    graph.runs.push_back(plan.runs[i].label);
+  }
+  Params named = params;
+  named.study.name = params.campaign.name;  // job names
+  const std::string bin = fs::absolute(binary).string();
+  std::error_code ec;
+  fs::remove(fs::path(graph.out_dir) / "extract.sbatch", ec);  // a stale one from an earlier render
+  if (!pending.empty()) {
+    graph.extract_script = (fs::path(graph.out_dir) / "extract.sbatch").string();
+    write_file(graph.extract_script,
+               render_script(named, {"extract", "extract", params.slurm.time_extract, pending}, graph.out_dir, bin), true);
+  }
+  graph.stages_script = (fs::path(graph.out_dir) / "stages.sbatch").string();
+  write_file(graph.stages_script, render_script(named, {"stages", "run", params.slurm.time_stages, runs}, graph.out_dir, bin),
+             true);
+  return graph;
+}
+
+}  // namespace
+
 SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::vector<std::string>& sets,
                               const std::vector<std::string>& models_arg, const std::string& out_dir,
                               const std::string& binary) {
   const Config base = Config::load(files, sets);
   const Params params = params_from_config(base);
   validate_slurm(base, params);
+  if (!params.campaign.studies.empty()) return render_campaign_graph(params, files, sets, models_arg, out_dir, binary);
   // Studies whose stages read their own data (fine-tuning) have no extraction job.
   const bool needs_cache = stages_need_cache(params.stages);
   if (needs_cache && base.get_string("corpus.path").empty())

@@ -25,7 +25,9 @@ struct SlurmUnit {
 /// The rendered graph.
 struct SlurmGraph {
   std::string out_dir;
+  bool campaign = false;           ///< units are a campaign's extraction units; runs its studies x models
   std::vector<SlurmUnit> units;
+  std::vector<std::string> runs;   ///< campaign: the label of each stages task (study/model)
   std::string extract_script;   ///< "" when every unit is complete
   std::string stages_script;
 };
@@ -35,6 +37,10 @@ void validate_slurm(const Config& config, const Params& params);
 
 /// Renders unit configs and sbatch scripts under `out_dir` for the study given by config `files`
 /// and `sets` overrides. `models` (from --model) overrides sweep.models, which overrides model.path.
+/// A campaign (campaign.studies, pipeline/campaign/campaign.h) renders its extraction units
+/// (units/unit_NNN.yaml, each requesting the unit's union selection) and its runs
+/// (runs/run_NNN.yaml, one study on one model each): the extraction array over the units not
+/// complete yet, the stages array over the runs, afterok.
 /// `binary`: the bertology executable the jobs run.
 SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::vector<std::string>& sets,
                               const std::vector<std::string>& models, const std::string& out_dir,

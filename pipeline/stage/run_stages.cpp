@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ostream>
+#include <sstream>
 
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_context.h"
@@ -9,6 +10,7 @@
 #include "pipeline/util/heap_policy.h"
 #include "pipeline/util/human_bytes.h"
 #include "pipeline/util/peak_memory.h"
+#include "pipeline/util/stop_signal.h"
 
 namespace bertology {
 
@@ -47,6 +49,26 @@ void run_stages(const Params& params, const CacheEntry& entry, const MpiContext&
       out << "stage " << name << ": " << fixed(seconds, 1) << " s, peak memory " << human_bytes(double(peak_rss_bytes()))
           << " (rank 0)\n" << std::flush;
   }
+}
+
+std::vector<SurveyedRequest> survey_stages(const Params& params, const MpiContext& mpi) {
+  check_stage_names(params.stages);
+  std::vector<SurveyedRequest> requests;
+  std::ostringstream quiet;
+  const CacheEntry none;
+  for (const auto& name : params.stages) {
+    StageContext context(*find_stage(name), params, none, mpi, quiet);
+    context.start_survey(&requests);
+    try {
+      find_stage(name)->run(context);
+    } catch (const SurveyEnd&) {
+    } catch (const StopRequested&) {
+      throw;
+    } catch (const std::exception&) {
+      // The stage failed on the empty entry or on its own inputs; the real run reports it.
+    }
+  }
+  return requests;
 }
 
 }  // namespace bertology

@@ -24,7 +24,6 @@ std::string entry_name(const CacheEntry& entry) {
   return name;
 }
 
-
 MeanSd mean_sd(const std::vector<double>& values) {
   MeanSd m;
   if (values.empty()) return m;
@@ -43,11 +42,15 @@ StageContext::StageContext(const StageInfo& info, const Params& params, const Ca
 
 const CacheEntry& StageContext::cache() {
   BTL_CHECK(info_.needs_cache, "stage ", name(), " reads the run's cache entry but is registered with needs_cache = false");
-  read_inputs_["cache"] = entry_name(cache_);
+  if (!survey_) read_inputs_["cache"] = entry_name(cache_);
   return cache_;
 }
 
 CacheEntry StageContext::extract(const std::string& label, const Params& variant) {
+  if (survey_) {
+    survey_->push_back({name(), label, variant});
+    return CacheEntry{};
+  }
   const std::string why = cat(name(), ": ", label);
   if (mpi.rank() == 0) out << why << ": activations of " << variant.corpus.path << "\n" << std::flush;
   const ExtractionOutcome outcome = run_extraction(variant, mpi, false, out);
@@ -80,6 +83,7 @@ std::string record_path(const std::string& model_dir, const std::string& stage) 
 }  // namespace
 
 bool StageContext::stage_ran(const std::string& stage) {
+  if (survey_) throw SurveyEnd{};
   const std::string record = record_path(model_dir(), stage);
   const bool ran = fs::exists(record);
   const std::string key = stage + "/stage.json";
@@ -118,6 +122,7 @@ nlohmann::json StageContext::read_json(const StageTable& file) {
 }
 
 StageOutput StageContext::begin_output(nlohmann::json extra) {
+  if (survey_) throw SurveyEnd{};
   BTL_CHECK(!output_begun_, name(), ": begin_output called twice");
   output_begun_ = true;
   nlohmann::json inputs = {{"stage", name()}, {"bertology_version", BERTOLOGY_VERSION}, {"read", read_inputs_}};
@@ -139,6 +144,7 @@ std::vector<int64_t> StageContext::my_share(int64_t n) const {
 }
 
 void StageContext::for_my_share(int64_t n, const std::function<void(int64_t)>& work) const {
+  if (survey_) throw SurveyEnd{};
   for (int64_t i = mpi.rank(); i < n; i += mpi.size()) {
     if (stop_requested()) throw StopRequested{};
     work(i);

@@ -35,6 +35,14 @@ namespace bertology {
 
 class StageOutput;
 
+/// An extraction a stage asks for, recorded in survey mode (StageContext::start_survey).
+struct SurveyedRequest {
+  std::string stage, label;  ///< who asks, and the stage's name for the request ("test corpus")
+  Params params;             ///< the variant the stage would extract
+};
+/// Thrown in survey mode where a stage would read data or write output: its survey ends there.
+struct SurveyEnd {};
+
 class StageContext {
  public:
   /// `cache` is the run's complete entry (empty for stages that do not need it).
@@ -44,6 +52,13 @@ class StageContext {
   const Params& params;
   const MpiContext& mpi;
   std::ostream& out;  ///< the run's report stream; write to it from rank 0 (or say which rank speaks)
+
+  /// Survey mode (campaign planning): extract() records its request in `log` and returns an empty
+  /// entry instead of extracting; cache() returns the empty entry; reading another stage's output,
+  /// begin_output and the work-split calls throw SurveyEnd. corpus_file() still writes (collective):
+  /// every rank surveys alike. Requests a stage makes after its first read are not surveyed.
+  void start_survey(std::vector<SurveyedRequest>* log) { survey_ = log; }
+  bool surveying() const { return survey_ != nullptr; }
 
   const std::string& name() const { return info_.name; }
   const StageInfo& info() const { return info_; }
@@ -105,6 +120,7 @@ class StageContext {
   const CacheEntry& cache_;
   nlohmann::json read_inputs_ = nlohmann::json::object();  ///< label -> entry name or record digest
   bool output_begun_ = false;
+  std::vector<SurveyedRequest>* survey_ = nullptr;
 };
 
 /// How stage.json inputs name a cache request: its key digest prefix (whichever entry serves it)

@@ -14,7 +14,7 @@ import pathlib
 import re
 import sys
 
-CORE_SECTIONS = {"study", "model", "tokenizer", "corpus", "input", "extract", "cache", "slurm", "sweep",
+CORE_SECTIONS = {"study", "model", "tokenizer", "corpus", "input", "extract", "cache", "slurm", "sweep", "campaign",
                  "runtime", "stages"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 # A dotted config key in a string literal: "section.key".

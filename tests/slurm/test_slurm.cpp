@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
+#include <ctime>
 #include <regex>
 #include <thread>
 
@@ -282,6 +284,110 @@ TEST(Slurm, SweepRendersOneUnitPerModelAndSkipsCompleteOnes) {
   auto r2 = run_bertology({"slurm", (d / "study.yaml").string(), (d / "sweep.yaml").string(), "--out", (d / "jobs2").string()});
   ASSERT_EQ(r2.code, 0) << r2.err;
   EXPECT_NE(r2.out.find("rendered 2 unit(s)"), std::string::npos) << r2.out;
+}
+
+/// Every file of a log folder, for failure messages.
+std::string slurp_logs(const fs::path& dir) {
+  std::string all;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir, ec)) all += "==> " + f.path().string() + "\n" + slurp(f.path());
+  return all;
+}
+
+/// EndTime/StartTime (seconds since the epoch) of every task of a job, from scontrol.
+std::vector<std::pair<int64_t, int64_t>> task_times(const std::string& id) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  auto r = run_sh("scontrol -o show job " + id + " 2>/dev/null");
+  std::istringstream lines(r.out);
+  std::string line;
+  const auto epoch = [](const std::string& text, const std::string& key) -> int64_t {
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex(key + R"(=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d))"))) return -1;
+    std::tm tm{};
+    strptime(m[1].str().c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    tm.tm_isdst = -1;
+    return static_cast<int64_t>(mktime(&tm));
+  };
+  while (std::getline(lines, line))
+    if (line.find("JobId=") != std::string::npos) out.emplace_back(epoch(line, "StartTime"), epoch(line, "EndTime"));
+  return out;
+}
+
+// A campaign of two studies on two models (issue #17): one extraction array over the campaign's
+// units, then one stages array over the four runs, afterok; every chunk computed once; a
+// resubmission skips the complete units and submits only the stages.
+TEST(Slurm, CampaignOfTwoStudiesOnTwoModels) {
+  const fs::path d = scratch("campaign");
+  const std::string a = (kFixtures / "models" / "tiny_mlm_gelu").string(), b = (kFixtures / "models" / "tiny_base_relu").string();
+  const std::string common = "  path: " + (kFixtures / "corpus" / "ewt_dev_first30.conllu").string() +
+                             "\n  format: conllu\ntokenizer:\n  max_length: 32\ninput:\n  overlong: truncate\n"
+                             "model:\n  threads: 1\n";
+  std::ofstream(d / "attention.yaml") << "study:\n  name: attention\ncorpus:\n" << common
+                                      << "extract:\n  layers: [0]\n  attention: true\nstages: [attention_patterns]\n";
+  std::ofstream(d / "probing.yaml") << "study:\n  name: probing\ncorpus:\n" << common
+                                    << "extract:\n  word_pooling: mean\nprobe:\n  layers: [0, 1]\n  seeds: 1\n"
+                                       "  max_epochs: 2\n  tasks: [upos]\nstages: [token_probes]\n";
+  std::ofstream(d / "campaign.yaml") << "campaign:\n  name: pair\n  output_dir: results\n"
+                                        "  studies: [attention.yaml, probing.yaml]\ncache:\n  dir: cache\n";
+  const std::vector<std::string> args = {"slurm", (d / "campaign.yaml").string(), "--model", a, "--model", b,
+                                         "--out", (d / "jobs").string(), "--set", "slurm.ntasks=1",
+                                         "--set", "slurm.cpus_per_task=1"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> all = args;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return run_bertology(all);
+  };
+  // Per model: the corpus (attention + word vectors, one unit for both studies) and the sentence
+  // pairs attention_patterns reads.
+  auto r = with({"--submit"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("rendered 4 extraction unit(s) (0 already complete in the cache) and 4 run(s)"), std::string::npos) << r.out;
+  const std::string extract = slurp(d / "jobs" / "extract.sbatch"), stages = slurp(d / "jobs" / "stages.sbatch");
+  EXPECT_NE(extract.find("#SBATCH --array=0-3"), std::string::npos);
+  EXPECT_NE(extract.find("#SBATCH --job-name=bertology-pair-extract"), std::string::npos) << extract;
+  EXPECT_NE(stages.find("#SBATCH --array=0-3"), std::string::npos);
+  EXPECT_NE(stages.find("run_003.yaml"), std::string::npos);
+  EXPECT_NE(slurp(d / "jobs" / "units" / "unit_000.yaml").find("probing/tiny_mlm_gelu: its corpus"), std::string::npos);
+  auto ids = submitted_ids(r.out);
+  ASSERT_TRUE(ids.count("extract") && ids.count("stages")) << r.out;
+  ASSERT_TRUE(wait_jobs({ids["extract"], ids["stages"]}, 600)) << job_states(ids["stages"]);
+  EXPECT_EQ(job_states(ids["extract"]), "JobState=COMPLETED ") << slurp_logs(d / "jobs" / "logs");
+  EXPECT_EQ(job_states(ids["stages"]), "JobState=COMPLETED ") << slurp_logs(d / "jobs" / "logs");
+  // afterok: no stages task started before every extraction task ended.
+  int64_t extract_end = 0, stages_start = INT64_MAX;
+  for (const auto& [start, end] : task_times(ids["extract"])) extract_end = std::max(extract_end, end);
+  for (const auto& [start, end] : task_times(ids["stages"])) stages_start = std::min(stages_start, start);
+  EXPECT_GT(extract_end, 0);
+  EXPECT_LT(stages_start, INT64_MAX) << "no stages task times";
+  EXPECT_GE(stages_start, extract_end);
+  for (const char* study : {"attention", "probing"})
+    for (const fs::path model : {a, b})
+      EXPECT_TRUE(fs::exists(d / "results" / study / model.filename() / (std::string(study) == "attention" ? "attention_patterns" : "token_probes") / "stage.json"))
+          << study << " " << model;
+  // One forward pass per unit: 4 entries, each chunk computed once.
+  int64_t computed = 0, entries = 0;
+  const std::regex computed_line(R"(chunk \d+ computed)");
+  for (const auto& e : fs::directory_iterator(d / "cache")) {
+    if (!fs::exists(e.path() / "manifest.json")) continue;
+    ++entries;
+    for (const auto& log : fs::directory_iterator(e.path() / "logs")) {
+      const std::string text = slurp(log.path());
+      computed += std::distance(std::sregex_iterator(text.begin(), text.end(), computed_line), std::sregex_iterator());
+    }
+  }
+  EXPECT_EQ(entries, 4);
+  EXPECT_EQ(computed, 4) << "one chunk per unit here (30 short sentences), computed once";
+
+  // Resubmitted: every unit complete, only the stages array (up to date, it changes nothing).
+  auto again = with({"--submit"});
+  ASSERT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("rendered 4 extraction unit(s) (4 already complete"), std::string::npos) << again.out;
+  EXPECT_FALSE(fs::exists(d / "jobs" / "extract.sbatch"));
+  auto ids2 = submitted_ids(again.out);
+  EXPECT_FALSE(ids2.count("extract"));
+  ASSERT_TRUE(ids2.count("stages"));
+  ASSERT_TRUE(wait_jobs({ids2["stages"]}, 300));
+  EXPECT_EQ(job_states(ids2["stages"]), "JobState=COMPLETED ");
 }
 
 }  // namespace

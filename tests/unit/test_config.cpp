@@ -360,6 +360,10 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "  binary: \"\"\n"
                          "sweep:\n"
                          "  models: []\n"
+                         "campaign:\n"
+                         "  name: campaign\n"
+                         "  output_dir: \"\"\n"
+                         "  studies: []\n"
                          "runtime:\n"
                          "  seed: 1234\n"
                          "  memory_gb: 8.0\n"
@@ -468,6 +472,9 @@ TEST_F(ConfigTest, ParamsDefaultsMirrorSchemaDefaults) {
   EXPECT_EQ(from_schema.tokenizer.max_length, built.tokenizer.max_length);
   EXPECT_EQ(from_schema.runtime.seed, built.runtime.seed);
   EXPECT_EQ(from_schema.runtime.log_level, built.runtime.log_level);
+  EXPECT_EQ(from_schema.campaign.name, built.campaign.name);
+  EXPECT_EQ(from_schema.campaign.output_dir, built.campaign.output_dir);
+  EXPECT_EQ(from_schema.campaign.studies, built.campaign.studies);
   EXPECT_EQ(from_schema.stages, built.stages);
 }
 
