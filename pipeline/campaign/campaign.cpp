@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "pipeline/cache/extract.h"
+#include "pipeline/compare/compare.h"
 #include "pipeline/stage/run_stages.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/heap_policy.h"
@@ -193,6 +194,13 @@ bool run_campaign(const CampaignPlan& plan, const MpiContext& mpi, std::ostream&
   if (root)
     out << "campaign " << plan.name << ": " << plan.runs.size() << " run(s) complete; " << plan.units.size()
         << " forward pass(es) served " << plan.requests << " extraction request(s)\n" << std::flush;
+  if (root && !plan.output_dir.empty()) {
+    CompareOptions compare;
+    compare.dirs = {plan.output_dir};
+    compare.title = cat("Campaign ", plan.name);
+    out << "comparison: " << write_comparison(compare, out) << "\n" << std::flush;
+  }
+  mpi.barrier();
   return true;
 }
 

@@ -54,6 +54,7 @@ struct CampaignUnit {
 
 struct CampaignPlan {
   std::string name;
+  std::string output_dir;  ///< campaign.output_dir: compare.md is written there at the end (empty: none)
   std::vector<CampaignRun> runs;
   std::vector<CampaignUnit> units;
   int64_t requests = 0;  ///< requests over all runs (each would be one extraction unplanned)
@@ -71,8 +72,10 @@ std::vector<std::string> unit_config_sets(const CampaignPlan& plan, const Campai
 /// entry and its users (rank 0 prints). Writes nothing to the cache.
 void print_campaign_plan(const CampaignPlan& plan, const MpiContext& mpi, std::ostream& out);
 
-/// Extracts every unit, then runs every run's stages. Returns false when a stop signal ended it
-/// (resume with the same command); InputError as the runs would raise them.
+/// Extracts every unit, then runs every run's stages, then (rank 0, with plan.output_dir) writes
+/// <output_dir>/compare.md over every study of the campaign (pipeline/compare/compare.h).
+/// Returns false when a stop signal ended it (resume with the same command); InputError as the
+/// runs would raise them.
 bool run_campaign(const CampaignPlan& plan, const MpiContext& mpi, std::ostream& out);
 
 }  // namespace bertology

@@ -19,7 +19,8 @@ namespace {
 int run_campaign_command(const ConfigArgs& args, const Params& campaign, const std::vector<std::string>& models,
                          bool dry_run, const MpiContext& mpi) {
   std::ostream& out = std::cout;
-  const CampaignPlan plan = plan_campaign(campaign.campaign.name, campaign_runs(args.files, args.sets, models), mpi);
+  CampaignPlan plan = plan_campaign(campaign.campaign.name, campaign_runs(args.files, args.sets, models), mpi);
+  plan.output_dir = campaign.campaign.output_dir;
   if (dry_run) {
     print_campaign_plan(plan, mpi, out);
     return kExitOk;

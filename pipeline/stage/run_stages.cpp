@@ -1,10 +1,15 @@
 #include "pipeline/stage/run_stages.h"
 
 #include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 
+#include "pipeline/model/bert_config.h"
 #include "pipeline/stage/csv_table.h"
+#include "pipeline/stage/stage_output.h"
+#include "pipeline/util/files.h"
 #include "pipeline/stage/stage_context.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/heap_policy.h"
@@ -32,8 +37,27 @@ bool stages_need_cache(const std::vector<std::string>& stages) {
   return false;
 }
 
+namespace {
+
+/// <model output dir>/model.json: which model the stage folders beside it describe, and its depth,
+/// for `bertology compare` (relative depth = layer / num_layers). Rank 0; nothing when the
+/// model folder has no config.json.
+void write_model_record(const Params& params, const MpiContext& mpi) {
+  namespace fs = std::filesystem;
+  const fs::path config = fs::path(params.model.path) / "config.json";
+  if (mpi.rank() != 0 || params.stages.empty() || !fs::exists(config)) return;
+  const BertConfig cfg = BertConfig::from_json_file(config.string());
+  const nlohmann::json record = {{"model", params.model.path}, {"num_layers", cfg.num_hidden_layers},
+                                 {"num_heads", cfg.num_attention_heads}, {"hidden_size", cfg.hidden_size}};
+  fs::create_directories(model_output_dir(params));
+  write_file_atomic((fs::path(model_output_dir(params)) / "model.json").string(), record.dump(1) + "\n");
+}
+
+}  // namespace
+
 void run_stages(const Params& params, const CacheEntry& entry, const MpiContext& mpi, std::ostream& out) {
   check_stage_names(params.stages);
+  write_model_record(params, mpi);
   for (const auto& name : params.stages) {
     StageContext context(*find_stage(name), params, entry, mpi, out);
     // Each stage's own peak (docs/scale.md, scripts/bench/scale.sh read this line), from the

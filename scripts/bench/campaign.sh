@@ -44,11 +44,12 @@ t3=$(now)
 
 read -r sep_x sep_n < <(extraction_seconds "$OUT/separate/cache")
 read -r cam_x cam_n < <(extraction_seconds "$OUT/campaign/cache")
-sep_wall=$(echo "$t1 - $t0" | bc -l); cam_wall=$(echo "$t3 - $t2" | bc -l)
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+sep_wall=$(calc "$t1 - $t0"); cam_wall=$(calc "$t3 - $t2")
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 echo "| side | wall s | extraction s | chunks computed |"
 echo "|---|---:|---:|---:|"
 printf "| clark2019 then probing (separate) | %.1f | %.1f | %d |\n" "$sep_wall" "$sep_x" "$sep_n"
 printf "| campaign clark-probing | %.1f | %.1f | %d |\n" "$cam_wall" "$cam_x" "$cam_n"
 printf "\nextraction time separate / campaign: %.2fx; wall: %.2fx (CPU: %s, model.threads %s, corpus.max_sentences %s)\n" \
-  "$(echo "$sep_x / $cam_x" | bc -l)" "$(echo "$sep_wall / $cam_wall" | bc -l)" "$cpu" "$THREADS" "$MAX"
+  "$(calc "$sep_x / $cam_x")" "$(calc "$sep_wall / $cam_wall")" "$cpu" "$THREADS" "$MAX"

@@ -21,7 +21,7 @@
 #include "pipeline/util/files.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
-#include "stages/clark_report/clark2019_paper.h"
+#include "pipeline/analysis/clark2019_paper.h"
 
 namespace fs = std::filesystem;
 

@@ -96,6 +96,22 @@ TEST(Campaign, OneForwardPassPerCorpusAndTheTablesOfSeparateRuns) {
   EXPECT_EQ(campaign.chunks, planned_chunks(dir / "cache")) << "each chunk computed once";
   EXPECT_NE(run.out.find("3 forward pass(es) served 5 extraction request(s)"), std::string::npos) << run.out;
 
+  // The campaign's compare.md: its numbers are the per-model CSVs' (the probes of layer 3 of 6 at
+  // relative depth 0.50; the best head of all relations).
+  ASSERT_TRUE(fs::exists(dir / "campaign/compare.md")) << run.out;
+  const std::string md = slurp(dir / "campaign/compare.md");
+  const auto probes = read_csv(dir / "campaign/probing/all-MiniLM-L6-v2/token_probes/summary.csv");
+  ASSERT_EQ(probes.size(), 3u);  // header, layers 0 and 3
+  EXPECT_EQ(probes[2][1], "3");
+  EXPECT_NE(md.find("| 0.50 | " + probes[2][2] + " |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 0.00 | " + probes[1][2] + " |"), std::string::npos) << md;
+  const auto relations = read_csv(dir / "campaign/attention/all-MiniLM-L6-v2/dependency_heads/relations.csv");
+  ASSERT_GE(relations.size(), 2u);
+  EXPECT_EQ(relations[1][0], "all");
+  EXPECT_NE(md.find("| all | " + relations[1][6] + " | " + relations[1][3] + "-" + relations[1][4] +
+                    (relations[1][5] == "head_to_dep" ? "ᵀ" : "") + " | " + relations[1][8] + " | 34.5 (7-6; baseline 26.3) |"),
+            std::string::npos) << md;
+
   // The same studies one after the other on a fresh cache: more forward passes, the same tables.
   for (const char* study : {"attention", "probing"}) {
     const auto one = run_bertology({"run", (dir / (std::string(study) + ".yaml")).string(), "--set",
