@@ -42,16 +42,6 @@ std::string describe_unit(const CampaignUnit& u) {
              p.input.overlong == "truncate" ? cat("truncated to ", p.tokenizer.max_length) : std::string("every length the model takes"));
 }
 
-/// A YAML double-quoted scalar (paths in --set values).
-std::string quoted(const std::string& s) {
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') q += '\\';
-    q += c;
-  }
-  return q + "\"";
-}
-
 std::string yaml_list(const std::vector<int64_t>& v) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
@@ -74,11 +64,11 @@ std::vector<CampaignRun> campaign_runs(const std::vector<std::string>& files, co
       run.files.insert(run.files.begin(), study);
       run.sets = sets;
       run.sets.push_back("campaign.studies=[]");
-      if (!model.empty()) run.sets.push_back("model.path=" + quoted(fs::absolute(model).lexically_normal().string()));
+      if (!model.empty()) run.sets.push_back("model.path=" + yaml_quoted(fs::absolute(model).lexically_normal().string()));
       run.params = params_from_config(Config::load(run.files, run.sets));
       if (!campaign.campaign.output_dir.empty()) {
         run.sets.push_back("study.output_dir=" +
-                           quoted((fs::path(campaign.campaign.output_dir) / run.params.study.name).string()));
+                           yaml_quoted((fs::path(campaign.campaign.output_dir) / run.params.study.name).string()));
         run.params = params_from_config(Config::load(run.files, run.sets));
       }
       run.label = cat(run.params.study.name, "/", fs::path(run.params.model.path).filename().string());
@@ -94,9 +84,9 @@ std::vector<std::string> unit_config_sets(const CampaignPlan& plan, const Campai
   const auto differs = [&](bool d, const std::string& set) {
     if (d) sets.push_back(set);
   };
-  differs(u.model.path != run.model.path, "model.path=" + quoted(u.model.path));
+  differs(u.model.path != run.model.path, "model.path=" + yaml_quoted(u.model.path));
   differs(u.model.dtype != run.model.dtype, "model.dtype=" + u.model.dtype);
-  differs(u.corpus.path != run.corpus.path, "corpus.path=" + quoted(u.corpus.path));
+  differs(u.corpus.path != run.corpus.path, "corpus.path=" + yaml_quoted(u.corpus.path));
   differs(u.corpus.format != run.corpus.format, "corpus.format=" + u.corpus.format);
   differs(u.corpus.max_sentences != run.corpus.max_sentences, cat("corpus.max_sentences=", u.corpus.max_sentences));
   differs(u.tokenizer.add_special_tokens != run.tokenizer.add_special_tokens,

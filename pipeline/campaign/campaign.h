@@ -69,7 +69,8 @@ CampaignPlan plan_campaign(std::string name, std::vector<CampaignRun> runs, cons
 std::vector<std::string> unit_config_sets(const CampaignPlan& plan, const CampaignUnit& unit);
 
 /// --dry-run: each unit with its selection, wordpieces, chunks (finished ones), expected bytes, its
-/// entry and its users (rank 0 prints). Writes nothing to the cache.
+/// entry and its users (rank 0 prints). Extracts nothing; the survey (plan_campaign) has written
+/// what the stages build before they extract (derived corpora and models under cache.dir).
 void print_campaign_plan(const CampaignPlan& plan, const MpiContext& mpi, std::ostream& out);
 
 /// Extracts every unit, then runs every run's stages, then (rank 0, with plan.output_dir) writes

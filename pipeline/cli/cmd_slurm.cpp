@@ -56,7 +56,7 @@ int cmd_slurm(const std::vector<std::string>& args) {
               << (u.cache_entry.empty() ? " [no extraction: the stages read their own data]" : u.complete ? " [complete]" : "") << "\n";
   for (size_t i = 0; i < graph.runs.size(); ++i) std::cout << "  stages task " << i << ": " << graph.runs[i] << "\n";
   if (dry_run) {
-    for (const auto& script : {graph.extract_script, graph.stages_script}) {
+    for (const auto& script : {graph.extract_script, graph.stages_script, graph.compare_script}) {
       if (script.empty()) continue;
       std::cout << "\n==> " << script << " <==\n" << std::ifstream(script).rdbuf();
     }
@@ -70,6 +70,7 @@ int cmd_slurm(const std::vector<std::string>& args) {
   if (!ids.extract_job.empty()) std::cout << "submitted extraction array " << ids.extract_job << "\n";
   std::cout << "submitted stages array " << ids.stages_job
             << (ids.extract_job.empty() ? "" : " (afterok " + ids.extract_job + ", cancelled if it fails)") << "\n"
+            << (ids.compare_job.empty() ? "" : "submitted compare job " + ids.compare_job + " (afterok " + ids.stages_job + ")\n")
             << "follow with: squeue -j " << (ids.extract_job.empty() ? "" : ids.extract_job + ",") << ids.stages_job
             << "   logs: " << graph.out_dir << "/logs/\n";
   return kExitOk;

@@ -370,4 +370,13 @@ void Config::check_paths(const std::vector<std::string>& keys) const {
   }
 }
 
+std::string yaml_quoted(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
 }  // namespace bertology

@@ -106,4 +106,7 @@ class Config {
   std::map<std::string, ConfigEntry> entries_;
 };
 
+/// `s` as a YAML double-quoted scalar ("a \"b\""), for --set values built in code (paths).
+std::string yaml_quoted(const std::string& s);
+
 }  // namespace bertology

@@ -51,15 +51,6 @@ std::string fill_template(const std::string& text, const std::map<std::string, s
   return out;
 }
 
-/// A YAML double-quoted scalar (for --set values that are paths).
-std::string yaml_quote(const std::string& s) {
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') q += '\\';
-    q += c;
-  }
-  return q + "\"";
-}
 
 /// A safe job-name fragment from the study name.
 std::string job_name(const std::string& study) {
@@ -135,6 +126,22 @@ void write_file(const fs::path& path, const std::string& text, bool executable) 
   if (executable) fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
 }
 
+/// Writes extract.sbatch over `pending` (removed when nothing is pending) and stages.sbatch over
+/// `stage_configs` into graph.out_dir.
+void write_array_scripts(SlurmGraph& graph, const Params& p, const std::vector<std::string>& pending,
+                         const std::vector<std::string>& stage_configs, const std::string& bin) {
+  std::error_code ec;
+  fs::remove(fs::path(graph.out_dir) / "extract.sbatch", ec);  // a stale one from an earlier render
+  if (!pending.empty()) {
+    graph.extract_script = (fs::path(graph.out_dir) / "extract.sbatch").string();
+    write_file(graph.extract_script, render_script(p, {"extract", "extract", p.slurm.time_extract, pending}, graph.out_dir, bin),
+               true);
+  }
+  graph.stages_script = (fs::path(graph.out_dir) / "stages.sbatch").string();
+  write_file(graph.stages_script, render_script(p, {"stages", "run", p.slurm.time_stages, stage_configs}, graph.out_dir, bin),
+             true);
+}
+
 /// Runs sbatch (no shell involved: arguments go straight to execvp); returns the job id.
 std::string sbatch(const std::vector<std::string>& args) {
   int pipefd[2];
@@ -204,6 +211,32 @@ void validate_slurm(const Config& config, const Params& p) {
 
 namespace {
 
+/// The campaign's last job: `bertology compare <output_dir>` on one CPU, after the stages array.
+std::string render_compare_script(const Params& p, const std::string& output_dir, const std::string& out_dir,
+                                  const std::string& binary) {
+  const auto& s = p.slurm;
+  const std::string log = (fs::path(out_dir) / "logs" / "compare_%j.out").string();
+  BTL_REQUIRE(log.find('"') == std::string::npos && log.find('\n') == std::string::npos, out_dir,
+              ": the job folder path must not contain '\"' or a newline");
+  std::string text = cat("#!/bin/bash\n# bertology compare job for campaign '", job_name(p.study.name),
+                         "', rendered by `bertology slurm`. Do not edit: change the config and render again.\n",
+                         "#SBATCH --job-name=bertology-", job_name(p.study.name), "-compare\n#SBATCH --ntasks=1\n",
+                         "#SBATCH --cpus-per-task=1\n#SBATCH --time=00:30:00\n#SBATCH --output=\"", log, "\"\n");
+  if (!s.partition.empty()) text += "#SBATCH --partition=" + s.partition + "\n";
+  if (!s.account.empty()) text += "#SBATCH --account=" + s.account + "\n";
+  if (!s.qos.empty()) text += "#SBATCH --qos=" + s.qos + "\n";
+  text += "set -uo pipefail\n";
+  for (const auto& m : s.modules) text += "module load " + shell_single_quote(m, "slurm.modules") + "\n";
+  for (const auto& f : s.source) text += "source " + shell_single_quote(f, "slurm.source") + "\n";
+  for (const auto& e : s.env) {
+    const auto eq = e.find('=');
+    text += "export " + e.substr(0, eq) + "=" + shell_single_quote(e.substr(eq + 1), "slurm.env") + "\n";
+  }
+  text += cat("exec ", shell_single_quote(binary, "slurm.binary"), " compare ", shell_single_quote(output_dir, "campaign.output_dir"),
+              " --title ", shell_single_quote("Campaign " + p.study.name, "campaign.name"), "\n");
+  return text;
+}
+
 /// A campaign's graph: an extraction array over its units (those not complete yet), then a stages
 /// array over its runs (study x model), each run's config a single study.
 SlurmGraph render_campaign_graph(const Params& params, const std::vector<std::string>& files,
@@ -265,16 +298,13 @@ SlurmGraph render_campaign_graph(const Params& params, const std::vector<std::st
   Params named = params;
   named.study.name = params.campaign.name;  // job names
   const std::string bin = fs::absolute(binary).string();
+  write_array_scripts(graph, named, pending, runs, bin);
   std::error_code ec;
-  fs::remove(fs::path(graph.out_dir) / "extract.sbatch", ec);  // a stale one from an earlier render
-  if (!pending.empty()) {
-    graph.extract_script = (fs::path(graph.out_dir) / "extract.sbatch").string();
-    write_file(graph.extract_script,
-               render_script(named, {"extract", "extract", params.slurm.time_extract, pending}, graph.out_dir, bin), true);
+  fs::remove(fs::path(graph.out_dir) / "compare.sbatch", ec);
+  if (!params.campaign.output_dir.empty()) {
+    graph.compare_script = (fs::path(graph.out_dir) / "compare.sbatch").string();
+    write_file(graph.compare_script, render_compare_script(named, params.campaign.output_dir, graph.out_dir, bin), true);
   }
-  graph.stages_script = (fs::path(graph.out_dir) / "stages.sbatch").string();
-  write_file(graph.stages_script, render_script(named, {"stages", "run", params.slurm.time_stages, runs}, graph.out_dir, bin),
-             true);
   return graph;
 }
 
@@ -307,7 +337,7 @@ SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::
     const std::string model = fs::absolute(models[i]).lexically_normal().string();
     BTL_REQUIRE(fs::is_directory(model), "--model / sweep.models: '", models[i], "' is not a checkpoint folder");
     std::vector<std::string> unit_sets = sets;
-    unit_sets.push_back("model.path=" + yaml_quote(model));
+    unit_sets.push_back("model.path=" + yaml_quoted(model));
     if (params.slurm.gpus_per_task > 0) unit_sets.push_back("model.device=cuda");
     const Config unit_config = Config::load(files, unit_sets);
     Params unit = params_from_config(unit_config);
@@ -331,17 +361,7 @@ SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::
     graph.units.push_back(u);
   }
 
-  const std::string bin = fs::absolute(binary).string();
-  std::error_code ec;
-  fs::remove(fs::path(graph.out_dir) / "extract.sbatch", ec);  // a stale one from an earlier render
-  if (!pending.empty()) {
-    graph.extract_script = (fs::path(graph.out_dir) / "extract.sbatch").string();
-    write_file(graph.extract_script,
-               render_script(params, {"extract", "extract", params.slurm.time_extract, pending}, graph.out_dir, bin), true);
-  }
-  graph.stages_script = (fs::path(graph.out_dir) / "stages.sbatch").string();
-  write_file(graph.stages_script, render_script(params, {"stages", "run", params.slurm.time_stages, all}, graph.out_dir, bin),
-             true);
+  write_array_scripts(graph, params, pending, all, fs::absolute(binary).string());
   return graph;
 }
 
@@ -357,8 +377,12 @@ SubmittedGraph submit_slurm_graph(const SlurmGraph& graph) {
   }
   args.push_back(graph.stages_script);
   ids.stages_job = sbatch(args);
+  if (!graph.compare_script.empty())
+    ids.compare_job = sbatch({"sbatch", "--parsable", "--dependency=afterok:" + ids.stages_job, "--kill-on-invalid-dep=yes",
+                              graph.compare_script});
   nlohmann::json j = {{"extract_job", ids.extract_job}, {"stages_job", ids.stages_job},
-                      {"extract_script", graph.extract_script}, {"stages_script", graph.stages_script}};
+                      {"extract_script", graph.extract_script}, {"stages_script", graph.stages_script},
+                      {"compare_job", ids.compare_job}, {"compare_script", graph.compare_script}};
   write_file_atomic((fs::path(graph.out_dir) / "submitted.json").string(), j.dump(1) + "\n");
   return ids;
 }

@@ -30,6 +30,7 @@ struct SlurmGraph {
   std::vector<std::string> runs;   ///< campaign: the label of each stages task (study/model)
   std::string extract_script;   ///< "" when every unit is complete
   std::string stages_script;
+  std::string compare_script;   ///< campaign with campaign.output_dir: compare.md after the stages ("" otherwise)
 };
 
 /// Validates the slurm section of `config` (InputError at the offending key's position).
@@ -49,7 +50,7 @@ SlurmGraph render_slurm_graph(const std::vector<std::string>& files, const std::
 /// Submits the graph with sbatch (stages afterok the extraction array, cancelled if it fails);
 /// returns the job ids ("" for a job that was not needed).
 struct SubmittedGraph {
-  std::string extract_job, stages_job;
+  std::string extract_job, stages_job, compare_job;
 };
 SubmittedGraph submit_slurm_graph(const SlurmGraph& graph);
 

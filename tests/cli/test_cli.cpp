@@ -262,3 +262,46 @@ TEST(Mcrc, AttackExportsEveryAttackedSetAndBaselinesMatchHandCounts) {
 }
 
 }  // namespace
+
+// `bertology derive`: the control checkpoints as model folders. Read back with numpy from the
+// safetensors bytes: no-positions zeroes exactly the position embeddings; random-init keeps the
+// embeddings, re-draws the encoder (same seed, same bytes; another seed, other bytes).
+TEST(Cli, DeriveWritesTheControlCheckpoints) {
+  const fs::path d = scratch("derive");
+  const std::string model = tiny("mlm_gelu").string();
+  auto np = run_bertology({"derive", "no-positions", "--model", model, "--out", (d / "nopos").string()});
+  ASSERT_EQ(np.code, 0) << np.err;
+  auto r1 = run_bertology({"derive", "random-init", "--model", model, "--out", (d / "r1").string(), "--seed", "7"});
+  auto r2 = run_bertology({"derive", "random-init", "--model", model, "--out", (d / "r2").string(), "--seed", "7"});
+  auto r3 = run_bertology({"derive", "random-init", "--model", model, "--out", (d / "r3").string(), "--seed", "8"});
+  ASSERT_EQ(r1.code + r2.code + r3.code, 0) << r1.err << r2.err << r3.err;
+  EXPECT_TRUE(fs::exists(d / "r1" / "config.json") && fs::exists(d / "r1" / "vocab.txt"));
+  const std::string check = R"PY(
+import json, struct, sys, numpy as np
+def load(path):
+    b = open(path, 'rb').read(); n = struct.unpack('<Q', b[:8])[0]; h = json.loads(b[8:8 + n]); out = {}
+    for k, v in h.items():
+        if k == '__metadata__': continue
+        s, e = v['data_offsets']; dt = {'F32': np.float32, 'F16': np.float16}[v['dtype']]
+        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dtype=dt).reshape(v['shape'])
+    return out
+orig = load(sys.argv[1] + '/model.safetensors'); nopos = load(sys.argv[2] + '/nopos/model.safetensors')
+r1, r2, r3 = (load(sys.argv[2] + '/' + x + '/model.safetensors') for x in ('r1', 'r2', 'r3'))
+pos = [k for k in orig if k.endswith('position_embeddings.weight')][0]
+assert not nopos[pos].any() and orig[pos].any()
+assert all(np.array_equal(orig[k], nopos[k]) for k in orig if k != pos)
+word = [k for k in orig if k.endswith('word_embeddings.weight')][0]
+enc = [k for k in r1 if 'encoder' in k and k.endswith('query.weight')][0]
+assert np.array_equal(orig[word], r1[word])
+assert np.array_equal(r1[enc], r2[enc]) and not np.array_equal(r1[enc], r3[enc]) and not np.array_equal(r1[enc], orig[enc])
+print('ok')
+)PY";
+  std::ofstream(d / "check.py") << check;
+  auto r = run_sh("/usr/bin/python3 " + shell_quote((d / "check.py").string()) + " " + shell_quote(model) + " " +
+                  shell_quote(d.string()));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("ok"), std::string::npos);
+  auto bad = run_bertology({"derive", "sideways", "--model", model, "--out", (d / "x").string()});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("random-init or no-positions"), std::string::npos) << bad.err;
+}

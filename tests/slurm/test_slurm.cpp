@@ -350,7 +350,16 @@ TEST(Slurm, CampaignOfTwoStudiesOnTwoModels) {
   EXPECT_NE(slurp(d / "jobs" / "units" / "unit_000.yaml").find("probing/tiny_mlm_gelu: its corpus"), std::string::npos);
   auto ids = submitted_ids(r.out);
   ASSERT_TRUE(ids.count("extract") && ids.count("stages")) << r.out;
-  ASSERT_TRUE(wait_jobs({ids["extract"], ids["stages"]}, 600)) << job_states(ids["stages"]);
+  std::smatch cm;
+  ASSERT_TRUE(std::regex_search(r.out, cm, std::regex(R"(submitted compare job (\d+))"))) << r.out;
+  const std::string compare_job = cm[1];
+  ASSERT_TRUE(wait_jobs({ids["extract"], ids["stages"], compare_job}, 600)) << job_states(ids["stages"]);
+  EXPECT_EQ(job_states(compare_job), "JobState=COMPLETED ") << slurp_logs(d / "jobs" / "logs");
+  // The compare job ran after the stages and compared both studies on both models.
+  const std::string md = slurp(d / "results" / "compare.md");
+  EXPECT_NE(md.find("## attention"), std::string::npos) << md;
+  EXPECT_NE(md.find("## probing"), std::string::npos) << md;
+  EXPECT_NE(md.find("`tiny_base_relu` (L = 1); `tiny_mlm_gelu` (L = 2)."), std::string::npos) << md;
   EXPECT_EQ(job_states(ids["extract"]), "JobState=COMPLETED ") << slurp_logs(d / "jobs" / "logs");
   EXPECT_EQ(job_states(ids["stages"]), "JobState=COMPLETED ") << slurp_logs(d / "jobs" / "logs");
   // afterok: no stages task started before every extraction task ended.
@@ -386,8 +395,12 @@ TEST(Slurm, CampaignOfTwoStudiesOnTwoModels) {
   auto ids2 = submitted_ids(again.out);
   EXPECT_FALSE(ids2.count("extract"));
   ASSERT_TRUE(ids2.count("stages"));
-  ASSERT_TRUE(wait_jobs({ids2["stages"]}, 300));
+  std::smatch cm2;
+  ASSERT_TRUE(std::regex_search(again.out, cm2, std::regex(R"(submitted compare job (\d+))"))) << again.out;
+  const std::string compare_again = cm2[1];
+  ASSERT_TRUE(wait_jobs({ids2["stages"], compare_again}, 300));
   EXPECT_EQ(job_states(ids2["stages"]), "JobState=COMPLETED ");
+  EXPECT_EQ(job_states(compare_again), "JobState=COMPLETED ");
 }
 
 }  // namespace
