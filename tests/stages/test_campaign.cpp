@@ -130,6 +130,25 @@ TEST(Campaign, OneForwardPassPerCorpusAndTheTablesOfSeparateRuns) {
   EXPECT_EQ(again.out.find("[extract] chunks"), std::string::npos) << again.out;
 }
 
+// Under mpirun every rank plans alike (the survey and the dry-run checks are collective) and the
+// ranks share each unit's chunks: two ranks give the tables of one.
+TEST(Campaign, TwoRanksGiveTheTablesOfOne) {
+  ASSERT_TRUE(fs::exists(kModel));
+  const fs::path dir = scratch("campaign_mpi");
+  write_studies(dir);
+  const auto one = run_bertology({"run", (dir / "campaign.yaml").string()});
+  ASSERT_EQ(one.code, 0) << one.err;
+  const auto two = run_sh("mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 " +
+                          bertology_cmd({"run", (dir / "campaign.yaml").string(), "--set",
+                                         "cache.dir=" + (dir / "cache2").string(), "--set",
+                                         "campaign.output_dir=" + (dir / "campaign2").string()}));
+  ASSERT_EQ(two.code, 0) << two.err << two.out;
+  EXPECT_EQ(computed_chunks(dir / "cache2").entries, 3) << two.out;
+  for (const char* study : {"attention", "probing"})
+    expect_same_tables(dir / "campaign" / study / "all-MiniLM-L6-v2", dir / "campaign2" / study / "all-MiniLM-L6-v2", 2);
+  EXPECT_TRUE(fs::exists(dir / "campaign2/compare.md"));
+}
+
 TEST(Campaign, BadStudyListIsAOneLineError) {
   const fs::path dir = scratch("campaign_bad");
   std::ofstream(dir / "campaign.yaml") << "campaign:\n  studies: [missing.yaml]\n";
