@@ -23,7 +23,7 @@ struct ExtractionOutcome {
   int64_t chunks_computed = 0;    ///< by this rank
   bool stopped = false;           ///< a stop signal ended the run early (all ranks agree)
   bool complete = false;          ///< every chunk is finished
-  CacheSelection selection;       ///< what the serving (or planned) entry holds
+  CacheSelection selection;       ///< what the request asks for (merged with `also`, or the union it extracts)
   int64_t num_tokens = 0;         ///< wordpieces of the plan
   double expected_bytes = 0;      ///< of the datasets to write (0 when an existing entry serves)
 };
