@@ -35,7 +35,7 @@ struct CacheEntry {
   /// key_digest of the request (its base and its own selection): what a stage records as its
   /// input, so that the same request served by another covering entry reads as the same input.
   /// Empty for entries opened by directory.
-  std::string request_digest;
+  std::string request_digest = {};
 
   std::string key_file() const { return dir + "/key.json"; }
   std::string plan_file() const { return dir + "/plan.json"; }

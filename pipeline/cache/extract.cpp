@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
@@ -37,6 +39,22 @@ namespace {
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::string sha256_or_empty(const fs::path& p) { return fs::exists(p) ? sha256_file(p.string()) : std::string(); }
+
+/// sha256 of a weights file, remembered for this process while its size and modification time
+/// stay the same: a campaign extracts (or checks) one unit after another and each run's entries
+/// again, all of the same model, and a BERT-large file is 1.3 GB to hash.
+std::string weights_sha256(const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<std::string, std::string>> known;  // path -> (stamp, digest)
+  const std::string stamp = cat(fs::file_size(path), ":", fs::last_write_time(path).time_since_epoch().count());
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& [seen, digest] = known[path];
+  if (seen != stamp || digest.empty()) {
+    digest = sha256_file(path);
+    seen = stamp;
+  }
+  return digest;
+}
 
 
 /// Sorted, unique, within [lo, hi]; empty -> all of [lo, hi].
@@ -166,7 +184,7 @@ ExtractionOutcome run_extraction(const Params& p, const MpiContext& mpi, bool dr
   const BertConfig cfg = BertConfig::from_json_file((fs::path(p.model.path) / "config.json").string());
   const std::string weights = checkpoint_weights_file(p.model.path);
   CacheKeyParts key;
-  key.model_sha256 = mpi.broadcast(root ? sha256_file(weights) : std::string());
+  key.model_sha256 = mpi.broadcast(root ? weights_sha256(weights) : std::string());
   key.vocab_sha256 = sha256_or_empty(fs::path(p.model.path) / "vocab.txt");
   key.model_config_sha256 = sha256_or_empty(fs::path(p.model.path) / "config.json");
   key.tokenizer_config_sha256 = sha256_or_empty(fs::path(p.model.path) / "tokenizer_config.json");
