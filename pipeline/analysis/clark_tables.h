@@ -8,6 +8,12 @@ namespace bertology {
 
 /// attention_patterns/summary.json: per-layer means, the uniform entropy, heads to prev/next (JSON).
 inline const StageTable kPatternSummary{"attention_patterns", "summary.json", {}};
+/// attention_patterns/patterns.csv: per head, the mean attention to special tokens and its entropy.
+inline const StageTable kAttentionPatterns{"attention_patterns", "patterns.csv",
+                                           {"layer", "head", "to_cls", "to_sep", "to_punct", "entropy"}};
+/// dependency_heads/heads.csv: per relation, head and direction, the head's accuracy.
+inline const StageTable kDependencyHeadScores{"dependency_heads", "heads.csv",
+                                              {"relation", "layer", "head", "direction", "accuracy"}};
 inline const StageTable kDependencyRelations{"dependency_heads", "relations.csv",
                                              {"relation", "count", "sd_relation", "best_layer", "best_head", "best_direction",
                                               "best_accuracy", "baseline_offset", "baseline_accuracy"}};

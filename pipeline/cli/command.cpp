@@ -26,6 +26,7 @@ int cmd_convert(const std::vector<std::string>& args);
 int cmd_mcrc(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_derive(const std::vector<std::string>& args);
+int cmd_view(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -36,6 +37,7 @@ const std::vector<Command>& commands() {
       {"cache", "ls | verify | gc: list, check and clean the activation cache", cmd_cache},
       {"slurm", "render a study (or a sweep over models) into an sbatch job graph; --submit it", cmd_slurm},
       {"compare", "several models' headline tables side by side (study or campaign result folders) -> compare.md", cmd_compare},
+      {"view", "attention viewer: one self-contained HTML page from a cache entry or an encode file", cmd_view},
       {"derive", "random-init | no-positions: the papers' control checkpoints as model folders", cmd_derive},
       {"convert", "convert Penn Treebank trees to CoNLL-X dependencies (basic Stanford or Penn2Malt)", cmd_convert},
       {"mcrc", "multiple-choice reading comprehension: attacked test sets as JSON, baselines (Si et al. 2019)", cmd_mcrc},

@@ -73,6 +73,14 @@ void run_stages(const Params& params, const CacheEntry& entry, const MpiContext&
       out << "stage " << name << ": " << fixed(seconds, 1) << " s, peak memory " << human_bytes(double(peak_rss_bytes()))
           << " (rank 0)\n" << std::flush;
   }
+  // The last lines say where to look: the report and the viewer page, when the stages wrote them.
+  if (mpi.rank() == 0 && !params.stages.empty()) {
+    const std::filesystem::path dir = model_output_dir(params);
+    out << "results: " << dir.string() << "\n";
+    for (const char* file : {"report.md", "view.html"})
+      if (std::filesystem::exists(dir / file)) out << "  " << (dir / file).string() << "\n";
+    out << std::flush;
+  }
 }
 
 std::vector<SurveyedRequest> survey_stages(const Params& params, const MpiContext& mpi) {

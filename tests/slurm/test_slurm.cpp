@@ -132,7 +132,7 @@ const std::map<std::string, std::string>& direct_reference() {
     const fs::path d = scratch("direct");
     auto r = run_sh("mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 " +
                     bertology_cmd({"run", kQuickstart, "--set", "cache.dir=" + (d / "cache").string(), "--set",
-                                   "model.threads=1"}));
+                                   "study.output_dir=" + (d / "results").string(), "--set", "model.threads=1"}));
     EXPECT_EQ(r.code, 0) << r.out << r.err;
     return chunk_digests(d / "cache");
   }();
@@ -142,7 +142,8 @@ const std::map<std::string, std::string>& direct_reference() {
 std::vector<std::string> quickstart_args(const fs::path& d, std::vector<std::string> extra = {}) {
   // Paths with spaces on purpose: they must survive rendering, sbatch and the scripts.
   std::vector<std::string> args = {"slurm", kQuickstart, "--out", (d / "job dir").string(), "--set",
-                                   "cache.dir=" + (d / "cache dir").string(), "--set", "slurm.ntasks=2", "--set",
+                                   "cache.dir=" + (d / "cache dir").string(), "--set",
+                                   "study.output_dir=" + (d / "results dir").string(), "--set", "slurm.ntasks=2", "--set",
                                    "slurm.cpus_per_task=1", "--set", "slurm.time_extract=00:10:00"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
