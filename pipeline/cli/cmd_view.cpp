@@ -75,6 +75,8 @@ int cmd_view(const std::vector<std::string>& args) {
   BTL_REQUIRE(!out_path.empty() || config_args.dump, "--out: the page to write is required (e.g. --out view.html)");
   BTL_REQUIRE(sentences.empty() || selection.grep.empty(), "--sentences and --grep: give one of them");
   if (!sentences.empty()) selection.sentences = parse_indices(sentences);
+  BTL_REQUIRE(results_dir.empty() || fs::is_directory(results_dir), "--results: ", results_dir,
+              " is not a folder (expected <study.output_dir>/<model> with the stages' folders)");
 
   ViewPage page;
   if (!encoded.empty()) {

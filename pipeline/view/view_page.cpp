@@ -60,13 +60,14 @@ namespace {
 
 nlohmann::json number_or_null(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
 
-/// JSON for a <script> element: "</" would end the element early, so it is written "<\/".
+/// JSON for a <script> element: every '<' is written \u003c (the same string to JavaScript), so
+/// that no "</script" or "<!--" in a token, label or path can end or re-mode the element.
 std::string script_safe(const std::string& json) {
   std::string out;
   out.reserve(json.size());
-  for (size_t i = 0; i < json.size(); ++i) {
-    out += json[i];
-    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') out += '\\';
+  for (char c : json) {
+    if (c == '<') out += "\\u003c";
+    else out += c;
   }
   return out;
 }
@@ -81,7 +82,8 @@ std::string render_view_html(const ViewPage& page) {
   data["sentences"] = nlohmann::json::array();
   for (const auto& s : page.sentences) {
     const int64_t n = static_cast<int64_t>(s.tokens.size());
-    if (static_cast<int64_t>(s.maps.size()) != L * H * n * n || static_cast<int64_t>(s.scales.size()) != L * H)
+    if (static_cast<int64_t>(s.maps.size()) != L * H * n * n || static_cast<int64_t>(s.scales.size()) != L * H ||
+        static_cast<int64_t>(s.is_word.size()) != n)
       throw InternalError(cat("render_view_html: sentence ", s.label, " has ", s.maps.size(), " map bytes for ", L,
                               " layers x ", H, " heads x ", n, "^2 tokens"));
     nlohmann::json gold = nlohmann::json::array();
@@ -89,6 +91,7 @@ std::string render_view_html(const ViewPage& page) {
     const auto packed = zlib_deflate(s.maps.data(), s.maps.size());
     data["sentences"].push_back({{"label", s.label},
                                  {"tokens", s.tokens},
+                                 {"words", s.is_word},
                                  {"gold", gold},
                                  {"scales", s.scales},
                                  {"maps", base64_encode(packed.data(), packed.size())}});

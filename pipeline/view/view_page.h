@@ -44,6 +44,8 @@ struct ViewArc {
 struct ViewSentence {
   std::string label;                ///< "#12 (sent_id ...)": shown in the sentence picker
   std::vector<std::string> tokens;  ///< n display tokens (wordpieces or words; specials as such)
+  std::vector<uint8_t> is_word;     ///< per token, 1 for a word (its first piece at wordpiece level), 0 for specials
+                                    ///< and later pieces: the candidates of the relation picker's argmax
   std::vector<ViewArc> gold;        ///< gold arcs, when the corpus has them
   std::vector<uint8_t> maps;        ///< [L, H, n, n] quantised (see the file comment)
   std::vector<float> scales;        ///< [L * H]

@@ -1,6 +1,7 @@
 #include "pipeline/view/view_sources.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -88,17 +89,24 @@ ViewPage view_from_cache(const CacheReader& reader, const BertTokenizer& tokeniz
   for (int64_t h : reader.attention_heads()) page.heads.push_back(static_cast<int>(h) + 1);
   const int H = static_cast<int>(page.heads.size());
 
+  std::vector<int64_t> shown;  // sequences, each once (with input.pairs, A and B name the same one)
   for (int64_t s : picked) {
     const int64_t i = reader.find_sequence(s);
     BTL_REQUIRE(i >= 0, sel.origin, ": sentence ", s, " of ", corpus.path, " is not in the cache entry ",
                 reader.entry_dir(), " (skipped as longer than the read limit of ", reader.read_max_length(),
                 " wordpieces or the model's maximum)");
+    if (std::find(shown.begin(), shown.end(), i) != shown.end()) continue;
+    shown.push_back(i);
     const auto seq = reader.sequence(i);
-    // Words of A then B, and the word-id offset of each sentence's words.
+    // Words of A then B, and the word-id offset of each sentence's words: B's start at the word id
+    // of its first piece (the tokenizer's count of A's words, which a raw-text A does not list).
     std::vector<std::pair<const Sentence*, int32_t>> parts = {{&corpus.sentences[static_cast<size_t>(seq.sentence_a)], 0}};
-    if (seq.sentence_b >= 0)
-      parts.push_back({&corpus.sentences[static_cast<size_t>(seq.sentence_b)],
-                       static_cast<int32_t>(corpus.sentences[static_cast<size_t>(seq.sentence_a)].words.size())});
+    if (seq.sentence_b >= 0) {
+      int32_t offset = seq.num_words;
+      for (size_t t = 0; t < seq.word_ids.size(); ++t)
+        if (seq.segment_ids[t] == 1 && seq.word_ids[t] >= 0) offset = std::min(offset, seq.word_ids[t]);
+      parts.push_back({&corpus.sentences[static_cast<size_t>(seq.sentence_b)], offset});
+    }
     std::vector<std::string> pieces;
     for (int32_t id : seq.input_ids) pieces.push_back(tokenizer.id_to_token(id));
     auto word_label = [&](int32_t w) -> std::string {
@@ -113,7 +121,8 @@ ViewPage view_from_cache(const CacheReader& reader, const BertTokenizer& tokeniz
 
     ViewSentence vs;
     const Sentence& a = *parts.front().first;
-    vs.label = cat("#", s, a.fields.count("sent_id") ? cat(" ", a.fields.at("sent_id")) : std::string(), ": ",
+    vs.label = cat("#", seq.sentence_a, seq.sentence_b >= 0 ? cat(" + #", seq.sentence_b) : std::string(),
+                   a.fields.count("sent_id") ? cat(" ", a.fields.at("sent_id")) : std::string(), ": ",
                    sentence_text(a).substr(0, 80));
     const Units units = units_of(seq.word_ids, seq.num_words);
     // token index of word w: its unit (word level) or its first piece (wordpiece level)
@@ -123,11 +132,16 @@ ViewPage view_from_cache(const CacheReader& reader, const BertTokenizer& tokeniz
       if (u >= 0) token_of_word[w] = sel.word_level ? u : units.first_piece[static_cast<size_t>(u)];
     }
     if (sel.word_level) {
-      for (size_t u = 0; u < units.word_ids.size(); ++u)
+      for (size_t u = 0; u < units.word_ids.size(); ++u) {
         vs.tokens.push_back(units.word_ids[u] < 0 ? pieces[static_cast<size_t>(units.first_piece[u])]
                                                   : word_label(units.word_ids[u]));
+        vs.is_word.push_back(units.word_ids[u] >= 0);
+      }
     } else {
       vs.tokens = pieces;
+      vs.is_word.assign(pieces.size(), 0);
+      for (size_t u = 0; u < units.word_ids.size(); ++u)
+        if (units.word_ids[u] >= 0) vs.is_word[static_cast<size_t>(units.first_piece[u])] = 1;
     }
     for (const auto& [sentence, offset] : parts) {
       if (sentence->annotations.size() != sentence->words.size()) continue;
@@ -164,8 +178,8 @@ ViewPage view_from_encode_file(const std::string& path, const ViewSelection& sel
   H5File file = [&] {
     try {
       return H5File::open_read(path);
-    } catch (const std::exception&) {
-      throw InputError(cat(path, ": not an HDF5 file"));
+    } catch (const std::exception& e) {
+      throw InputError(cat(path, ": cannot open as HDF5 (", e.what(), ")"));
     }
   }();
   std::string model_path;
@@ -202,6 +216,8 @@ ViewPage view_from_encode_file(const std::string& path, const ViewSelection& sel
   page.model = fs::path(model_path).filename().string();
   page.level = sel.word_level ? "word" : "wordpiece";
   for (int64_t s : picked) {
+    for (const char* dataset : {"/attention", "/word_ids"})
+      BTL_REQUIRE(file.has_dataset(group(s) + dataset), path, ": ", group(s), " has no ", dataset + 1, " dataset");
     const auto dims = file.dims(group(s) + "/attention");  // [L, H, T, T]
     const auto ids = file.read_i64(group(s) + "/input_ids");
     const auto word_ids = file.read_i32(group(s) + "/word_ids");
@@ -225,13 +241,21 @@ ViewPage view_from_encode_file(const std::string& path, const ViewSelection& sel
     ViewSentence vs;
     vs.label = cat("#", s, ": ", texts[static_cast<size_t>(s)].substr(0, 80));
     const Units units = units_of(word_ids, num_words);
-    if (sel.word_level)
-      for (size_t u = 0; u < units.word_ids.size(); ++u)
+    if (sel.word_level) {
+      for (size_t u = 0; u < units.word_ids.size(); ++u) {
         vs.tokens.push_back(units.word_ids[u] < 0 ? pieces[static_cast<size_t>(units.first_piece[u])]
                                                   : joined_pieces(pieces, word_ids, units.word_ids[u]));
-    else
+        vs.is_word.push_back(units.word_ids[u] >= 0);
+      }
+    } else {
       vs.tokens = pieces;
+      vs.is_word.assign(pieces.size(), 0);
+      for (size_t u = 0; u < units.word_ids.size(); ++u)
+        if (units.word_ids[u] >= 0) vs.is_word[static_cast<size_t>(units.first_piece[u])] = 1;
+    }
     const auto all = file.read_f32(group(s) + "/attention");
+    for (float v : all)
+      BTL_REQUIRE(std::isfinite(v) && v >= 0, path, ": ", group(s), "/attention holds ", v, ", not a probability");
     const size_t per_layer = static_cast<size_t>(H * T * T);
     for (int l = 0; l < L; ++l) {
       std::vector<float> maps(all.begin() + static_cast<std::ptrdiff_t>(l * per_layer),

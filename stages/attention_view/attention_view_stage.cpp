@@ -29,8 +29,9 @@ struct ViewParams {
 const ConfigSection<ViewParams>& view_section() {
   static const ConfigSection<ViewParams> section("view", "attention_view stage (the viewer page)", {
       field(&ViewParams::sentences,
-            ints_key("sentences", {0, 1, 2}, 0, kUnbounded,
-                     "attention_view: 0-based corpus sentences shown in view.html (a few: ~L*H*n^2 bytes each).")),
+            ints_key("sentences", {}, 0, kUnbounded,
+                     "attention_view: 0-based corpus sentences shown in view.html (a few: ~L*H*n^2 bytes each; "
+                     "empty = the first three in the cache entry).")),
       field(&ViewParams::word_level,
             bool_key("word_level", false, "attention_view: Clark's word-level maps instead of wordpieces.")),
   });
@@ -54,6 +55,7 @@ void run_attention_view(StageContext& ctx) {
 
   ViewSelection selection;
   selection.sentences = params.sentences;
+  selection.max_sentences = 3;  // with no list: the first three the entry holds
   selection.word_level = params.word_level;
   selection.word_from = clark_section().of(ctx.params).word_from == "first" ? WordFrom::First : WordFrom::Mean;
   selection.origin = "view.sentences";

@@ -108,9 +108,10 @@ def exercise(browser, path, name, shots, expect_notes, expect_gold=True):
                 f.write(page.screenshot({"x": 0, "y": 0, "width": 1400, "height": 620}))
     page.evaluate("(() => { const s = document.getElementById('sentence'); s.value = '1'; "
                   "s.dispatchEvent(new Event('change')); })()")
-    page.wait_for("document.getElementById('sentence').value === '1'")
-    page.evaluate("new Promise(r => setTimeout(r, 200))")
-    check(page.evaluate("window.bertologyView.modelCells") == layers * heads, f"{name}: second sentence not drawn")
+    try:
+        page.wait_for("window.bertologyView.drawnSentence === 1", timeout=20)
+    except RuntimeError as e:
+        check(False, f"{name}: the second sentence was not drawn ({e})")
     check(not page.errors, f"{name}: console errors or exceptions: {page.errors}")
     check(not page.network_requests(), f"{name}: network requests: {page.network_requests()}")
 

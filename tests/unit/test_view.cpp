@@ -108,11 +108,13 @@ nlohmann::json page_data(const std::string& html) {
 TEST(ViewPage, RenderedDataDecodesToTheMaps) {
   ViewPage page;
   page.model = "m</script><b>";  // must not end the script element
+  page.title = "<!--<script>";   // nor switch it to the escaped mode
   page.layers = {1, 2};
   page.heads = {1, 2, 3};
   ViewSentence s;
   s.label = "#0";
   s.tokens = {"[CLS]", "a", "b", "[SEP]"};
+  s.is_word = {0, 1, 1, 0};
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(0.0f, 1.0f);
   std::vector<std::vector<float>> layers(2, std::vector<float>(3 * 16));
@@ -124,9 +126,12 @@ TEST(ViewPage, RenderedDataDecodesToTheMaps) {
   page.sentences.push_back(s);
   const std::string html = render_view_html(page);
   EXPECT_EQ(html.find("m</script><b>"), std::string::npos);
+  EXPECT_EQ(html.find("<!--<script>"), std::string::npos);
   EXPECT_EQ(html.find("<script"), html.rfind("<script"));  // one script element, the page's own
   const auto data = page_data(html);
   EXPECT_EQ(data["model"], "m</script><b>");
+  EXPECT_EQ(data["title"], "<!--<script>");
+  EXPECT_EQ(data["sentences"][0]["words"].dump(), "[0,1,1,0]");
   const auto& js = data["sentences"][0];
   EXPECT_EQ(js["tokens"].get<std::vector<std::string>>(), s.tokens);
   EXPECT_EQ(js["gold"].dump(), R"([[1,2,"det"],[2,-1,"root"]])");
@@ -148,13 +153,13 @@ TEST(ViewPage, RenderedDataDecodesToTheMaps) {
 struct Extracted {
   fs::path dir, config;
 };
-Extracted extract(const std::string& name, bool attention) {
+Extracted extract(const std::string& name, bool attention, const std::string& extra = "") {
   Extracted e{scratch(name), {}};
   e.config = e.dir / "study.yaml";
   std::ofstream(e.config) << "study:\n  name: viewtest\n  output_dir: " << (e.dir / "results").string()
                           << "\nmodel:\n  path: " << kModel.string() << "\n  threads: 1\ncorpus:\n  path: "
                           << kCorpus.string() << "\n  format: conllu\nextract:\n  layers: [0]\n  attention: "
-                          << (attention ? "true" : "false") << "\ncache:\n  dir: " << (e.dir / "cache").string() << "\n";
+                          << (attention ? "true" : "false") << "\ncache:\n  dir: " << (e.dir / "cache").string() << "\n" << extra;
   const auto r = run_bertology({"extract", e.config.string()});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   return e;
@@ -187,6 +192,21 @@ TEST(ViewSources, WordLevelIsTheStagesConversionAndArcsAreTheTreebanks) {
   for (const auto& a : s0.gold) arcs.emplace_back(a.dependent, a.head, a.relation);
   EXPECT_EQ(arcs, (std::vector<std::tuple<int, int, std::string>>{
                       {1, 3, "case"}, {2, 3, "det"}, {3, 4, "obl"}, {4, -1, "root"}, {5, 6, "det"}, {6, 4, "nsubj"}, {7, 4, "punct"}}));
+  // Sentence 1, "President Bush ... jurists ... area .": "jurists" is two pieces (jurist ##s), read
+  // off the CoNLL-U by hand at both levels.
+  using Arcs = std::vector<std::tuple<int, int, std::string>>;
+  auto arcs_of = [](const ViewSentence& s) {
+    Arcs out;
+    for (const auto& a : s.gold) out.emplace_back(a.dependent, a.head, a.relation);
+    return out;
+  };
+  EXPECT_EQ(arcs_of(page.sentences[1]),
+            (Arcs{{1, 2, "nmod:desc"}, {2, 5, "nsubj"}, {3, 4, "case"}, {4, 5, "obl"}, {5, -1, "root"}, {6, 7, "nummod"},
+                  {7, 5, "obj"}, {8, 9, "mark"}, {9, 5, "advcl"}, {10, 11, "amod"}, {11, 9, "obj"}, {12, 14, "case"},
+                  {13, 14, "amod"}, {14, 11, "nmod"}, {15, 18, "case"}, {16, 18, "det"}, {17, 18, "compound"},
+                  {18, 14, "nmod"}, {19, 5, "punct"}}));
+  EXPECT_EQ(page.sentences[1].tokens[11], "jurists");
+  EXPECT_EQ(page.sentences[1].is_word, (std::vector<uint8_t>{0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0}));
   // Sentence 1 has words split into several pieces ("nominated", "jurists"): the word-level maps
   // are CacheReader::word_attention's (Clark's conversion, as the stages read it) within half a step.
   for (size_t k = 0; k < 2; ++k) {
@@ -218,11 +238,38 @@ TEST(ViewSources, WordLevelIsTheStagesConversionAndArcsAreTheTreebanks) {
     ASSERT_NEAR(pieces.sentences[1].maps[static_cast<size_t>(5 * 12 * T * T + i)] * scale, stored[static_cast<size_t>(i)],
                 scale / 2 * 1.0001f);
   }
-  for (const auto& a : pieces.sentences[1].gold) {
-    EXPECT_EQ(seq.word_ids[static_cast<size_t>(a.dependent)] >= 0, true);
-    EXPECT_TRUE(a.dependent == 0 || seq.word_ids[static_cast<size_t>(a.dependent - 1)] != seq.word_ids[static_cast<size_t>(a.dependent)])
-        << "arcs start at a word's first piece";
-  }
+  // [CLS] president bush on tuesday nominated two individuals to replace retiring jurist ##s on
+  // federal courts in the washington area . [SEP]: arcs join first pieces, "jurists" at 11, then +1.
+  EXPECT_EQ(arcs_of(pieces.sentences[1]),
+            (Arcs{{1, 2, "nmod:desc"}, {2, 5, "nsubj"}, {3, 4, "case"}, {4, 5, "obl"}, {5, -1, "root"}, {6, 7, "nummod"},
+                  {7, 5, "obj"}, {8, 9, "mark"}, {9, 5, "advcl"}, {10, 11, "amod"}, {11, 9, "obj"}, {13, 15, "case"},
+                  {14, 15, "amod"}, {15, 11, "nmod"}, {16, 19, "case"}, {17, 19, "det"}, {18, 19, "compound"},
+                  {19, 15, "nmod"}, {20, 5, "punct"}}));
+  EXPECT_EQ(pieces.sentences[1].tokens[12], "##s");
+  EXPECT_EQ(pieces.sentences[1].is_word[12], 0);
+  EXPECT_EQ(pieces.sentences[1].is_word[11], 1);
+}
+
+TEST(ViewSources, SentencePairsAreShownOnceWithBothIndices) {
+  const Extracted pairs = extract("view_pairs", true, "input:\n  pairs: true\n");
+  const CacheReader reader = CacheReader::open(entry_in(pairs.dir / "cache"));
+  const BertTokenizer tokenizer = BertTokenizer::from_model_dir(kModel.string());
+  ViewSelection sel;
+  sel.max_sentences = 4;  // sentences 0..3 = the pairs 0+1 and 2+3
+  sel.word_level = true;
+  const ViewPage page = view_from_cache(reader, tokenizer, sel);
+  ASSERT_EQ(page.sentences.size(), 2u);
+  EXPECT_EQ(page.sentences[0].label.rfind("#0 + #1 ", 0), 0u) << page.sentences[0].label;
+  EXPECT_EQ(page.sentences[1].label.rfind("#2 + #3 ", 0), 0u) << page.sentences[1].label;
+  // B's words keep their own labels and arcs: "President" (B's word 0) heads to "Bush".
+  const auto& t = page.sentences[0].tokens;
+  const auto president = std::find(t.begin(), t.end(), "President") - t.begin();
+  ASSERT_LT(president, static_cast<long>(t.size()));
+  EXPECT_EQ(t[static_cast<size_t>(president) + 1], "Bush");
+  bool found = false;
+  for (const auto& a : page.sentences[0].gold)
+    found = found || (a.dependent == president && a.head == president + 1 && a.relation == "nmod:desc");
+  EXPECT_TRUE(found);
 }
 
 TEST(ViewSources, GrepAndOutOfRangeSelections) {
@@ -305,11 +352,17 @@ TEST(ViewCommand, PagesFromAnEntryAndAnEncodeFileAndOneLineErrors) {
   EXPECT_EQ(data["sentences"][1]["tokens"].get<std::vector<std::string>>(),
             (std::vector<std::string>{"[CLS]", "dogs", "bark", "loudly", ".", "[SEP]"}));
 
+  r = run_bertology({"view", "--encoded", encoded.string(), "--word-level", "--out", encoded_page.string()});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(page_data(slurp(encoded_page))["sentences"][0]["tokens"].get<std::vector<std::string>>(),
+            (std::vector<std::string>{"[CLS]", "the", "cat", "sat", ".", "[SEP]"}));
+
   const fs::path bad = e.dir / "bad.html";
+  expect_view_error({e.config.string(), "--results", (e.dir / "nowhere").string()}, "--results: ", bad);
   expect_view_error({e.config.string(), "--sentences", "0,31"}, "--sentences: sentence 31 is out of range", bad);
   expect_view_error({e.config.string(), "--sentences", "0,x"}, "--sentences: \"x\" is not a sentence index", bad);
   expect_view_error({"--encoded", encoded.string(), "--sentences", "2"}, "--sentences: sentence 2 is out of range", bad);
-  expect_view_error({"--encoded", e.config.string()}, "study.yaml: not an HDF5 file", bad);
+  expect_view_error({"--encoded", e.config.string()}, "study.yaml: cannot open as HDF5", bad);
   const Extracted no_attention = extract("view_no_attention", false);
   expect_view_error({no_attention.config.string()}, "the cache entry stores no attention", bad);
   // A partial entry: the same config on a cache whose manifest is gone (a run that did not finish).
