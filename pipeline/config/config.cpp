@@ -1,13 +1,17 @@
 // Loading, stacking and dumping of configurations; see config.h for the rules.
 #include "pipeline/config/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <vector>
 
 #include "pipeline/util/error.h"
 
@@ -51,8 +55,23 @@ struct Source {
 };
 
 [[noreturn]] void fail_at(const std::string& where, const std::string& message) {
-  throw InputError(cat(where, ": ", message));
+  throw InputError(cat(where, ": ", message));  // quoted multi-line scalars: InputError keeps one line
 }
+
+/// Where the documents of a YAML stream start, building nothing.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
 /// Folds YAML documents into `entries`, validating each leaf against the schema.
 class Merger {
@@ -61,16 +80,44 @@ class Merger {
 
   /// Parses one YAML document; `text` is the whole file or the VALUE of a --set.
   YAML::Node parse(const std::string& text, const Source& src) const {
-    std::vector<YAML::Node> docs;
+    // YAML allows no C0 control character but tab, LF and CR (the spec's c-printable), and
+    // yaml-cpp 0.7 loops forever on some of them (", \0"): refuse them before it sees the text.
+    int line = 0, column = 0;
+    for (unsigned char c : text) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+        char code[8];
+        std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
+        fail_at(src.where(line, column), cat("control character ", code, " is not allowed in YAML"));
+      }
+      if (c == '\n') ++line, column = 0;
+      else ++column;
+    }
+    // One document, counted first without building it: yaml-cpp 0.7's LoadAll never returns on
+    // a stray ',' at the top level (its parser reports a document without consuming the token, and
+    // LoadAll collects such documents until memory runs out).
+    YAML::Node root;
     try {
-      docs = YAML::LoadAll(text);
+      std::istringstream stream(text);
+      YAML::Parser parser(stream);
+      DocumentCounter counter;
+      // A real second document starts further on; the stray token yields documents that all start
+      // where it stands, so a third look tells them apart.
+      for (int calls = 0; calls < 3 && parser.HandleNextDocument(counter); ++calls) {
+      }
+      const auto& at = counter.starts;
+      auto same = [](const YAML::Mark& a, const YAML::Mark& b) { return a.pos == b.pos; };
+      if ((at.size() >= 2 && same(at[0], at[1])) || (at.size() >= 3 && same(at[1], at[2]))) {
+        const YAML::Mark& m = same(at[0], at[1]) ? at[0] : at[1];
+        fail_at(src.where(m.line, m.column), "malformed YAML: a token outside any node (a stray ','?)");
+      }
+      if (at.size() >= 2) fail_at(src.where(at[1].line, at[1].column), "more than one YAML document ('---')");
+      root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
       fail_at(src.where(e.mark.line, e.mark.column), "malformed YAML: " + e.msg);
     } catch (const YAML::Exception& e) {
       fail_at(src.name, "malformed YAML: " + e.msg);
     }
-    if (docs.size() > 1) fail_at(src.where(docs[1]), "more than one YAML document ('---')");
-    return docs.empty() ? YAML::Node() : docs[0];
+    return root;
   }
 
   void merge_file(const std::string& text, const Source& src) {

@@ -42,6 +42,8 @@ std::vector<Sentence> read_jsonl(const ReaderInput& in) {
       j = json::parse(line.begin(), line.end());
     } catch (const json::parse_error& e) {
       fail(in.path, n, cat("malformed JSON: ", describe(e)));
+    } catch (const json::exception& e) {  // e.g. out_of_range.406: a number too large for a double
+      fail(in.path, n, cat("malformed JSON: ", e.what()));
     }
     if (!j.is_object()) fail(in.path, n, cat("expected a JSON object, found ", j.type_name()));
 

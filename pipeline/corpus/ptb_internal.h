@@ -34,7 +34,12 @@ struct IndexedTree {
   const Node& at(int id) const { return nodes[static_cast<size_t>(id)]; }
   Node& at(int id) { return nodes[static_cast<size_t>(id)]; }
   /// Node id of the head child of `id`.
-  int head_kid(int id) const { return at(id).kids[static_cast<size_t>(at(id).head_pos)]; }
+  /// The head child of `id`; a preterminal (a leaf, even one labelled like a phrase: "(S word)" in
+  /// a malformed tree) is its own head.
+  int head_kid(int id) const {
+    const auto& node = at(id);
+    return node.kids.empty() ? id : node.kids[static_cast<size_t>(node.head_pos)];
+  }
   /// POS tag and lower-cased word of the lexical head of `id`.
   const std::string& head_tag(int id) const { return at(leaves[static_cast<size_t>(at(id).head)]).cat; }
   const std::string& head_word(int id) const { return at(leaves[static_cast<size_t>(at(id).head)]).lower; }

@@ -23,6 +23,8 @@ json parse_json_file(const std::string& path, const std::string& data) {
                            " (column ", column, ")"));
     }
     throw InputError(cat(path, ": malformed JSON at byte ", e.byte, ": ", what));
+  } catch (const json::exception& e) {  // e.g. out_of_range.406, a number too large for a double
+    throw InputError(cat(path, ": malformed JSON: ", e.what()));
   }
 }
 

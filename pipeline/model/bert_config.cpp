@@ -38,6 +38,8 @@ BertConfig BertConfig::from_json_file(const std::string& path) {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw InputError(cat(path, ": malformed JSON at byte ", e.byte, ": ", e.what()));
+  } catch (const json::exception& e) {  // e.g. out_of_range.406: a number too large for a double
+    throw InputError(cat(path, ": malformed JSON: ", e.what()));
   }
   BTL_REQUIRE(j.is_object(), path, ": expected a JSON object");
 

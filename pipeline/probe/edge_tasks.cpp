@@ -165,6 +165,8 @@ std::vector<EdgeRecord> read_jiant_edges(const std::string& path) {
       j = json::parse(line.begin(), line.end());
     } catch (const json::parse_error& e) {
       throw InputError(cat(where, ": malformed JSON (byte ", e.byte, ")"));
+    } catch (const json::exception& e) {  // e.g. out_of_range.406: a number too large for a double
+      throw InputError(cat(where, ": malformed JSON: ", e.what()));
     }
     BTL_REQUIRE(j.is_object(), where, ": expected a JSON object");
     const auto text = j.find("text");

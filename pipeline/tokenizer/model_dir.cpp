@@ -35,8 +35,9 @@ json read_json_object(const std::string& path) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line L, column C: ...".
+  } catch (const json::exception& e) {
+    // e.what() reads "[json.exception.parse_error.101] parse error at line L, column C: ..." (or
+    // out_of_range.406 for a number too large for a double).
     throw InputError(cat(path, ": malformed JSON: ", e.what()));
   }
   BTL_REQUIRE(j.is_object(), path, ": expected a JSON object at the top level, found ",

@@ -12,10 +12,30 @@
 
 namespace bertology {
 
-/// Bad input from the user: config, corpus, checkpoint, vocabulary. Exit code 2.
+/// `message` with line breaks, tabs and the other C0 control characters written as \n, \r, \t
+/// and \xHH: an error that quotes bytes of a malformed file (a name in a zip, a YAML scalar)
+/// still prints as one line.
+inline std::string one_line(const std::string& message) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(message.size());
+  for (char c : message) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) out += {'\\', 'x', kHex[u >> 4], kHex[u & 15]};
+    else out += c;
+  }
+  return out;
+}
+
+/// Bad input from the user: config, corpus, checkpoint, vocabulary. Exit code 2. The message is
+/// kept on one line (one_line()).
 class InputError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& message) : std::runtime_error(one_line(message)) {}
+  explicit InputError(const char* message) : InputError(std::string(message)) {}
 };
 
 /// A bug or environment failure inside bertology (I/O error, broken invariant). Exit code 1.
