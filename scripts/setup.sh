@@ -37,6 +37,7 @@ PACKAGES=(cmake g++ make pkg-config ccache git
   libyaml-cpp-dev libboost-program-options-dev libgtest-dev
   libutf8proc-dev nlohmann-json3-dev libssl-dev zlib1g-dev
   chromium fonts-dejavu-core   # a real headless browser for the viewer page's tests (tests/browser/)
+  clang libclang-rt-14-dev     # libFuzzer + ASan/UBSan for the fuzz targets (fuzz/, scripts/fuzz.sh)
   python3 python3-h5py python3-numpy python3-matplotlib python3-venv python3-pip
   slurm-wlm munge)   # a real single-node Slurm for the Slurm tests (daemons are started by the tests)
 # Debian's LibTorch 1.13 only for the fallback build (the default uses LibTorch 2.11 from PyPI, below)
