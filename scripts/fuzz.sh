@@ -10,7 +10,8 @@
 #                                         each (default 15): what .ci/run does
 #   scripts/fuzz.sh list                  the targets
 # Seeds come from the test fixtures and configs/samples (seed_files below), dictionaries from
-# fuzz/dict/. Limits: 2 GB RSS, 512 MB per allocation, 10 s per input (a slower input is a finding).
+# fuzz/dict/. fuzz_cache_reader mutates a real cache entry that the main build extracts first
+# (build/bertology, or $BERTOLOGY_BUILD/bertology: scripts/setup.sh makes it). Limits: 2 GB RSS, 512 MB per allocation, 10 s per input (a slower input is a finding).
 # Exit status: 0 nothing found, 1 a finding (its input and the sanitizer report are printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ ROOT=$PWD
 BUILD=${BUILD_FUZZ:-build-fuzz}
 TARGETS=(fuzz_safetensors fuzz_torch_bin fuzz_model_files fuzz_tokenizer fuzz_conllu fuzz_conllx
          fuzz_open_sesame fuzz_text fuzz_jsonl fuzz_ptb fuzz_mctest fuzz_dream fuzz_mcscript fuzz_race
-         fuzz_coref_gum fuzz_coref_conll2012 fuzz_config)
+         fuzz_coref_gum fuzz_coref_conll2012 fuzz_config fuzz_cache_reader)
 LIMITS=(-rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -max_len=65536)
 
 seed_files() {  # TARGET -> the fixture files its seeds are made of (one seed each, unless noted)
@@ -41,6 +42,26 @@ seed_files() {  # TARGET -> the fixture files its seeds are made of (one seed ea
   esac
 }
 
+cache_seed() {  # the small real entry fuzz_cache_reader mutates: $BUILD/cache_seed/cache/<key16>
+  local dir; dir=$(cd "$BUILD" && pwd)/cache_seed; local bertology=${BERTOLOGY_BUILD:-build}/bertology
+  ls "$dir"/cache/*/manifest.json >/dev/null 2>&1 && return 0
+  [ -x "$bertology" ] || { echo "fuzz.sh: fuzz_cache_reader needs $bertology to extract its entry (scripts/setup.sh)" >&2; exit 2; }
+  rm -rf "$dir"; mkdir -p "$dir"
+  # Six short sentences in four chunks (chunk_tokens 20), words split into pieces, one skipped as overlong.
+  printf '%s\n' "the cat sat on the mat ." "the dog ran and the cats sat on a mat , xyz ." "hello world !" \
+    "dogs and cats are friends" "abc" "the cats and dogs are mostly friends !" \
+    "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n" > "$dir/sentences.txt"
+  cat > "$dir/study.yaml" <<EOF
+model: {path: $ROOT/tests/fixtures/models/tiny_mlm_gelu, threads: 1}
+corpus: {path: $dir/sentences.txt, format: text}
+extract: {dtype: float16, chunk_tokens: 20, layers: [0, 2], attention: true, attention_layers: [1],
+          attention_heads: [1, 3], word_pooling: mean}
+cache: {dir: $dir/cache}
+EOF
+  "$bertology" extract "$dir/study.yaml" > "$dir/extract.log" 2>&1 ||
+    { cat "$dir/extract.log" >&2; echo "fuzz.sh: extracting the fuzz_cache_reader entry failed" >&2; exit 2; }
+}
+
 make_seeds() {  # TARGET -> build-fuzz/seeds/TARGET
   local t=$1 dir=$BUILD/seeds/$1 sep=$'\n#####\n'
   rm -rf "$dir"; mkdir -p "$dir"
@@ -57,6 +78,12 @@ make_seeds() {  # TARGET -> build-fuzz/seeds/TARGET
       for f in $(seed_files "$t"); do
         while IFS= read -r line && [ $n -lt 60 ]; do printf '%s' "$line" > "$dir/line$n"; n=$((n + 1)); done < "$f"
       done ;;
+    fuzz_cache_reader)  # 12-byte edits (fuzz/fuzz_cache_reader.cpp); none = the pristine entry
+      cache_seed
+      : > "$dir/pristine"
+      printf '\x04\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00' > "$dir/sentence_a"
+      printf '\x13\x01\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00' > "$dir/offsets_nudge"
+      printf '\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$dir/hidden_column" ;;
     fuzz_config)
       for f in $(seed_files "$t"); do { cat "$f"; printf '%s' "$sep"; echo "model.threads=1"; } > "$dir/$(basename "$f")"; done ;;
     *)

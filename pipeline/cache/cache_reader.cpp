@@ -106,7 +106,7 @@ CacheReader CacheReader::open(const CacheEntry& entry_arg) {
     throw InputError(cat(entry.manifest_file(), ": malformed manifest: ", e.what()));
   }
   std::string corpus_path, corpus_format, corpus_sha;
-  int64_t corpus_sentences = 0, plan_sequences = 0, plan_tokens = 0;
+  int64_t corpus_sentences = 0, plan_sequences = 0, plan_tokens = 0, chunk_bytes = 0;
   try {
     const json& c = plan.at("corpus");
     corpus_path = c.at("path").get<std::string>();
@@ -134,6 +134,12 @@ CacheReader CacheReader::open(const CacheEntry& entry_arg) {
       ch.num_words = jc.at("num_words").get<int64_t>();
       BTL_REQUIRE(ch.first_sequence == next && ch.num_sequences > 0, entry.plan_file(), ": chunk ", index,
                   " does not continue the previous one (first_sequence ", ch.first_sequence, ", expected ", next, ")");
+      // Bounds that keep the sums below free of overflow; the chunk files check the exact counts.
+      constexpr int64_t kMaxCount = int64_t{1} << 40;
+      BTL_REQUIRE(ch.num_sequences <= kMaxCount && ch.num_tokens >= 0 && ch.num_tokens <= kMaxCount &&
+                      ch.num_words >= 0 && ch.num_words <= kMaxCount,
+                  entry.plan_file(), ": chunk ", index, " has impossible counts (num_sequences ", ch.num_sequences,
+                  ", num_tokens ", ch.num_tokens, ", num_words ", ch.num_words, ")");
       next += ch.num_sequences;
       r.chunks_.push_back(std::move(ch));
     }
@@ -152,6 +158,7 @@ CacheReader CacheReader::open(const CacheEntry& entry_arg) {
       if (ec) r.chunk_failure(index, "missing (listed in manifest.json)");
       if (size != bytes)
         r.chunk_failure(index, cat("size ", size, " bytes != ", bytes, " recorded in manifest.json"));
+      chunk_bytes += static_cast<int64_t>(size);
     }
   } catch (const json::exception& e) {
     throw InputError(cat(entry.plan_file(), ": malformed plan or manifest: ", e.what()));
@@ -178,10 +185,12 @@ CacheReader CacheReader::open(const CacheEntry& entry_arg) {
   BTL_REQUIRE(static_cast<int64_t>(r.corpus_.sentences.size()) == corpus_sentences, corpus_path, ": ",
               r.corpus_.sentences.size(), " sentences read, plan.json of ", dir, " records ", corpus_sentences);
 
-  // Each chunk's index datasets, in corpus order.
-  r.seq_chunk_.reserve(plan_sequences);
-  r.token_offsets_.reserve(plan_sequences + 1);
-  r.input_ids_.reserve(plan_tokens);
+  // Each chunk's index datasets, in corpus order. plan.json's counts are checked against the chunk
+  // files only as these are read: reserve no more than the files could hold (a corrupt count is
+  // then an error, not an allocation).
+  r.seq_chunk_.reserve(static_cast<size_t>(std::clamp<int64_t>(plan_sequences, 0, chunk_bytes / 16)));
+  r.token_offsets_.reserve(static_cast<size_t>(std::clamp<int64_t>(plan_sequences, 0, chunk_bytes / 16)) + 1);
+  r.input_ids_.reserve(static_cast<size_t>(std::clamp<int64_t>(plan_tokens, 0, chunk_bytes / 4)));
   int64_t stored_tokens = 0;
   for (int64_t c = 0; c < static_cast<int64_t>(r.chunks_.size()); ++c) {
     stored_tokens += r.chunks_[c].num_tokens;
@@ -214,16 +223,18 @@ void CacheReader::load_chunk_index(int64_t c) {
   try {
     const H5File& f = file(c);
     const std::string chunk_key = f.string_attribute("/", "key_json");
-    ids = f.read_i32("/tokens/input_ids");
-    wids = f.read_i32("/tokens/word_ids");
-    segs = f.read_i32("/tokens/segment_ids");
-    ch.tok_off = f.read_i64("/sequences/offsets");
-    sent_a = f.read_i64("/sequences/sentence_a");
-    sent_b = f.read_i64("/sequences/sentence_b");
-    nwords = f.read_i32("/sequences/num_words");
-    ch.word_off = f.read_i64("/sequences/word_offsets");
-    trunc = f.read_i32("/sequences/truncated");
-    if (key_.selection.attention) ch.att_off = f.read_i64("/attention/offsets");
+    // Sizes come from plan.json and are checked before anything is allocated.
+    const int64_t N = ch.num_tokens;
+    ids = f.read_i32("/tokens/input_ids", N);
+    wids = f.read_i32("/tokens/word_ids", N);
+    segs = f.read_i32("/tokens/segment_ids", N);
+    ch.tok_off = f.read_i64("/sequences/offsets", S + 1);
+    sent_a = f.read_i64("/sequences/sentence_a", S);
+    sent_b = f.read_i64("/sequences/sentence_b", S);
+    nwords = f.read_i32("/sequences/num_words", S);
+    ch.word_off = f.read_i64("/sequences/word_offsets", S + 1);
+    trunc = f.read_i32("/sequences/truncated", S);
+    if (key_.selection.attention) ch.att_off = f.read_i64("/attention/offsets", S + 1);
     if (key_json(parse_key_json(chunk_key, ch.file)) != key_json(key_))
       chunk_failure(c, "belongs to another cache key (root attribute key_json differs from key.json)");
   } catch (const std::runtime_error&) {
@@ -241,9 +252,10 @@ void CacheReader::load_chunk_index(int64_t c) {
   const int64_t H_sel = static_cast<int64_t>(attention_heads().size());
   if (key_.selection.attention) {
     if (ch.att_off.size() != static_cast<size_t>(S + 1) || ch.att_off[0] != 0) bad("/attention/offsets");
+    // att_off[s] is checked before it is added to (0, then sums of H_sel * T * T with T <= N): no overflow.
     for (int64_t s = 0; s < S; ++s) {
       const int64_t T = ch.tok_off[s + 1] - ch.tok_off[s];
-      if (ch.att_off[s + 1] - ch.att_off[s] != H_sel * T * T) bad("/attention/offsets");
+      if (ch.att_off[s + 1] != ch.att_off[s] + H_sel * T * T) bad("/attention/offsets");
     }
   }
   // Batch order -> corpus order: sequences of a chunk are consecutive in the plan, which is in

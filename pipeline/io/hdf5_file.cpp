@@ -211,37 +211,38 @@ std::vector<hsize_t> H5File::dims(const std::string& name) const {
   return d;
 }
 
-std::vector<float> H5File::read_f32(const std::string& name) const {
-  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
+namespace {
+
+/// Reads the whole dataset `name` of `file` as `native` values into a vector of T, after checking
+/// its size (see H5File::read_f32 for `expected`).
+template <typename T>
+std::vector<T> read_whole(hid_t file, const std::string& path, const std::string& name, hid_t native, int64_t expected) {
+  H5Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  BTL_REQUIRE(bool(ds), path, ": no dataset ", name);
   H5Handle space(H5Dget_space(ds.get()), H5Sclose);
-  std::vector<float> out(H5Sget_simple_extent_npoints(space.get()));
+  const hssize_t n = bool(space) ? H5Sget_simple_extent_npoints(space.get()) : -1;
+  BTL_REQUIRE(n >= 0, path, ": cannot read the extent of ", name, " (corrupt file)");
+  BTL_REQUIRE(expected < 0 || n == expected, path, ": ", name, " holds ", n, " values, expected ", expected,
+              " (corrupt or mismatched file)");
+  std::vector<T> out(static_cast<size_t>(n));
   if (!out.empty())
-    BTL_REQUIRE(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
+    BTL_REQUIRE(H5Dread(ds.get(), native, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path,
                 ": cannot read ", name, " (corrupt file: checksum or format error)");
   return out;
 }
 
-std::vector<int64_t> H5File::read_i64(const std::string& name) const {
-  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
-  H5Handle space(H5Dget_space(ds.get()), H5Sclose);
-  std::vector<int64_t> out(H5Sget_simple_extent_npoints(space.get()));
-  if (!out.empty())
-    BTL_REQUIRE(H5Dread(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
-                ": cannot read ", name, " (corrupt file: checksum or format error)");
-  return out;
+}  // namespace
+
+std::vector<float> H5File::read_f32(const std::string& name, int64_t expected) const {
+  return read_whole<float>(file_.get(), path_, name, H5T_NATIVE_FLOAT, expected);
 }
 
-std::vector<int32_t> H5File::read_i32(const std::string& name) const {
-  H5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  BTL_REQUIRE(bool(ds), path_, ": no dataset ", name);
-  H5Handle space(H5Dget_space(ds.get()), H5Sclose);
-  std::vector<int32_t> out(H5Sget_simple_extent_npoints(space.get()));
-  if (!out.empty())
-    BTL_REQUIRE(H5Dread(ds.get(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0, path_,
-                ": cannot read ", name, " (corrupt file: checksum or format error)");
-  return out;
+std::vector<int64_t> H5File::read_i64(const std::string& name, int64_t expected) const {
+  return read_whole<int64_t>(file_.get(), path_, name, H5T_NATIVE_INT64, expected);
+}
+
+std::vector<int32_t> H5File::read_i32(const std::string& name, int64_t expected) const {
+  return read_whole<int32_t>(file_.get(), path_, name, H5T_NATIVE_INT32, expected);
 }
 
 bool H5File::has_dataset(const std::string& name) const {

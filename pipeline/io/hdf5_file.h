@@ -95,11 +95,15 @@ class H5File {
   /// Dimensions of a dataset.
   std::vector<hsize_t> dims(const std::string& name) const;
   /// Reads a whole dataset as float32 (widening from f16 is exact).
-  std::vector<float> read_f32(const std::string& name) const;
-  /// Reads a whole integer dataset as int64.
-  std::vector<int64_t> read_i64(const std::string& name) const;
-  /// Reads a whole integer dataset as int32 (HDF5 converts other integer types, clipping).
-  std::vector<int32_t> read_i32(const std::string& name) const;
+  /// `expected` >= 0: the number of values the caller knows the dataset holds (from another
+  /// record); a dataset of another size is an InputError before anything is allocated, so a
+  /// corrupt extent (2^40 values) is an error, not an allocation. -1: any size.
+  std::vector<float> read_f32(const std::string& name, int64_t expected = -1) const;
+  /// Reads a whole integer dataset as int64 (`expected` as for read_f32).
+  std::vector<int64_t> read_i64(const std::string& name, int64_t expected = -1) const;
+  /// Reads a whole integer dataset as int32 (HDF5 converts other integer types, clipping;
+  /// `expected` as for read_f32).
+  std::vector<int32_t> read_i32(const std::string& name, int64_t expected = -1) const;
   /// True when `name` is a dataset of this file (each group on its path must exist).
   bool has_dataset(const std::string& name) const;
   /// Flushes and closes; errors surface here rather than in a destructor.

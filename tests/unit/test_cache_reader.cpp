@@ -2,6 +2,7 @@
 // word pooling, and the one-line errors (selection, incomplete entry, changed corpus, corrupt chunk).
 // Caches are made by the real binary on the tiny fixture model (2 layers, d = 32, 4 heads).
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "pipeline/cache/cache_reader.h"
@@ -546,6 +549,63 @@ TEST(CacheReader, TruncatedChunkIsRefusedAtOpen) {
   EXPECT_CONTAINS(e, chunk.string());
   EXPECT_CONTAINS(e, "manifest.json");
   EXPECT_CONTAINS(e, "bertology cache verify");
+}
+
+namespace {
+/// Sets manifest.json's recorded size of every chunk of `entry` to the file's (after an edit).
+void resync_manifest(const fs::path& entry) {
+  nlohmann::json m = nlohmann::json::parse(slurp(entry / "manifest.json"));
+  for (auto& c : m["chunks"]) {
+    char name[32];
+    std::snprintf(name, sizeof name, "chunk_%05d.h5", c["index"].get<int>());
+    c["bytes"] = fs::file_size(entry / name);
+  }
+  std::ofstream(entry / "manifest.json", std::ios::trunc) << m.dump();
+}
+}  // namespace
+
+// Seen while writing fuzz_cache_reader: an index dataset whose extent claims 2^40 values (chunked
+// storage, nothing written: a few hundred bytes of file) made open() allocate 8 TiB (std::bad_alloc).
+// The size is now checked against plan.json before the read.
+TEST(CacheReader, IndexDatasetWithAHugeExtentIsAnErrorNotAnAllocation) {
+  const auto& fx = fixture();
+  const fs::path copy = copy_entry(fx.full, scratch("cache_reader/huge_extent"));
+  const fs::path chunk = copy / "chunk_00001.h5";
+  {
+    const hid_t f = H5Fopen(chunk.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    ASSERT_GE(H5Ldelete(f, "/sequences/sentence_a", H5P_DEFAULT), 0);
+    const hsize_t extent = hsize_t{1} << 40, chunk_dims = 64;
+    const hid_t space = H5Screate_simple(1, &extent, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk_dims);
+    const hid_t ds = H5Dcreate2(f, "/sequences/sentence_a", H5T_STD_I64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ASSERT_GE(ds, 0);
+    H5Dclose(ds), H5Pclose(dcpl), H5Sclose(space), H5Fclose(f);
+  }
+  resync_manifest(copy);
+  const std::string e = error_of([&] { CacheReader::open(CacheEntry{copy.string()}); });
+  EXPECT_CONTAINS(e, chunk.string());
+  EXPECT_CONTAINS(e, "/sequences/sentence_a holds 1099511627776 values, expected");
+  EXPECT_CONTAINS(e, "bertology cache verify");
+}
+
+// Seen while writing fuzz_cache_reader: plan.json's counts were reserved before any chunk confirmed
+// them (num_tokens 2^50: std::bad_alloc), and the last chunk's num_sequences near 2^63 overflowed
+// the running sum (undefined behaviour; UBSan reports it under -DBERTOLOGY_SANITIZE).
+TEST(CacheReader, ImpossibleCountsInPlanJsonAreErrors) {
+  const auto& fx = fixture();
+  for (const auto& [field, value, message] :
+       {std::tuple<std::string, int64_t, std::string>{"num_tokens", int64_t{1} << 50, "wordpieces, plan says 1125899906842624"},
+        {"chunk_num_sequences", INT64_MAX, "impossible counts (num_sequences 9223372036854775807"}}) {
+    const fs::path copy = copy_entry(fx.full, scratch("cache_reader/plan_" + field));
+    nlohmann::json plan = nlohmann::json::parse(slurp(copy / "plan.json"));
+    if (field == "num_tokens") plan["num_tokens"] = value;
+    else plan["chunks"].back()["num_sequences"] = value;
+    std::ofstream(copy / "plan.json", std::ios::trunc) << plan.dump();
+    const std::string e = error_of([&] { CacheReader::open(CacheEntry{copy.string()}); });
+    EXPECT_CONTAINS(e, message);
+  }
 }
 
 // The fast fp16 path of H5File::read_rows_f32_into agrees with HDF5's own conversion on every
