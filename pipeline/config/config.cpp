@@ -82,13 +82,18 @@ class Merger {
   YAML::Node parse(const std::string& text, const Source& src) const {
     // YAML allows no C0 control character but tab, LF and CR (the spec's c-printable), and
     // yaml-cpp 0.7 loops forever on some of them (", \0"): refuse them before it sees the text.
+    // A CR alone is a line break to YAML but not to yaml-cpp, which keeps it inside a scalar (a
+    // value that then changes when its dump is read again): only LF and CRLF line endings.
     int line = 0, column = 0;
-    for (unsigned char c : text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
         char code[8];
         std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
         fail_at(src.where(line, column), cat("control character ", code, " is not allowed in YAML"));
       }
+      if (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))
+        fail_at(src.where(line, column), "a carriage return without a line feed (use LF or CRLF line endings)");
       if (c == '\n') ++line, column = 0;
       else ++column;
     }

@@ -71,8 +71,6 @@ struct Value {
   explicit Value(Kind k) : kind(k) {}
 };
 
-ValuePtr make(Value::Kind kind) { return std::make_shared<Value>(kind); }
-
 /// The kind with its article, for messages: "an int", "a tensor".
 const char* kind_name(Value::Kind kind) {
   static const char* kNames[] = {"None",   "a bool", "an int", "a float",  "a str",   "a tuple",
@@ -107,8 +105,17 @@ constexpr const char* kRebuildParameterWithState = "torch._utils._rebuild_parame
 
 class Unpickler {
  public:
+  /// `bytes` must outlive the unpickler. So must the values run() returns be used only while the
+  /// unpickler lives: its destructor breaks the reference cycles a pickle can build (a list
+  /// appended to itself through the memo), which shared pointers alone would leak.
   Unpickler(const std::string& path, const std::vector<uint8_t>& bytes)
       : path_(path), p_(bytes.data()), n_(bytes.size()) {}
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
+  ~Unpickler() {
+    for (const auto& weak : made_)
+      if (const ValuePtr v = weak.lock()) v->items.clear(), v->entries.clear();
+  }
 
   ValuePtr run() {
     for (;;) {
@@ -281,17 +288,17 @@ class Unpickler {
     }
   }
 
-  static ValuePtr tuple(std::vector<ValuePtr> items) {
+  ValuePtr tuple(std::vector<ValuePtr> items) {
     ValuePtr t = make(Value::Kind::Tuple);
     t->items = std::move(items);
     return t;
   }
-  static ValuePtr integer(int64_t v) {
+  ValuePtr integer(int64_t v) {
     ValuePtr x = make(Value::Kind::Int);
     x->i = v;
     return x;
   }
-  static ValuePtr boolean(bool v) {
+  ValuePtr boolean(bool v) {
     ValuePtr x = make(Value::Kind::Bool);
     x->i = v;
     return x;
@@ -391,6 +398,14 @@ class Unpickler {
   const uint8_t* p_;
   size_t n_;
   size_t pos_ = 0, op_pos_ = 0;
+  /// Every value made, to break cycles at the end (see the constructor).
+  ValuePtr make(Value::Kind kind) {
+    ValuePtr v = std::make_shared<Value>(kind);
+    made_.push_back(v);
+    return v;
+  }
+
+  std::vector<std::weak_ptr<Value>> made_;
   std::vector<ValuePtr> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint32_t, ValuePtr> memo_;
@@ -499,7 +514,9 @@ StateDict read_torch_bin(const std::string& path) {
   }
 
   const std::string pkl_name = folder + "data.pkl";
-  const ValuePtr root = Unpickler(path, zip.read(pkl_name, *zip.find(pkl_name))).run();
+  const std::vector<uint8_t> pickle = zip.read(pkl_name, *zip.find(pkl_name));
+  Unpickler unpickler(path, pickle);  // owns the values until the end of this function
+  const ValuePtr root = unpickler.run();
   BTL_REQUIRE(root->kind == Value::Kind::Dict, path, ": the pickled object is ",
               kind_name(root->kind), ", not a state dict (a dict of tensors)");
 

@@ -118,6 +118,15 @@ TEST(FuzzRegressions, MessagesNameTheProblem) {
   const std::string scalar = (kRegressions / "fuzz_config" / "multi-line-scalar.yaml").string();
   EXPECT_NE(message_of([&] { Config::load({scalar}); }).find("expected a map of sections, got 'w\\ns'"), std::string::npos)
       << message_of([&] { Config::load({scalar}); });
+  // A CR alone (yaml-cpp kept it inside the scalar, and the value changed when its dump was read
+  // again); CRLF files still load, to the same configuration as LF ones.
+  const std::string cr = (kRegressions / "fuzz_config" / "carriage-return-alone.yaml").string();
+  EXPECT_NE(message_of([&] { Config::load({cr}); }).find("carriage-return-alone.yaml:3:"), std::string::npos)
+      << message_of([&] { Config::load({cr}); });
+  EXPECT_NE(message_of([&] { Config::load({cr}); }).find("a carriage return without a line feed"), std::string::npos);
+  std::ofstream(dir / "lf.yaml") << "study:\n  name: a b\nmodel:\n  threads: 1\n";
+  std::ofstream(dir / "crlf.yaml") << "study:\r\n  name: a b\r\nmodel:\r\n  threads: 1\r\n";
+  EXPECT_EQ(Config::load({(dir / "crlf.yaml").string()}).dump(), Config::load({(dir / "lf.yaml").string()}).dump());
   // One line whatever a message quotes.
   EXPECT_EQ(std::string(InputError("a\nb\tc\r\x01").what()), "a\\nb\\tc\\r\\x01");
   // Two documents are still reported where the second starts.
