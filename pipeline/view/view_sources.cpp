@@ -64,6 +64,24 @@ std::string joined_pieces(const std::vector<std::string>& pieces, const std::vec
   return out;
 }
 
+/// Fills `vs.tokens` and `vs.is_word`: one entry per unit at word level (a special's piece, or
+/// `word_label(word id)`), else one per wordpiece with each word's first piece marked.
+void fill_tokens(ViewSentence& vs, const Units& units, const std::vector<std::string>& pieces, bool word_level,
+                 const std::function<std::string(int32_t)>& word_label) {
+  if (word_level) {
+    for (size_t u = 0; u < units.word_ids.size(); ++u) {
+      vs.tokens.push_back(units.word_ids[u] < 0 ? pieces[static_cast<size_t>(units.first_piece[u])]
+                                                : word_label(units.word_ids[u]));
+      vs.is_word.push_back(units.word_ids[u] >= 0);
+    }
+  } else {
+    vs.tokens = pieces;
+    vs.is_word.assign(pieces.size(), 0);
+    for (size_t u = 0; u < units.word_ids.size(); ++u)
+      if (units.word_ids[u] >= 0) vs.is_word[static_cast<size_t>(units.first_piece[u])] = 1;
+  }
+}
+
 std::string sentence_text(const Sentence& s) {
   if (!s.text.empty()) return s.text;
   std::string out;
@@ -131,18 +149,7 @@ ViewPage view_from_cache(const CacheReader& reader, const BertTokenizer& tokeniz
       const int32_t u = units.unit_of_word[w];
       if (u >= 0) token_of_word[w] = sel.word_level ? u : units.first_piece[static_cast<size_t>(u)];
     }
-    if (sel.word_level) {
-      for (size_t u = 0; u < units.word_ids.size(); ++u) {
-        vs.tokens.push_back(units.word_ids[u] < 0 ? pieces[static_cast<size_t>(units.first_piece[u])]
-                                                  : word_label(units.word_ids[u]));
-        vs.is_word.push_back(units.word_ids[u] >= 0);
-      }
-    } else {
-      vs.tokens = pieces;
-      vs.is_word.assign(pieces.size(), 0);
-      for (size_t u = 0; u < units.word_ids.size(); ++u)
-        if (units.word_ids[u] >= 0) vs.is_word[static_cast<size_t>(units.first_piece[u])] = 1;
-    }
+    fill_tokens(vs, units, pieces, sel.word_level, word_label);
     for (const auto& [sentence, offset] : parts) {
       if (sentence->annotations.size() != sentence->words.size()) continue;
       for (size_t w = 0; w < sentence->annotations.size(); ++w) {
@@ -241,18 +248,8 @@ ViewPage view_from_encode_file(const std::string& path, const ViewSelection& sel
     ViewSentence vs;
     vs.label = cat("#", s, ": ", texts[static_cast<size_t>(s)].substr(0, 80));
     const Units units = units_of(word_ids, num_words);
-    if (sel.word_level) {
-      for (size_t u = 0; u < units.word_ids.size(); ++u) {
-        vs.tokens.push_back(units.word_ids[u] < 0 ? pieces[static_cast<size_t>(units.first_piece[u])]
-                                                  : joined_pieces(pieces, word_ids, units.word_ids[u]));
-        vs.is_word.push_back(units.word_ids[u] >= 0);
-      }
-    } else {
-      vs.tokens = pieces;
-      vs.is_word.assign(pieces.size(), 0);
-      for (size_t u = 0; u < units.word_ids.size(); ++u)
-        if (units.word_ids[u] >= 0) vs.is_word[static_cast<size_t>(units.first_piece[u])] = 1;
-    }
+    fill_tokens(vs, units, pieces, sel.word_level,
+                [&](int32_t w) { return joined_pieces(pieces, word_ids, w); });
     const auto all = file.read_f32(group(s) + "/attention");
     for (float v : all)
       BTL_REQUIRE(std::isfinite(v) && v >= 0, path, ": ", group(s), "/attention holds ", v, ", not a probability");
