@@ -11,6 +11,7 @@
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
+#include "pipeline/util/json_number.h"
 
 namespace bertology {
 namespace fs = std::filesystem;
@@ -43,16 +44,19 @@ std::optional<ChunkRecord> read_chunk_record(const CacheEntry& entry, int64_t in
   try {
     const json j = json::parse(in);
     ChunkRecord r;
-    r.index = j.at("index");
-    r.num_sequences = j.at("num_sequences");
-    r.num_tokens = j.at("num_tokens");
-    r.bytes = j.at("bytes");
+    const std::string file = entry.done_file(index);
+    r.index = json_number<decltype(r.index)>(j.at("index"), file, "index");
+    r.num_sequences = json_number<decltype(r.num_sequences)>(j.at("num_sequences"), file, "num_sequences");
+    r.num_tokens = json_number<decltype(r.num_tokens)>(j.at("num_tokens"), file, "num_tokens");
+    r.bytes = json_number<decltype(r.bytes)>(j.at("bytes"), file, "bytes");
     r.sha256 = j.at("sha256");
     r.seconds = j.value("seconds", 0.0);
     if (r.index != index) return std::nullopt;
     return r;
   } catch (const json::exception&) {
     return std::nullopt;  // a torn or foreign record means "not finished"
+  } catch (const InputError&) {
+    return std::nullopt;  // so does one with impossible numbers
   }
 }
 

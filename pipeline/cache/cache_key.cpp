@@ -6,6 +6,7 @@
 
 #include "pipeline/util/error.h"
 #include "pipeline/util/sha256.h"
+#include "pipeline/util/json_number.h"
 
 namespace bertology {
 
@@ -88,8 +89,9 @@ CacheKeyParts parse_key_json(const std::string& text, const std::string& origin)
   try {
     const json j = json::parse(text);
     CacheKeyParts p;
-    BTL_REQUIRE(j.at("format_version").get<int>() == kCacheFormatVersion, origin, ": cache format version ",
-                j.at("format_version").get<int>(), " (this bertology reads ", kCacheFormatVersion, ")");
+    const int format_version = json_number<int>(j.at("format_version"), origin, "format_version");
+    BTL_REQUIRE(format_version == kCacheFormatVersion, origin, ": cache format version ", format_version,
+                " (this bertology reads ", kCacheFormatVersion, ")");
     const auto& m = j.at("model");
     p.model_sha256 = m.at("weights_sha256");
     p.vocab_sha256 = m.at("vocab_sha256");
@@ -99,23 +101,23 @@ CacheKeyParts parse_key_json(const std::string& text, const std::string& origin)
     const auto& in = j.at("input");
     p.special_tokens = in.at("special_tokens");
     p.pairs = in.at("pairs");
-    p.max_length = in.at("max_length");
+    p.max_length = json_number<decltype(p.max_length)>(in.at("max_length"), origin, "input.max_length");
     p.overlong = in.at("overlong");
     const auto& c = j.at("corpus");
     p.corpus_sha256 = c.at("sha256");
     p.corpus_format = c.at("format");
-    p.max_sentences = c.at("max_sentences");
+    p.max_sentences = json_number<decltype(p.max_sentences)>(c.at("max_sentences"), origin, "corpus.max_sentences");
     const auto& st = j.at("storage");
-    p.chunk_tokens = st.at("chunk_tokens");
-    p.batch_tokens = st.at("batch_tokens");
+    p.chunk_tokens = json_number<decltype(p.chunk_tokens)>(st.at("chunk_tokens"), origin, "storage.chunk_tokens");
+    p.batch_tokens = json_number<decltype(p.batch_tokens)>(st.at("batch_tokens"), origin, "storage.batch_tokens");
     p.dtype = st.at("dtype");
     p.deflate = st.at("deflate");
     const auto& s = j.at("selection");
-    p.selection.layers = s.at("layers").get<std::vector<int64_t>>();
+    p.selection.layers = json_numbers<int64_t>(s.at("layers"), origin, "selection.layers");
     p.selection.word_pooling = s.at("word_pooling");
     p.selection.attention = s.at("attention");
-    p.selection.attention_layers = s.at("attention_layers").get<std::vector<int64_t>>();
-    p.selection.attention_heads = s.at("attention_heads").get<std::vector<int64_t>>();
+    p.selection.attention_layers = json_numbers<int64_t>(s.at("attention_layers"), origin, "selection.attention_layers");
+    p.selection.attention_heads = json_numbers<int64_t>(s.at("attention_heads"), origin, "selection.attention_heads");
     return p;
   } catch (const json::exception& e) {
     throw InputError(cat(origin, ": malformed cache key: ", e.what()));

@@ -11,6 +11,7 @@
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
 #include "pipeline/util/sha256.h"
+#include "pipeline/util/json_number.h"
 
 namespace bertology {
 namespace fs = std::filesystem;
@@ -112,26 +113,27 @@ CacheReader CacheReader::open(const CacheEntry& entry_arg) {
     corpus_path = c.at("path").get<std::string>();
     corpus_format = c.at("format").get<std::string>();
     corpus_sha = c.at("sha256").get<std::string>();
-    corpus_sentences = c.at("num_sentences").get<int64_t>();
+    corpus_sentences = json_number<int64_t>(c.at("num_sentences"), entry.plan_file(), "corpus.num_sentences");
     const json& m = plan.at("model");
-    r.num_layers_ = m.at("num_layers").get<int>();
-    r.hidden_size_ = m.at("hidden_size").get<int>();
-    r.num_heads_ = m.at("num_heads").get<int>();
-    plan_sequences = plan.at("num_sequences").get<int64_t>();
-    plan_tokens = plan.at("num_tokens").get<int64_t>();
-    r.skipped_sentences_ = plan.value("skipped_sentences", std::vector<int64_t>{});
+    r.num_layers_ = json_number<int>(m.at("num_layers"), entry.plan_file(), "model.num_layers");
+    r.hidden_size_ = json_number<int>(m.at("hidden_size"), entry.plan_file(), "model.hidden_size");
+    r.num_heads_ = json_number<int>(m.at("num_heads"), entry.plan_file(), "model.num_heads");
+    plan_sequences = json_number<int64_t>(plan.at("num_sequences"), entry.plan_file(), "num_sequences");
+    plan_tokens = json_number<int64_t>(plan.at("num_tokens"), entry.plan_file(), "num_tokens");
+    if (plan.contains("skipped_sentences"))
+      r.skipped_sentences_ = json_numbers<int64_t>(plan.at("skipped_sentences"), entry.plan_file(), "skipped_sentences");
     std::sort(r.skipped_sentences_.begin(), r.skipped_sentences_.end());
     int64_t next = 0;
     for (const json& jc : plan.at("chunks")) {
       Chunk ch;
-      const int64_t index = jc.at("index").get<int64_t>();
+      const int64_t index = json_number<int64_t>(jc.at("index"), entry.plan_file(), "chunks[].index");
       BTL_REQUIRE(index == static_cast<int64_t>(r.chunks_.size()), entry.plan_file(), ": chunk ", index,
                   " listed out of order");
       ch.file = entry.chunk_file(index);
-      ch.first_sequence = jc.at("first_sequence").get<int64_t>();
-      ch.num_sequences = jc.at("num_sequences").get<int64_t>();
-      ch.num_tokens = jc.at("num_tokens").get<int64_t>();
-      ch.num_words = jc.at("num_words").get<int64_t>();
+      ch.first_sequence = json_number<int64_t>(jc.at("first_sequence"), entry.plan_file(), "chunks[].first_sequence");
+      ch.num_sequences = json_number<int64_t>(jc.at("num_sequences"), entry.plan_file(), "chunks[].num_sequences");
+      ch.num_tokens = json_number<int64_t>(jc.at("num_tokens"), entry.plan_file(), "chunks[].num_tokens");
+      ch.num_words = json_number<int64_t>(jc.at("num_words"), entry.plan_file(), "chunks[].num_words");
       BTL_REQUIRE(ch.first_sequence == next && ch.num_sequences > 0, entry.plan_file(), ": chunk ", index,
                   " does not continue the previous one (first_sequence ", ch.first_sequence, ", expected ", next, ")");
       // Bounds that keep the sums below free of overflow; the chunk files check the exact counts.
@@ -150,10 +152,10 @@ CacheReader CacheReader::open(const CacheEntry& entry_arg) {
     BTL_REQUIRE(mc.size() == r.chunks_.size(), entry.manifest_file(), ": lists ", mc.size(), " chunks, plan.json ",
                 r.chunks_.size());
     for (const json& m : mc) {
-      const int64_t index = m.at("index").get<int64_t>();
+      const int64_t index = json_number<int64_t>(m.at("index"), entry.manifest_file(), "chunks[].index");
       BTL_REQUIRE(index >= 0 && index < static_cast<int64_t>(r.chunks_.size()), entry.manifest_file(),
                   ": unknown chunk ", index);
-      const uint64_t bytes = m.at("bytes").get<uint64_t>();
+      const uint64_t bytes = json_number<uint64_t>(m.at("bytes"), entry.manifest_file(), "chunks[].bytes");
       const auto size = fs::file_size(r.chunks_[index].file, ec);
       if (ec) r.chunk_failure(index, "missing (listed in manifest.json)");
       if (size != bytes)

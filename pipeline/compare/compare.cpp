@@ -20,6 +20,7 @@
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
+#include "pipeline/util/json_number.h"
 
 namespace bertology {
 namespace fs = std::filesystem;
@@ -56,7 +57,8 @@ ModelResults model_results(const fs::path& dir) {
   const fs::path info = dir / "model.json";
   if (fs::exists(info)) {
     try {
-      m.num_layers = nlohmann::json::parse(read_file_bytes(info.string(), "a model record (model.json)")).value("num_layers", 0);
+      const auto record = nlohmann::json::parse(read_file_bytes(info.string(), "a model record (model.json)"));
+      if (record.contains("num_layers")) m.num_layers = json_number<int>(record.at("num_layers"), info.string(), "num_layers");
     } catch (const nlohmann::json::exception& e) {
       throw InputError(cat(info.string(), ": malformed JSON (", e.what(), ")"));
     }

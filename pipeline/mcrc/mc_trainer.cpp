@@ -21,6 +21,7 @@
 #include "pipeline/util/peak_memory.h"
 #include "pipeline/util/stop_signal.h"
 #include "pipeline/util/percent.h"
+#include "pipeline/util/json_number.h"
 
 namespace bertology {
 namespace fs = std::filesystem;
@@ -65,14 +66,15 @@ RunState state_from_json(const std::string& path) {
     const auto j = nlohmann::json::parse(read_file_bytes(path, "training state"));
     RunState s;
     s.run_key = j.at("run_key").get<std::string>();
-    s.steps = j.at("steps").get<int64_t>();
+    s.steps = json_number<int64_t>(j.at("steps"), path, "steps");
     for (const auto& e : j.at("epochs"))
-      s.epochs.push_back({e.at("epoch").get<int>(), e.at("train_loss").get<double>(), e.at("dev_accuracy").get<double>(),
-                          e.at("seconds").get<double>(), e.at("tokens").get<int64_t>()});
-    s.best_epoch = j.at("best_epoch").get<int>();
+      s.epochs.push_back({json_number<int>(e.at("epoch"), path, "epochs[].epoch"), e.at("train_loss").get<double>(),
+                          e.at("dev_accuracy").get<double>(), e.at("seconds").get<double>(),
+                          json_number<int64_t>(e.at("tokens"), path, "epochs[].tokens")});
+    s.best_epoch = json_number<int>(j.at("best_epoch"), path, "best_epoch");
     s.best_dev = j.at("best_dev_accuracy").get<double>();
     s.epoch_loss_sum = j.at("epoch_loss_sum").get<double>();
-    s.epoch_questions = j.at("epoch_questions").get<int64_t>();
+    s.epoch_questions = json_number<int64_t>(j.at("epoch_questions"), path, "epoch_questions");
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(cat(path, ": not a training state written by bertology (", e.what(), "); remove its folder to start over"));

@@ -1,24 +1,32 @@
 #include "pipeline/model/bert_config.h"
 
+#include <type_traits>
+
 #include <nlohmann/json.hpp>
 
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
+#include "pipeline/util/json_number.h"
 
 namespace bertology {
 namespace {
 
 using nlohmann::json;
 
-// Reads `key` into `out` when present; a present key of the wrong type is an error.
+// Reads `key` into `out` when present; a present key of the wrong type is an error, and so is a
+// number that `out` cannot hold (json_number: 199e9 for an int would be undefined behaviour).
 template <typename T>
 void read_optional(const json& j, const std::string& path, const char* key, T& out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
-  try {
-    out = it->get<T>();
-  } catch (const json::exception&) {
-    throw InputError(cat(path, ": key '", key, "' has the wrong type (", it->type_name(), ")"));
+  if constexpr (std::is_arithmetic_v<T>) {
+    out = json_number<T>(*it, path, key);
+  } else {
+    try {
+      out = it->get<T>();
+    } catch (const json::exception&) {
+      throw InputError(cat(path, ": key '", key, "' has the wrong type (", it->type_name(), ")"));
+    }
   }
 }
 

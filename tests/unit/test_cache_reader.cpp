@@ -606,6 +606,13 @@ TEST(CacheReader, ImpossibleCountsInPlanJsonAreErrors) {
     const std::string e = error_of([&] { CacheReader::open(CacheEntry{copy.string()}); });
     EXPECT_CONTAINS(e, message);
   }
+  // Numbers an int cannot hold: get<int>() of a float beyond its range was undefined behaviour.
+  const fs::path copy = copy_entry(fx.full, scratch("cache_reader/plan_float_layers"));
+  nlohmann::json plan = nlohmann::json::parse(slurp(copy / "plan.json"));
+  plan["model"]["num_layers"] = 1e300;
+  std::ofstream(copy / "plan.json", std::ios::trunc) << plan.dump();
+  EXPECT_CONTAINS(error_of([&] { CacheReader::open(CacheEntry{copy.string()}); }),
+                  "plan.json: key 'model.num_layers' must be an integer in [-2147483648, 2147483647], got 1e+300");
 }
 
 // The fast fp16 path of H5File::read_rows_f32_into agrees with HDF5's own conversion on every

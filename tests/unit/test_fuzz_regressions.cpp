@@ -127,6 +127,19 @@ TEST(FuzzRegressions, MessagesNameTheProblem) {
   std::ofstream(dir / "lf.yaml") << "study:\n  name: a b\nmodel:\n  threads: 1\n";
   std::ofstream(dir / "crlf.yaml") << "study:\r\n  name: a b\r\nmodel:\r\n  threads: 1\r\n";
   EXPECT_EQ(Config::load({(dir / "crlf.yaml").string()}).dump(), Config::load({(dir / "lf.yaml").string()}).dump());
+  // A float size outside int's range (nlohmann's get<int>() of it is undefined behaviour, UBSan in
+  // fuzz_model_files), and an integer that get<int>() wrapped silently to a valid 768.
+  const std::string floaty = (kRegressions / "fuzz_model_files" / "float-size-out-of-int-range").string();
+  readers().at("fuzz_model_files")(floaty, dir / "floaty");
+  EXPECT_EQ(message_of([&] { BertConfig::from_json_file((dir / "floaty" / "model" / "config.json").string()); }),
+            (dir / "floaty" / "model" / "config.json").string() +
+                ": key 'hidden_size' must be an integer in [-2147483648, 2147483647], got 199000000000.0");
+  std::ofstream(dir / "wraps.json") << R"({"hidden_size": 4294968064, "num_hidden_layers": 1, "num_attention_heads": 12,
+                                         "vocab_size": 10})";
+  EXPECT_NE(message_of([&] { BertConfig::from_json_file((dir / "wraps.json").string()); })
+                .find("wraps.json: key 'hidden_size' must be an integer in [-2147483648, 2147483647], got 4294968064"),
+            std::string::npos)
+      << message_of([&] { BertConfig::from_json_file((dir / "wraps.json").string()); });
   // One line whatever a message quotes.
   EXPECT_EQ(std::string(InputError("a\nb\tc\r\x01").what()), "a\\nb\\tc\\r\\x01");
   // Two documents are still reported where the second starts.

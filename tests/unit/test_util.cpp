@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "pipeline/util/error.h"
 #include "pipeline/util/files.h"
 #include "pipeline/util/float16.h"
+#include "pipeline/util/json_number.h"
 #include "pipeline/io/hdf5_file.h"
 #include "pipeline/util/peak_memory.h"
 #include "pipeline/util/text.h"
@@ -243,6 +245,57 @@ TEST(PeakMemory, ResetStartsANewPeakThatSeesATouchedBuffer) {
 namespace bertology {
 
 // ---- exact_float16_bits ----------------------------------------------------------------------------
+
+namespace json_number_test {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const bertology::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace json_number_test
+
+// nlohmann's get<int>() is a static_cast: 199e9 is undefined behaviour (fuzz_model_files, UBSan),
+// 4294968064 wraps to 768. json_number takes only what the type holds.
+TEST(JsonNumber, IntegersInRangeAreReadExactly) {
+  using bertology::json_number;
+  using nlohmann::json;
+  EXPECT_EQ(json_number<int>(json::parse("768"), "f", "k"), 768);
+  EXPECT_EQ(json_number<int>(json::parse("-2147483648"), "f", "k"), std::numeric_limits<int>::min());
+  EXPECT_EQ(json_number<int64_t>(json::parse("9223372036854775807"), "f", "k"), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(json_number<uint64_t>(json::parse("18446744073709551615"), "f", "k"), std::numeric_limits<uint64_t>::max());
+  EXPECT_DOUBLE_EQ(json_number<double>(json::parse("1e-12"), "f", "k"), 1e-12);
+  EXPECT_DOUBLE_EQ(json_number<double>(json::parse("3"), "f", "k"), 3.0);
+  EXPECT_EQ(bertology::json_numbers<int64_t>(json::parse("[0, 5, -1]"), "f", "k"), (std::vector<int64_t>{0, 5, -1}));
+}
+
+TEST(JsonNumber, AnythingTheTypeCannotHoldIsAnErrorNamingFileAndKey) {
+  using bertology::json_number;
+  using json_number_test::error_of;
+  using nlohmann::json;
+  EXPECT_EQ(error_of([] { json_number<int>(json::parse("199e9"), "m/config.json", "hidden_size"); }),
+            "m/config.json: key 'hidden_size' must be an integer in [-2147483648, 2147483647], got 199000000000.0");
+  EXPECT_EQ(error_of([] { json_number<int>(json::parse("4294968064"), "c.json", "hidden_size"); }),
+            "c.json: key 'hidden_size' must be an integer in [-2147483648, 2147483647], got 4294968064");
+  EXPECT_EQ(error_of([] { json_number<int>(json::parse("768.0"), "c.json", "k"); }),
+            "c.json: key 'k' must be an integer in [-2147483648, 2147483647], got 768.0");
+  EXPECT_EQ(error_of([] { json_number<int>(json::parse("\"768\""), "c.json", "k"); }),
+            "c.json: key 'k' must be an integer in [-2147483648, 2147483647], got a JSON string");
+  EXPECT_EQ(error_of([] { json_number<uint64_t>(json::parse("-1"), "c.json", "bytes"); }),
+            "c.json: key 'bytes' must be an integer in [0, 18446744073709551615], got -1");
+  EXPECT_EQ(error_of([] { json_number<int64_t>(json::parse("9223372036854775808"), "c.json", "n"); }),
+            "c.json: key 'n' must be an integer in [-9223372036854775808, 9223372036854775807], got 9223372036854775808");
+  EXPECT_EQ(error_of([] { json_number<float>(json::parse("1e300"), "c.json", "eps"); }),
+            "c.json: key 'eps' must be a finite number, got 1e+300");
+  EXPECT_EQ(error_of([] { json_number<double>(json::parse("true"), "c.json", "eps"); }),
+            "c.json: key 'eps' must be a finite number, got a JSON boolean");
+  EXPECT_EQ(error_of([] { bertology::json_numbers<int64_t>(json::parse("[1, 2.5]"), "p.json", "layers"); }),
+            "p.json: key 'layers[1]' must be an integer in [-9223372036854775808, 9223372036854775807], got 2.5");
+}
 
 TEST(Float16, ExactValuesGiveTheirBitsByHand) {
   const std::vector<std::pair<float, uint16_t>> cases = {
