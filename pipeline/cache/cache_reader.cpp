@@ -1,8 +1,10 @@
 #include "pipeline/cache/cache_reader.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -468,10 +470,83 @@ void CacheReader::read_token_rows(HiddenLayer hidden_layer, const std::vector<in
   read_rows(hidden_dataset(hidden_layer.index), false, rows, out);
 }
 
+std::string CacheReader::default_row_scratch_dir() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? std::string(tmp) : std::string("/tmp");
+}
+
+namespace {
+
+std::string& row_scratch_dir_setting() {
+  static std::string dir = CacheReader::default_row_scratch_dir();
+  return dir;
+}
+
+}  // namespace
+
+void CacheReader::set_row_scratch_dir(std::string dir) { row_scratch_dir_setting() = std::move(dir); }
+const std::string& CacheReader::row_scratch_dir() { return row_scratch_dir_setting(); }
+
+int64_t CacheReader::row_scratch_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& [name, state] : row_scratch_)
+    if (state.copy) bytes += state.copy->bytes();
+  return bytes;
+}
+
+const RowScratch* CacheReader::row_scratch(const std::string& dataset, bool words, int64_t wanted, int64_t to_decode) const {
+  RowScratchState& state = row_scratch_[dataset];
+  if (state.copy || state.refused) return state.copy.get();
+  const auto& offsets = words ? word_offsets_ : token_offsets_;
+  const int64_t total = offsets.back();
+  // Due when this read is a sparse sample of most of the dataset (a window of a shuffled order), or
+  // when dense reads (evaluation windows, epoch after epoch) would decode it more than
+  // kScratchAfterPasses times. A held split reads each row once: never due.
+  const bool sparse = to_decode >= kScratchSparseRatio * wanted && 2 * to_decode >= total;
+  const bool reread = state.decoded_rows + to_decode > kScratchAfterPasses * total;
+  if (row_scratch_dir().empty() || total == 0 || !(sparse || reread)) return nullptr;
+  // Due: copy every chunk's rows in corpus order, one chunk at a time (the memory read_rows uses).
+  std::string why;
+  auto copy = RowScratch::create(row_scratch_dir(), total, hidden_size_, key_.dtype == "float16", &why);
+  if (!copy) {
+    state.refused = true;
+    std::cerr << "bertology: note: " << entry_dir_ << ": no row scratch for " << dataset << " (" << why
+              << "); windowed reads go on reading whole chunks\n";
+    return nullptr;
+  }
+  std::vector<float> chunk_rows;
+  for (int64_t c = 0; c < num_chunks(); ++c) {
+    const Chunk& ch = chunks_[c];
+    if (ch.num_sequences == 0) continue;
+    const int64_t rows = offsets[ch.first_sequence + ch.num_sequences] - offsets[ch.first_sequence];
+    chunk_rows.resize(static_cast<size_t>(rows * hidden_size_));
+    read_permuted(c, dataset, words ? ch.word_off : ch.tok_off, chunk_rows.data());
+    copy->append(chunk_rows.data(), rows);
+  }
+  BTL_CHECK(copy->complete(), "CacheReader: row scratch of ", dataset, " incomplete");
+  if (row_scratch_bytes() == 0)  // the first copy of this reader: say where the disk space goes
+    std::cerr << "bertology: note: " << entry_dir_ << ": re-read rows are copied to unlinked files in "
+              << row_scratch_dir() << " (runtime.scratch_dir; first: " << dataset << ", " << (copy->bytes() >> 20)
+              << " MiB)\n";
+  state.copy = std::move(copy);
+  return state.copy.get();
+}
+
 void CacheReader::read_rows(const std::string& dataset, bool words, const std::vector<int64_t>& rows, float* out) const {
   const auto& offsets = words ? word_offsets_ : token_offsets_;
   BTL_CHECK(std::is_sorted(rows.begin(), rows.end()) && (rows.empty() || (rows.front() >= 0 && rows.back() < offsets.back())),
             "CacheReader: rows to read must be ascending rows of ", dataset);
+  // Rows that reading `rows` decodes: every chunk that holds one of them, whole.
+  int64_t to_decode = 0;
+  for (int64_t c = 0, k = 0; c < num_chunks() && k < static_cast<int64_t>(rows.size()); ++c) {
+    const Chunk& ch = chunks_[c];
+    const int64_t end = offsets[ch.first_sequence + ch.num_sequences];
+    if (rows[k] >= end) continue;
+    to_decode += end - offsets[ch.first_sequence];
+    k = std::lower_bound(rows.begin() + k, rows.end(), end) - rows.begin();
+  }
+  if (const RowScratch* copy = row_scratch(dataset, words, static_cast<int64_t>(rows.size()), to_decode))
+    return copy->read(rows, out);
   const int64_t d = hidden_size_;
   std::vector<float> chunk_rows;
   size_t k = 0;
@@ -481,6 +556,7 @@ void CacheReader::read_rows(const std::string& dataset, bool words, const std::v
     if (rows[k] >= end) continue;
     chunk_rows.resize(static_cast<size_t>((end - begin) * d));
     read_permuted(c, dataset, words ? ch.word_off : ch.tok_off, chunk_rows.data());
+    row_scratch_[dataset].decoded_rows += end - begin;
     for (; k < rows.size() && rows[k] < end; ++k)
       std::memcpy(out + static_cast<int64_t>(k) * d, chunk_rows.data() + (rows[k] - begin) * d, sizeof(float) * d);
   }

@@ -42,6 +42,8 @@
 
 #include <cstdint>
 #include <list>
+#include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +51,7 @@
 #include "pipeline/cache/cache_dir.h"
 #include "pipeline/cache/cache_key.h"
 #include "pipeline/cache/layer_convention.h"
+#include "pipeline/cache/row_scratch.h"
 #include "pipeline/corpus/corpus.h"
 #include "pipeline/io/hdf5_file.h"
 
@@ -165,6 +168,23 @@ class CacheReader {
   void read_word_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out) const;
   /// The same for rows of load_layer() (token level).
   void read_token_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out) const;
+  /// Row scratch (row_scratch.h). read_word_rows/read_token_rows decode every chunk they touch
+  /// whole. When a read is a sparse sample of most of a dataset (it would decode at least
+  /// kScratchSparseRatio times the rows it returns, and at least half the dataset: a window of a
+  /// shuffled epoch under a budget), or when reads would decode a dataset more than
+  /// kScratchAfterPasses times over (evaluation windows, epoch after epoch), the reader copies the
+  /// dataset once, in corpus order and its stored precision, into an unlinked file of the
+  /// row-scratch folder and reads those rows and every later one from there: same values, a window
+  /// then reads only its rows. A split read whole, once, never copies. Disk: rows × d × 2 bytes
+  /// (float16 entry) per dataset copied, freed when the reader goes; none when the folder lacks the
+  /// space (the reader goes on the slow way). Process-wide; default $TMPDIR, else /tmp; "" = off.
+  static constexpr int kScratchSparseRatio = 4;
+  static constexpr int kScratchAfterPasses = 2;
+  static void set_row_scratch_dir(std::string dir);
+  static std::string default_row_scratch_dir();  ///< $TMPDIR, else /tmp
+  static const std::string& row_scratch_dir();
+  /// Bytes of the scratch copies this reader made (0: none).
+  int64_t row_scratch_bytes() const;
   /// Hidden layer of one sequence: [T, d] (a row range of one chunk).
   FloatMatrix sequence_hidden(int64_t i, HiddenLayer layer) const;
   /// Attention probabilities of `layer` (0-based transformer layer) for sequence i, wordpiece
@@ -212,6 +232,9 @@ class CacheReader {
   /// Reads a whole row-major dataset of chunk c into corpus order (rows per stored sequence from `off`).
   void read_permuted(int64_t c, const std::string& dataset, const std::vector<int64_t>& off, float* out) const;
   std::string verify_hint() const;
+  /// The scratch copy of `dataset` when there is one or it is due now, for a read that returns
+  /// `wanted` rows and would decode `to_decode` (see kScratchSparseRatio).
+  const RowScratch* row_scratch(const std::string& dataset, bool words, int64_t wanted, int64_t to_decode) const;
 
   std::string entry_dir_;
   CacheKeyParts key_;
@@ -236,6 +259,13 @@ class CacheReader {
   size_t attention_cache_limit_ = kAttentionCacheBytes;
   int64_t resident_bytes_ = 0;
   mutable std::vector<uint16_t> spare_attention_layer_;  ///< storage of the last layer dropped
+  /// Per dataset read by read_rows: rows decoded so far, and the scratch copy (null once refused).
+  struct RowScratchState {
+    int64_t decoded_rows = 0;
+    std::unique_ptr<RowScratch> copy;
+    bool refused = false;
+  };
+  mutable std::map<std::string, RowScratchState> row_scratch_;
 };
 
 }  // namespace bertology

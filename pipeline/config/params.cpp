@@ -81,6 +81,8 @@ Params params_from_config(const Config& cfg) {
   p.runtime.seed = cfg.get_int("runtime.seed");
   p.runtime.log_level = cfg.get_string("runtime.log_level");
   p.runtime.memory_gb = cfg.get_float("runtime.memory_gb");
+  p.runtime.row_scratch = cfg.get_bool("runtime.row_scratch");
+  p.runtime.scratch_dir = cfg.get_string("runtime.scratch_dir");
 
   p.stages = cfg.get_strings("stages");
   for (const ConfigSectionBase* section : registered_sections())

@@ -93,6 +93,8 @@ struct RuntimeParams {
   int64_t seed = 1234;             ///< seed of every random number generator, >= 0
   std::string log_level = "info";  ///< "debug", "info", "warn" or "error"
   double memory_gb = 8.0;          ///< per-process memory budget of a stage, GiB (memory_budget.h)
+  bool row_scratch = true;         ///< streamed probes may copy a re-read layer to a scratch file (CacheReader)
+  std::string scratch_dir;         ///< folder of those files; empty = $TMPDIR, else /tmp
 };
 
 /// All parameters of a run.

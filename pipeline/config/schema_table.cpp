@@ -98,6 +98,12 @@ std::vector<KeySpec> core_rows() {
                 "Memory (GiB) a stage may use per process: stages that hold features hold what fits and re-read "
                 "the cache for the rest (results do not change); a stage that needs more whatever the corpus "
                 "size stops before it starts. docs/scale.md has each stage's formula."),
+      bool_key("runtime.row_scratch", true,
+               "Let probes that stream their features (runtime.memory_gb) copy a layer they read many times over "
+               "into an unlinked scratch file, once, and read each window's rows from it (same values; the disk "
+               "space is freed when the stage ends). docs/scale.md."),
+      path_key("runtime.scratch_dir", "",
+               "Folder of the row-scratch files: node-local disk on a cluster (empty = $TMPDIR, else /tmp)."),
       enum_key("runtime.log_level", {"debug", "info", "warn", "error"}, "info",
                "Least severe log message that is printed."),
 

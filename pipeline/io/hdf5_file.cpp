@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "pipeline/util/error.h"
+#include "pipeline/util/float16.h"
 
 namespace bertology {
 namespace {
@@ -262,36 +263,6 @@ bool H5File::has_dataset(const std::string& name) const {
 
 namespace {
 
-/// IEEE binary16 bit pattern -> float (exact: every half is a float).
-inline float widen_half_bits(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);  // inf, NaN (payload kept)
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;  // +-0
-  } else {        // subnormal: normalize
-    uint32_t e = 113;
-    while (!(mant & 0x400u)) mant <<= 1, --e;
-    bits = sign | (e << 23) | ((mant & 0x3ffu) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-/// All 65536 halves widened once (256 KiB): attention maps are full of subnormal halves, whose
-/// normalising loop made the per-element conversion the bottleneck of reading a cache.
-const float* half_table() {
-  static const std::vector<float> table = [] {
-    std::vector<float> t(65536);
-    for (uint32_t h = 0; h < 65536; ++h) t[h] = widen_half_bits(static_cast<uint16_t>(h));
-    return t;
-  }();
-  return table.data();
-}
 
 
 }  // namespace
@@ -377,7 +348,7 @@ bool H5File::read_rows_half_bits_into(const std::string& name, hsize_t first_row
 }
 
 void H5File::half_bits_to_float(const uint16_t* in, size_t n, float* out) {
-  const float* table = half_table();
+  const float* table = float16_widening_table();
   for (size_t i = 0; i < n; ++i) out[i] = table[in[i]];
 }
 

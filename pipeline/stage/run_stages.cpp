@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "pipeline/cache/cache_reader.h"
 #include "pipeline/model/bert_config.h"
 #include "pipeline/stage/csv_table.h"
 #include "pipeline/stage/stage_output.h"
@@ -58,6 +59,10 @@ void write_model_record(const Params& params, const MpiContext& mpi) {
 void run_stages(const Params& params, const CacheEntry& entry, const MpiContext& mpi, std::ostream& out) {
   check_stage_names(params.stages);
   write_model_record(params, mpi);
+  // Where streamed probes may copy a layer they re-read (CacheReader::set_row_scratch_dir).
+  CacheReader::set_row_scratch_dir(!params.runtime.row_scratch          ? std::string()
+                                   : params.runtime.scratch_dir.empty() ? CacheReader::default_row_scratch_dir()
+                                                                        : params.runtime.scratch_dir);
   for (const auto& name : params.stages) {
     StageContext context(*find_stage(name), params, entry, mpi, out);
     // Each stage's own peak (docs/scale.md, scripts/bench/scale.sh read this line), from the

@@ -1,9 +1,10 @@
 // Float16 storage of values that are float16 already (read from a float16 cache as float): a
-// held copy keeps their bits, exactly, in half the memory of float32.
+// held copy keeps their bits, exactly, in half the memory of float32; and the exact widening back.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace bertology {
 
@@ -33,6 +34,37 @@ inline bool exact_float16_bits(float f, uint16_t& bits) {
   const int shift = -1 - e;  // 14 .. 23
   bits = static_cast<uint16_t>(sign | (full >> shift));
   return (full & ((1u << shift) - 1u)) == 0;
+}
+
+/// IEEE binary16 bit pattern -> float (exact: every half is a float).
+inline float widen_float16_bits(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);  // inf, NaN (payload kept)
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;  // +-0
+  } else {        // subnormal: normalize
+    uint32_t e = 113;
+    while (!(mant & 0x400u)) mant <<= 1, --e;
+    bits = sign | (e << 23) | ((mant & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+/// All 65536 halves widened once (256 KiB): attention maps are full of subnormal halves, whose
+/// normalising loop made the per-element conversion the bottleneck of reading a cache.
+inline const float* float16_widening_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(65536);
+    for (uint32_t h = 0; h < 65536; ++h) t[h] = widen_float16_bits(static_cast<uint16_t>(h));
+    return t;
+  }();
+  return table.data();
 }
 
 }  // namespace bertology

@@ -34,6 +34,8 @@
 #   SHUFFLE=full|blocks  probe.shuffle of the probes (default full, the papers' order; blocks: the epoch order
 #                    that streams linearly, pipeline/stage/epoch_order.h) with probe.shuffle_block SHUFFLE_BLOCK
 #                    (default 2048 items)
+#   ROW_SCRATCH=true|false  runtime.row_scratch of the configs (default true): streamed probes copy a layer they
+#                    re-read to an unlinked file of $TMPDIR (else /tmp) once (CacheReader::set_row_scratch_dir)
 #   MC_STORIES=N     MC160 training stories of mcrc_finetune's x1 set (default 10: 40 questions; x4 = 160)
 #
 # Corpora (OUT_DIR/corpora/, named by their sentence counts, so models with different counts each get their own
@@ -99,6 +101,7 @@ MODELS=${MODELS:-default base}
 MC_STORIES=${MC_STORIES:-10}
 SHUFFLE=${SHUFFLE:-full}
 SHUFFLE_BLOCK=${SHUFFLE_BLOCK:-2048}
+ROW_SCRATCH=${ROW_SCRATCH:-true}
 DEFAULT_STAGES="attention_patterns dependency_heads attention_probe head_clusters attention_distance token_probes scalar_mix structural_probe"
 STAGES=${STAGES:-$DEFAULT_STAGES}
 DEV_SAMPLE=$ROOT/configs/samples/en_ewt-ud-dev.conllu
@@ -119,6 +122,7 @@ CMDLINE+=" MODELS=$(printf %q "$MODELS")"
 [ "$STAGES" = "$DEFAULT_STAGES" ] || CMDLINE+=" STAGES=$(printf %q "$STAGES")"
 [ "$MC_STORIES" = 10 ] || CMDLINE+=" MC_STORIES=$MC_STORIES"
 [ "$SHUFFLE" = full ] || CMDLINE+=" SHUFFLE=$SHUFFLE SHUFFLE_BLOCK=$SHUFFLE_BLOCK"
+[ "$ROW_SCRATCH" = true ] || CMDLINE+=" ROW_SCRATCH=$ROW_SCRATCH"
 CMDLINE+=" $(printf %q "$0")"
 [ $# -eq 0 ] || CMDLINE+=" $(printf %q "$1")"
 
@@ -133,6 +137,7 @@ bad() { echo "scale.sh: $*" >&2; exit 2; }
 [[ "$HOLD_MIB" =~ ^[0-9]*\.?[0-9]+$ ]] || bad "HOLD_MIB must be a number (MiB), got '$HOLD_MIB'"
 [[ "$SHUFFLE" =~ ^(full|blocks)$ ]] || bad "SHUFFLE must be full or blocks, got '$SHUFFLE'"
 [[ "$SHUFFLE_BLOCK" =~ ^[1-9][0-9]*$ ]] || bad "SHUFFLE_BLOCK must be a positive integer, got '$SHUFFLE_BLOCK'"
+[[ "$ROW_SCRATCH" =~ ^(true|false)$ ]] || bad "ROW_SCRATCH must be true or false, got '$ROW_SCRATCH'"
 [ -n "$MODELS" ] || bad "MODELS is empty"
 [ -n "$STAGES" ] || bad "STAGES is empty"
 case "$OUT_DIR" in *'"'*|*\\*|*$'\n'*) bad "OUT_DIR must not contain quotes, backslashes or newlines" ;; esac
@@ -283,6 +288,7 @@ cache:
   dir: "$OUT_DIR/cache"
 runtime:
   memory_gb: $CONFIG_MEMORY_GB
+  row_scratch: $ROW_SCRATCH
 clark:
   test_corpus: "$5"
   probe_epochs: 1

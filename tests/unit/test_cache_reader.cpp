@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pipeline/cache/cache_reader.h"
+#include "pipeline/cache/row_scratch.h"
 #include "pipeline/io/hdf5_file.h"
 #include "pipeline/util/error.h"
 #include "tests/support/process.h"
@@ -645,4 +646,130 @@ TEST(CacheReader, Float16FastReadMatchesHdf5Conversion) {
   f.read_rows_f32_into("/x", 5000, 100, part.data(), 1 << 20);
   f.read_rows_f32_into("/x", 5000, 100, part.data(), 1 << 20);
   EXPECT_EQ(0, std::memcmp(part.data(), fast.data() + 10000, part.size() * 4));
+}
+
+// Row scratch: a dataset that dense reads decode more than kScratchAfterPasses times over, or that a
+// sparse read samples, is copied once to an unlinked file; every read, before and after, gives exactly
+// the rows load_layer*() gives.
+namespace {
+
+/// Every `step`-th row of [0, n) from `phase`, ascending: a read that touches every chunk (dense for
+/// step 2: it returns half the rows it decodes; sparse for step 8).
+std::vector<int64_t> every_nth_row(int64_t n, int64_t phase, int64_t step = 2) {
+  std::vector<int64_t> rows;
+  for (int64_t r = phase; r < n; r += step) rows.push_back(r);
+  return rows;
+}
+
+std::vector<int64_t> all_rows(int64_t n) {
+  return every_nth_row(n, 0, 1);
+}
+
+size_t files_in(const fs::path& dir) {
+  return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+/// Reads `passes` times and checks each against `reference` ([rows, d]); `read` is read_*_rows.
+void read_and_compare(const FloatMatrix& reference, int passes,
+                      const std::function<void(const std::vector<int64_t>&, float*)>& read, int64_t step = 2) {
+  for (int pass = 0; pass < passes; ++pass) {
+    const auto rows = every_nth_row(reference.rows, pass % step, step);
+    std::vector<float> got(rows.size() * static_cast<size_t>(reference.cols));
+    read(rows, got.data());
+    for (size_t k = 0; k < rows.size(); ++k)
+      ASSERT_EQ(0, std::memcmp(got.data() + k * reference.cols, reference.row(rows[k]), sizeof(float) * reference.cols))
+          << "pass " << pass << " row " << rows[k];
+  }
+}
+
+struct RestoreScratchDir {
+  ~RestoreScratchDir() { CacheReader::set_row_scratch_dir(CacheReader::default_row_scratch_dir()); }
+};
+
+}  // namespace
+
+TEST(CacheReader, RereadDatasetsAreCopiedToAnUnlinkedScratchFileWithTheSameValues) {
+  const auto& fx = fixture();
+  RestoreScratchDir restore;
+  const fs::path dir = scratch("cache_reader/row_scratch");
+  fs::create_directories(dir);
+  CacheReader::set_row_scratch_dir(dir.string());
+
+  // float32 entry, word rows: no copy for the first kScratchAfterPasses reads, one after.
+  const CacheReader r = CacheReader::open(CacheEntry{fx.full.string()});
+  const FloatMatrix words = r.load_layer_words(HiddenLayer{1});
+  read_and_compare(words, CacheReader::kScratchAfterPasses, [&](const auto& rows, float* out) {
+    r.read_word_rows(HiddenLayer{1}, rows, out);
+  });
+  EXPECT_EQ(r.row_scratch_bytes(), 0);
+  read_and_compare(words, 3, [&](const auto& rows, float* out) { r.read_word_rows(HiddenLayer{1}, rows, out); });
+  EXPECT_EQ(r.row_scratch_bytes(), r.num_words() * r.hidden_size() * 4);
+  EXPECT_EQ(files_in(dir), 0u) << "the scratch file must have no name";
+
+  // A sparse read (every 8th row: it would decode 8 times what it returns) copies at once.
+  const CacheReader sparse = CacheReader::open(CacheEntry{fx.full.string()});
+  ASSERT_GE(sparse.num_chunks(), 4);
+  read_and_compare(words, 1, [&](const auto& rows, float* out) { sparse.read_word_rows(HiddenLayer{1}, rows, out); }, 8);
+  EXPECT_EQ(sparse.row_scratch_bytes(), sparse.num_words() * sparse.hidden_size() * 4);
+  // A read of every row, once (a held split), never copies.
+  const CacheReader once = CacheReader::open(CacheEntry{fx.full.string()});
+  read_and_compare(words, 1, [&](const auto& rows, float* out) { once.read_word_rows(HiddenLayer{1}, rows, out); }, 1);
+  EXPECT_EQ(once.row_scratch_bytes(), 0);
+
+  // float16 entry, token rows: stored as binary16 (half the bytes), widened exactly.
+  const CacheReader half = CacheReader::open(CacheEntry{fx.selected.string()});
+  const FloatMatrix tokens = half.load_layer(HiddenLayer{2});
+  read_and_compare(tokens, CacheReader::kScratchAfterPasses + 3, [&](const auto& rows, float* out) {
+    half.read_token_rows(HiddenLayer{2}, rows, out);
+  });
+  EXPECT_EQ(half.row_scratch_bytes(), half.num_tokens() * half.hidden_size() * 2);
+
+  // Off (""), or a folder that does not exist: no copy, the same values the slow way.
+  for (const std::string& where : {std::string(), (dir / "missing").string()}) {
+    CacheReader::set_row_scratch_dir(where);
+    const CacheReader slow = CacheReader::open(CacheEntry{fx.full.string()});
+    read_and_compare(words, CacheReader::kScratchAfterPasses + 3, [&](const auto& rows, float* out) {
+      slow.read_word_rows(HiddenLayer{1}, rows, out);
+    });
+    EXPECT_EQ(slow.row_scratch_bytes(), 0) << where;
+  }
+}
+
+TEST(RowScratch, ReadsBackExactlyWhatWasAppendedInAnyAscendingSelection) {
+  const fs::path dir = scratch("row_scratch_unit");
+  fs::create_directories(dir);
+  // 3000 rows of 256 floats (3 MiB as float32): a run of every row spans several 1 MiB preads.
+  const int64_t rows = 3000, d = 256;
+  std::vector<float> values(rows * d);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(static_cast<int>(i % 4093) - 2046) / 64.0f;
+  for (bool half : {false, true}) {
+    std::string why;
+    auto s = RowScratch::create(dir.string(), rows, d, half, &why);
+    ASSERT_TRUE(s) << why;
+    s->append(values.data(), 1000);
+    EXPECT_FALSE(s->complete());
+    s->append(values.data() + 1000 * d, rows - 1000);
+    ASSERT_TRUE(s->complete());
+    EXPECT_EQ(s->bytes(), rows * d * (half ? 2 : 4));
+    std::vector<int64_t> ids;
+    for (int64_t r = 0; r < rows; ++r)
+      if (r % 7 != 3) ids.push_back(r);
+    // runs of six rows (gaps of one: one pread spans them), every row (1 MiB preads), every 50th row
+    // (gaps too wide to span: one pread per row)
+    for (const auto& sel : {ids, all_rows(rows), every_nth_row(rows, 3, 50)}) {
+      std::vector<float> got(sel.size() * d);
+      s->read(sel, got.data());
+      for (size_t k = 0; k < sel.size(); ++k)
+        ASSERT_EQ(0, std::memcmp(got.data() + k * d, values.data() + sel[k] * d, sizeof(float) * d)) << half << " " << k;
+    }
+  }
+  EXPECT_EQ(files_in(dir), 0u);
+  // A binary16 copy takes only float16 values: anything else is a broken promise, not rounded.
+  std::string why;
+  auto s = RowScratch::create(dir.string(), 1, 2, true, &why);
+  const float not_half[2] = {0.1f, 1.0f};
+  EXPECT_THROW(s->append(not_half, 1), InternalError);
+  // Refused, with the reason, where it cannot be made.
+  EXPECT_FALSE(RowScratch::create((dir / "missing").string(), 1, 2, true, &why));
+  EXPECT_NE(why.find("missing"), std::string::npos) << why;
 }

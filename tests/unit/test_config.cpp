@@ -367,6 +367,8 @@ TEST_F(ConfigTest, DumpListsAllKeysInSchemaOrder) {
                          "runtime:\n"
                          "  seed: 1234\n"
                          "  memory_gb: 8.0\n"
+                         "  row_scratch: true\n"
+                         "  scratch_dir: \"\"\n"
                          "  log_level: info\n"
                          "unit_section:\n"
                          "  label: \"\"\n"

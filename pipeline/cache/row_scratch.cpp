@@ -1,0 +1,121 @@
+#include "pipeline/cache/row_scratch.h"
+
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "pipeline/util/error.h"
+#include "pipeline/util/float16.h"
+
+namespace bertology {
+namespace {
+
+constexpr int64_t kHeadroomBytes = int64_t{1} << 30;  ///< free space left to everything else
+constexpr int64_t kReadPieceBytes = int64_t{1} << 20;  ///< largest single pread
+constexpr int64_t kCoalesceGapBytes = 8192;  ///< unwanted bytes a read may span to save a pread
+
+}  // namespace
+
+std::unique_ptr<RowScratch> RowScratch::create(const std::string& dir, int64_t rows, int64_t row_elements, bool half,
+                                               std::string* why) {
+  BTL_CHECK(rows >= 0 && row_elements > 0);
+  const int64_t bytes = rows * row_elements * (half ? 2 : 4);
+  struct statvfs fs_info {};
+  if (dir.empty() || ::statvfs(dir.c_str(), &fs_info) != 0) {
+    *why = cat(dir, ": not a folder (", std::strerror(errno), ")");
+    return nullptr;
+  }
+  const auto free_bytes = static_cast<int64_t>(fs_info.f_bavail) * static_cast<int64_t>(fs_info.f_frsize);
+  if (free_bytes < bytes + kHeadroomBytes) {
+    *why = cat(dir, ": ", free_bytes >> 20, " MiB free, a copy of ", bytes >> 20, " MiB needs 1 GiB more");
+    return nullptr;
+  }
+  // O_TMPFILE: a file without a name from the start; else a named one unlinked at once.
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::string name = (std::filesystem::path(dir) / "bertology-rows-XXXXXX").string();
+    fd = ::mkstemp(name.data());
+    if (fd >= 0) ::unlink(name.c_str());
+  }
+  if (fd < 0) {
+    *why = cat(dir, ": cannot create a scratch file (", std::strerror(errno), ")");
+    return nullptr;
+  }
+  return std::unique_ptr<RowScratch>(new RowScratch(fd, rows, row_elements, half));
+}
+
+RowScratch::RowScratch(int fd, int64_t rows, int64_t row_elements, bool half)
+    : fd_(fd), rows_(rows), row_elements_(row_elements), row_bytes_(row_elements * (half ? 2 : 4)), half_(half) {}
+
+RowScratch::~RowScratch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RowScratch::append(const float* values, int64_t rows) {
+  BTL_CHECK(rows >= 0 && written_ + rows <= rows_, "RowScratch: ", written_, " + ", rows, " rows of ", rows_);
+  const int64_t n = rows * row_elements_;
+  std::vector<uint16_t> halves;
+  const char* data = reinterpret_cast<const char*>(values);
+  if (half_) {
+    halves.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+      BTL_CHECK(exact_float16_bits(values[i], halves[static_cast<size_t>(i)]), "RowScratch: value ", values[i],
+                " is not a float16 value");
+    data = reinterpret_cast<const char*>(halves.data());
+  }
+  int64_t left = rows * row_bytes_, offset = written_ * row_bytes_;
+  while (left > 0) {
+    const ssize_t w = ::pwrite(fd_, data, static_cast<size_t>(std::min(left, kReadPieceBytes)), offset);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) throw InternalError(cat("row scratch file: write failed (", std::strerror(errno), ")"));
+    data += w, left -= w, offset += w;
+  }
+  written_ += rows;
+}
+
+void RowScratch::pread_exact(void* buffer, int64_t bytes, int64_t offset) const {
+  char* at = static_cast<char*>(buffer);
+  while (bytes > 0) {
+    const ssize_t r = ::pread(fd_, at, static_cast<size_t>(bytes), offset);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) throw InternalError(cat("row scratch file: read failed (", r < 0 ? std::strerror(errno) : "end of file", ")"));
+    at += r, bytes -= r, offset += r;
+  }
+}
+
+void RowScratch::read(const std::vector<int64_t>& ids, float* out) const {
+  BTL_CHECK(complete(), "RowScratch: read before every row was written");
+  // One pread per span of rows whose gaps are at most `max_gap` rows (a syscall costs about as much
+  // as copying a page: a window sampling a tenth of the rows would otherwise pay one per row), at
+  // most kReadPieceBytes long; the rows in the gaps are read and dropped.
+  const int64_t max_span = std::max<int64_t>(1, kReadPieceBytes / row_bytes_);
+  const int64_t max_gap = std::max<int64_t>(0, kCoalesceGapBytes / row_bytes_);
+  std::vector<char> span_bytes;
+  for (size_t k = 0; k < ids.size();) {
+    size_t e = k + 1;  // [k, e): rows ids[k] .. ids[e - 1], within max_span rows
+    while (e < ids.size() && ids[e] > ids[e - 1] && ids[e] - ids[e - 1] - 1 <= max_gap && ids[e] - ids[k] < max_span) ++e;
+    BTL_CHECK(ids[k] >= 0 && ids[e - 1] < rows_ && (k == 0 || ids[k] > ids[k - 1]), "RowScratch: rows must ascend");
+    const int64_t first = ids[k], span = ids[e - 1] - first + 1;
+    span_bytes.resize(static_cast<size_t>(span * row_bytes_));
+    pread_exact(span_bytes.data(), span * row_bytes_, first * row_bytes_);
+    for (size_t i = k; i < e; ++i) {
+      float* dest = out + static_cast<int64_t>(i) * row_elements_;
+      const char* src = span_bytes.data() + (ids[i] - first) * row_bytes_;
+      if (half_) {
+        const float* table = float16_widening_table();
+        const auto* h = reinterpret_cast<const uint16_t*>(src);
+        for (int64_t j = 0; j < row_elements_; ++j) dest[j] = table[h[j]];
+      } else {
+        std::memcpy(dest, src, static_cast<size_t>(row_bytes_));
+      }
+    }
+    k = e;
+  }
+}
+
+}  // namespace bertology
