@@ -547,6 +547,7 @@ void CacheReader::read_rows(const std::string& dataset, bool words, const std::v
   }
   if (const RowScratch* copy = row_scratch(dataset, words, static_cast<int64_t>(rows.size()), to_decode))
     return copy->read(rows, out);
+  int64_t& decoded_rows = row_scratch_[dataset].decoded_rows;
   const int64_t d = hidden_size_;
   std::vector<float> chunk_rows;
   size_t k = 0;
@@ -556,7 +557,7 @@ void CacheReader::read_rows(const std::string& dataset, bool words, const std::v
     if (rows[k] >= end) continue;
     chunk_rows.resize(static_cast<size_t>((end - begin) * d));
     read_permuted(c, dataset, words ? ch.word_off : ch.tok_off, chunk_rows.data());
-    row_scratch_[dataset].decoded_rows += end - begin;
+    decoded_rows += end - begin;
     for (; k < rows.size() && rows[k] < end; ++k)
       std::memcpy(out + static_cast<int64_t>(k) * d, chunk_rows.data() + (rows[k] - begin) * d, sizeof(float) * d);
   }

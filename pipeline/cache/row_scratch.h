@@ -5,7 +5,7 @@
 // of a chunk file decodes the whole dataset of that file. A window of a shuffled epoch touches
 // nearly every chunk, so each window decoded the whole layer: an epoch cost windows × corpus, and
 // at a fixed budget four times the corpus cost ~16 times the time (docs/scale.md). From the flat
-// copy a window reads exactly its rows (pread, consecutive rows coalesced): an epoch costs its rows.
+// copy a window reads just its rows (pread, near rows in one read): an epoch costs its rows.
 //
 // The file is created in `dir` and unlinked at once: it never shows in the folder, nothing is left
 // behind whatever ends the process (kill -9 included), and its blocks are freed when it is closed.
@@ -38,8 +38,8 @@ class RowScratch {
   /// True once every row was appended.
   bool complete() const { return written_ == rows_; }
 
-  /// Rows `ids` (ascending, each < rows) into `out` = [ids.size(), row_elements]; runs of
-  /// consecutive rows are read with one pread each (at most 1 MiB at a time).
+  /// Rows `ids` (ascending, each < rows) into `out` = [ids.size(), row_elements]: one pread per
+  /// span of rows whose gaps are under 8 KiB (the gap rows are read and dropped), at most 1 MiB each.
   void read(const std::vector<int64_t>& ids, float* out) const;
 
   int64_t bytes() const { return rows_ * row_bytes_; }  ///< size of the file once complete
