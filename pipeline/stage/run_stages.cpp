@@ -75,7 +75,7 @@ void run_stages(const Params& params, const CacheEntry& entry, const MpiContext&
     find_stage(name)->run(context);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (mpi.rank() == 0)
-      out << "stage " << name << ": " << fixed(seconds, 1) << " s, peak memory " << human_bytes(double(peak_rss_bytes()))
+      out << "stage " << name << ": " << fixed(seconds, 2) << " s, peak memory " << human_bytes(double(peak_rss_bytes()))
           << " (rank 0)\n" << std::flush;
   }
   // The last lines say where to look: the report and the viewer page, when the stages wrote them.

@@ -37,6 +37,9 @@
 #   ROW_SCRATCH=true|false  runtime.row_scratch of the configs (default true): streamed probes copy a layer they
 #                    re-read to an unlinked file of $TMPDIR (else /tmp) once (CacheReader::set_row_scratch_dir)
 #   MC_STORIES=N     MC160 training stories of mcrc_finetune's x1 set (default 10: 40 questions; x4 = 160)
+#   REPEAT=N         timed runs per (model, corpus, stage) (default 1); the tables take the median wall time and
+#                    the median peak of the runs that succeeded (a second on a shared 2-core machine varies by
+#                    10-20 % from run to run; the stage line's resolution is 0.01 s)
 #
 # Corpora (OUT_DIR/corpora/, named by their sentence counts, so models with different counts each get their own
 # and a model's corpora stay unchanged when another's count changes): x1 = ewt-dev-firstN.conllu, the first N
@@ -70,7 +73,7 @@
 # peak_x4_mib, peak_ratio, maxrss_x1_mib, maxrss_x4_mib, mode_x1, mode_x4) and OUT_DIR/scale.md (the same with
 # verdicts, the CPU, cores, binary, settings, date and command line; also printed). Targets per stage: peak ratio
 # x4/x1 <= 1.2 (the budget bounds memory, not the corpus) and wall ratio x4/x1 <= 4.4 (linear, +10%). A wall time
-# of x1 under the stage line's resolution (0.1 s) gives no wall ratio and no wall verdict.
+# of x1 under the stage line's resolution (0.01 s) gives no wall ratio and no wall verdict.
 # mcrc_finetune (when STAGES names it) trains on the first MC_STORIES stories of configs/samples/mctest/
 # mc160.train.tsv (x1) and on them four times over (x4, ids suffixed -copyK), 1 epoch, max_length 128, batch and
 # micro-batch 4, dev and test the two stories of tests/fixtures/mcrc/mc160.dev.first2.tsv; its mode is held when it
@@ -99,6 +102,7 @@ HOLD_MIB=${HOLD_MIB:-64}
 CHUNK_TOKENS=${CHUNK_TOKENS:-1024}
 MODELS=${MODELS:-default base}
 MC_STORIES=${MC_STORIES:-10}
+REPEAT=${REPEAT:-1}
 SHUFFLE=${SHUFFLE:-full}
 SHUFFLE_BLOCK=${SHUFFLE_BLOCK:-2048}
 ROW_SCRATCH=${ROW_SCRATCH:-true}
@@ -123,6 +127,7 @@ CMDLINE+=" MODELS=$(printf %q "$MODELS")"
 [ "$MC_STORIES" = 10 ] || CMDLINE+=" MC_STORIES=$MC_STORIES"
 [ "$SHUFFLE" = full ] || CMDLINE+=" SHUFFLE=$SHUFFLE SHUFFLE_BLOCK=$SHUFFLE_BLOCK"
 [ "$ROW_SCRATCH" = true ] || CMDLINE+=" ROW_SCRATCH=$ROW_SCRATCH"
+[ "$REPEAT" = 1 ] || CMDLINE+=" REPEAT=$REPEAT"
 CMDLINE+=" $(printf %q "$0")"
 [ $# -eq 0 ] || CMDLINE+=" $(printf %q "$1")"
 
@@ -138,6 +143,7 @@ bad() { echo "scale.sh: $*" >&2; exit 2; }
 [[ "$SHUFFLE" =~ ^(full|blocks)$ ]] || bad "SHUFFLE must be full or blocks, got '$SHUFFLE'"
 [[ "$SHUFFLE_BLOCK" =~ ^[1-9][0-9]*$ ]] || bad "SHUFFLE_BLOCK must be a positive integer, got '$SHUFFLE_BLOCK'"
 [[ "$ROW_SCRATCH" =~ ^(true|false)$ ]] || bad "ROW_SCRATCH must be true or false, got '$ROW_SCRATCH'"
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || bad "REPEAT must be a positive integer, got '$REPEAT'"
 [ -n "$MODELS" ] || bad "MODELS is empty"
 [ -n "$STAGES" ] || bad "STAGES is empty"
 case "$OUT_DIR" in *'"'*|*\\*|*$'\n'*) bad "OUT_DIR must not contain quotes, backslashes or newlines" ;; esac
@@ -337,7 +343,7 @@ budget_gib() {  # MIB HOLD_MIB -> (MIB + HOLD_MIB) MiB in GiB, rounded up to 6 d
 }
 
 MEAS=$OUT_DIR/measurements.tsv
-printf 'model\tcorpus\tstage\tsentences\tmemory_gb\tmode\trc\tstage_s\tpeak_mib\tmaxrss_mib\tprocess_s\tlog\n' > "$MEAS"
+printf 'model\tcorpus\tstage\trepeat\tsentences\tmemory_gb\tmode\trc\tstage_s\tpeak_mib\tmaxrss_mib\tprocess_s\tlog\n' > "$MEAS"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 counts=; for m in "${LABELS[@]}"; do counts+="${counts:+, }$m ${NSENT[$m]} / $((4 * NSENT[$m])) / $((NSENT[$m] / 4))"; done
 echo "scale.sh: models ${LABELS[*]}; stages ${BENCH[*]}; x1 / x4 training / test sentences: $counts;" \
@@ -367,7 +373,6 @@ for m in "${LABELS[@]}"; do
       fi
     done
     for stage in "${BENCH[@]}"; do
-      log=$logs/$stage.log
       # The stage's budget, once per model, on the x1 config, before its timed runs (MEMORY_GB=auto: its smallest
       # budget + HOLD_MIB, from an untimed run that it refuses; 8 GiB when it runs, having no budget).
       if [ -z "${BUDGET[$m/$stage]:-}" ]; then
@@ -397,10 +402,12 @@ for m in "${LABELS[@]}"; do
       fi
       budget=${BUDGET[$m/$stage]}
       echo "scale.sh: $tag: $stage (runtime.memory_gb $budget)" >&2
+      for repeat in $(seq 1 "$REPEAT"); do
+      log=$logs/$stage.log; [ "$repeat" = 1 ] || log=$logs/$stage.run$repeat.log
       for attempt in 1 2; do
         rm -rf "$OUT_DIR/runs/$tag"/*/"$stage"
         rc=0
-        /usr/bin/time -v -o "$logs/$stage.time" "$BIN" run "$cfg" --set "stages=[$stage]" \
+        /usr/bin/time -v -o "$log.time" "$BIN" run "$cfg" --set "stages=[$stage]" \
           --set "study.output_dir=$OUT_DIR/runs/$tag" --set "runtime.memory_gb=$budget" \
           --set cache.verify_on_resume=false > "$log" 2>&1 || rc=$?
         # A stage that extracted an entry the warm-up did not make was timed with the extraction: once more.
@@ -420,9 +427,9 @@ for m in "${LABELS[@]}"; do
       elif [ "$rc" = 0 ]; then
         rc=-1  # ran, but without the stage line: an older binary?
       fi
-      maxrss=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): *\([0-9]*\).*/\1/p' "$logs/$stage.time" | tail -1)
+      maxrss=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): *\([0-9]*\).*/\1/p' "$log.time" | tail -1)
       [ -z "$maxrss" ] || maxrss=$(awk -v k="$maxrss" 'BEGIN { printf "%.1f", k / 1024 }')
-      elapsed=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time[^:]*: *\(.*\)$/\1/p' "$logs/$stage.time" | tail -1)
+      elapsed=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time[^:]*: *\(.*\)$/\1/p' "$log.time" | tail -1)
       [ -z "$elapsed" ] || elapsed=$(awk -v t="$elapsed" 'BEGIN { n = split(t, p, ":"); s = 0
                                                              for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }')
       mode=$(mode_of "$stage" "$log")
@@ -431,8 +438,9 @@ for m in "${LABELS[@]}"; do
       else
         echo "  $stage_s s, peak $peak MiB, process max RSS $maxrss MiB, process ${elapsed} s; features: $mode" >&2
       fi
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$corpus" "$stage" "$n" "$budget" "$mode" "$rc" \
-        "$stage_s" "$peak" "$maxrss" "$elapsed" "$log" >> "$MEAS"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$corpus" "$stage" "$repeat" "$n" "$budget" \
+        "$mode" "$rc" "$stage_s" "$peak" "$maxrss" "$elapsed" "$log" >> "$MEAS"
+      done
     done
   done
 done
@@ -444,22 +452,34 @@ VERSION=$("$BIN" --version 2>/dev/null | head -1 || true)
 "$PY" - "$MEAS" "$OUT_DIR" "$SENTENCES" "$SENTENCES_BY_MODEL" "$MAX_PEAK_RATIO" "$MAX_WALL_RATIO" "${CPU:-unknown}" \
   "$(nproc)" "$THREADS" "$BIN" "$VERSION" "$MEMORY_GB" "$CMDLINE" "$LOAD_START" "$OUT_DIR/not_benchmarked.tsv" \
   "$HOLD_MIB" "$PROBE_MEMORY_GB" "$UNBUDGETED_MEMORY_GB" "$MC_STORIES" <<'PY'
-import csv, datetime, os, sys
+import csv, datetime, os, statistics, sys
 (meas, out_dir, n_default, by_model, max_peak, max_wall, cpu, nproc, threads, binary, version, memory_gb, cmdline, load,
  not_benched, hold_mib, probe_gb, unbudgeted_gb, mc_stories) = sys.argv[1:20]
 n_default, max_peak, max_wall = int(n_default), float(max_peak), float(max_wall)
 with open(meas, newline="") as f:
     rows = list(csv.DictReader(f, delimiter="\t"))
-models, stages, runs, n_of = [], [], {}, {}
+models, stages, repeats, n_of = [], [], {}, {}
 for r in rows:
     if r["model"] not in models: models.append(r["model"])
     if r["stage"] not in stages: stages.append(r["stage"])
-    runs[(r["model"], r["stage"], r["corpus"])] = r
+    repeats.setdefault((r["model"], r["stage"], r["corpus"]), []).append(r)
     n_of[r["model"]] = int(r["sentences"])
 num = lambda x: float(x) if x not in ("", None) else None
+def summary(rs):
+    """The runs of one (model, stage, corpus) as one: the first failure when one failed, else the median wall time,
+    peak and max RSS of the runs (REPEAT); mode and budget of the first."""
+    failed = [r for r in rs if r["rc"] != "0"]
+    if failed:
+        return failed[0]
+    s = dict(rs[0])
+    for k in ("stage_s", "peak_mib", "maxrss_mib", "process_s"):
+        v = [num(r[k]) for r in rs if num(r[k]) is not None]
+        s[k] = "%.4f" % statistics.median(v) if v else ""
+    return s
+runs = {k: summary(v) for k, v in repeats.items()}
 def ratio(a, b):
     return None if a is None or b is None or a <= 0 else b / a
-fmt = lambda x, d=1: "" if x is None else "%.*f" % (d, x)
+fmt = lambda x, d=2: "" if x is None else "%.*f" % (d, x)
 csv_rows, md_rows, details, all_ok = [], [], [], True
 for m in models:
     for s in stages:
@@ -480,7 +500,7 @@ for m in models:
             all_ok = False
         else:
             if wr is None:
-                wall_v = "n/a (x1 under 0.1 s)"
+                wall_v = "n/a (x1 under 0.01 s)"
             elif wr <= max_wall:
                 wall_v = "ok"
             else:
@@ -489,15 +509,16 @@ for m in models:
                 peak_v = "ok"
             else:
                 peak_v, all_ok = "**FAIL**", False
-        csv_rows.append([m, s, budget, n, fmt(w1), fmt(w4), fmt(wr, 2), fmt(p1), fmt(p4), fmt(pr, 3), fmt(r1), fmt(r4),
+        csv_rows.append([m, s, budget, n, fmt(w1), fmt(w4), fmt(wr, 2), fmt(p1, 1), fmt(p4, 1), fmt(pr, 3), fmt(r1, 1), fmt(r4, 1),
                          mode1, mode4])
         md_rows.append("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            m, s, budget, n, fmt(w1), fmt(w4), fmt(wr, 2), wall_v, fmt(p1), fmt(p4), fmt(pr, 3), peak_v, fmt(r1),
-            fmt(r4), mode1, mode4))
-        for c, x in (("x1", x1), ("x4", x4)):
-            if x:
-                details.append("| %s | %s | %s | %s | %s | %s | %s | %s | `%s` |" % (
-                    m, s, c, x["memory_gb"], x["mode"], x["rc"], x["process_s"], x["maxrss_mib"], x["log"]))
+            m, s, budget, n, fmt(w1), fmt(w4), fmt(wr, 2), wall_v, fmt(p1, 1), fmt(p4, 1), fmt(pr, 3), peak_v, fmt(r1, 1),
+            fmt(r4, 1), mode1, mode4))
+        for c in ("x1", "x4"):
+            for x in repeats.get((m, s, c), []):
+                details.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | `%s` |" % (
+                    m, s, c, x["repeat"], x["memory_gb"], x["mode"], x["rc"], x["stage_s"], x["process_s"],
+                    x["maxrss_mib"], x["log"]))
 with open(os.path.join(out_dir, "scale.csv"), "w", newline="") as f:
     w = csv.writer(f)
     w.writerow(["model", "stage", "memory_gb", "sentences_x1", "wall_x1_s", "wall_x4_s", "wall_ratio", "peak_x1_mib",
@@ -527,6 +548,8 @@ if any(r["stage"] == "mcrc_finetune" for r in rows):
     md.append("- MC_STORIES: %s (mcrc_finetune: x1 = the first %s MC160 training stories, %d questions, x4 = %d; its "
               "'sentences x1' column is the EWT count of the other stages)"
               % (mc_stories, mc_stories, 4 * int(mc_stories), 16 * int(mc_stories)))
+md.append("- runs per (model, corpus, stage): %d%s" % (max(len(v) for v in repeats.values()),
+          " (median wall time, peak and max RSS)" if max(len(v) for v in repeats.values()) > 1 else ""))
 md.append("- date: %s" % datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"))
 md.append("- command: `%s`\n" % cmdline)
 md.append("Wall = the stage's own time and peak = its own peak RSS (VmHWM reset when the stage starts), both from the "
@@ -543,9 +566,9 @@ if skipped:
     md.append("\nNot benchmarked:\n")
     for s, why in skipped:
         md.append("- %s: %s" % (s, why))
-md.append("\nRuns (whole process, `/usr/bin/time -v`):\n")
-md.append("| model | stage | corpus | memory GB | mode | exit | wall s | max RSS MiB | log |")
-md.append("|---|---|---|---|---|---|---|---|---|")
+md.append("\nRuns (stage s: the stage line; process: `/usr/bin/time -v` of the whole process):\n")
+md.append("| model | stage | corpus | run | memory GB | mode | exit | stage s | process wall s | process max RSS MiB | log |")
+md.append("|---|---|---|---|---|---|---|---|---|---|---|")
 md.extend(details)
 md.append("\n" + ("PASS: every benchmarked stage meets both targets" if all_ok else
                   "FAIL: not every benchmarked stage meets both targets"))
