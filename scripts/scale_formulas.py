@@ -73,9 +73,18 @@ def attention_probe_need(V, dv, K, n_max, chunk_tokens, mean_t, mean_t2, L, H, c
             + probe_sentence_bytes(n_max, K, dv) + 8 * K * n_max * n_max * 4)
 
 
-def token_probe_need(chunk_tokens, d):
-    """token_probes and scalar_mix: one chunk's word vectors read and reordered."""
-    return PROCESS_BASE + 2 * chunk_tokens * d * 4
+def probe_working_bytes(M, dim, batch=64):
+    """probe_trainer.h's probe_working_bytes: one evaluation chunk as float32 and its scalar-mix product
+    (chunk = min(4096, 16 MiB / row) rows), one training batch's copy, mix, activations and gradients."""
+    row = M * dim * 4
+    chunk = max(1, min(4096, (16 * MiB) // row))
+    return 2 * chunk * row + 4 * batch * row
+
+
+def token_probe_need(chunk_tokens, d, M=1, arc=False, batch=64):
+    """token_probes and scalar_mix: one chunk's word vectors read and reordered, and the trainer's working
+    memory for rows of M layers (arcs: 2d floats a layer)."""
+    return PROCESS_BASE + 2 * chunk_tokens * d * 4 + probe_working_bytes(M, d * (2 if arc else 1), batch)
 
 
 def token_probe_features(W, d, M=1, arc=False):
@@ -95,8 +104,8 @@ def structural_features(W, d):
 
 def held_or_streamed(need, features, budget, halved):
     """(peak estimate, 'held' | 'streamed' | 'refused'): a stage holds its features when they fit what the
-    budget leaves after its need (halved for token probes and the structural probe: a read buffer beside
-    the window), else streams windows of that size."""
+    budget leaves after its need (halved for token probes and the structural probe: the margin for a
+    window's row index and the heap between windows), else streams windows of that size."""
     if need > budget:
         return need, "refused"
     hold = (budget - need) / (2 if halved else 1)
@@ -254,9 +263,9 @@ def table(budget_gb=8.0, chunk_tokens=4096, cores=32):
                                                   c["mean_t2"], m["L"], m["H"], m["checkpoint"])
             feats = attention_probe_features(c["S"], c["W"], c["sum_n2"], K, m["d"])
             rows.append(("attention_probe", need, feats, False))
-            need = readers + token_probe_need(chunk_tokens, m["d"])
-            rows.append(("token_probes (arc)", need, token_probe_features(c["W"], m["d"], 1, True), True))
-            rows.append(("scalar_mix (all layers, arc)", need,
+            rows.append(("token_probes (arc)", readers + token_probe_need(chunk_tokens, m["d"], 1, True),
+                         token_probe_features(c["W"], m["d"], 1, True), True))
+            rows.append(("scalar_mix (all layers, arc)", readers + token_probe_need(chunk_tokens, m["d"], m["L"] + 1, True),
                          token_probe_features(c["W"], m["d"], m["L"] + 1, True), True))
             rows.append(("structural_probe (rank d)",
                          readers + structural_need(chunk_tokens, m["d"], 20, c["n_max"], m["d"]),

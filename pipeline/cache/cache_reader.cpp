@@ -422,26 +422,43 @@ CacheReader::Sequence CacheReader::sequence(int64_t i) const {
 // ---------------------------------------------------------------------------------------------
 // tensors
 
-void CacheReader::read_permuted(int64_t c, const std::string& dataset, const std::vector<int64_t>& off,
-                                float* out) const {
+template <typename Value, typename Read>
+bool CacheReader::read_permuted_as(int64_t c, const std::string& dataset, const std::vector<int64_t>& off, Value* out,
+                                   Read read) const {
   const Chunk& ch = chunks_[c];
   const int64_t d = hidden_size_;
-  std::vector<float> buf;
+  std::vector<Value> buf;
   try {
     const H5File& f = file(c);
     const auto dims = f.dims(dataset);
     if (dims.size() != 2 || static_cast<int64_t>(dims[0]) != off.back() || static_cast<int64_t>(dims[1]) != d)
       chunk_failure(c, cat(dataset, " has the wrong shape (expected [", off.back(), ", ", d, "])"));
     buf.resize(static_cast<size_t>(off.back() * d));
-    f.read_rows_f32_into(dataset, 0, static_cast<hsize_t>(off.back()), buf.data());
+    if (!read(f, static_cast<hsize_t>(off.back()), buf.data())) return false;
   } catch (const std::runtime_error&) {
     rethrow_in_chunk(c);
   }
   for (int64_t k = 0; k < ch.num_sequences; ++k) {
     const int64_t p = ch.stored[k], rows = off[p + 1] - off[p];
-    std::memcpy(out, buf.data() + off[p] * d, sizeof(float) * rows * d);
+    std::memcpy(out, buf.data() + off[p] * d, sizeof(Value) * rows * d);
     out += rows * d;
   }
+  return true;
+}
+
+void CacheReader::read_permuted(int64_t c, const std::string& dataset, const std::vector<int64_t>& off,
+                                float* out) const {
+  read_permuted_as(c, dataset, off, out, [&dataset](const H5File& f, hsize_t rows, float* buf) {
+    f.read_rows_f32_into(dataset, 0, rows, buf);
+    return true;
+  });
+}
+
+bool CacheReader::read_permuted_half_bits(int64_t c, const std::string& dataset, const std::vector<int64_t>& off,
+                                          uint16_t* out) const {
+  return read_permuted_as(c, dataset, off, out, [&dataset](const H5File& f, hsize_t rows, uint16_t* buf) {
+    return f.read_rows_half_bits_into(dataset, 0, rows, buf);
+  });
 }
 
 FloatMatrix CacheReader::load_layer(HiddenLayer hidden_layer) const {
@@ -457,17 +474,38 @@ FloatMatrix CacheReader::load_layer(HiddenLayer hidden_layer) const {
   return m;
 }
 
+namespace {
+
+/// Element offsets k·d of rows placed one after another.
+std::vector<int64_t> consecutive_rows(size_t n, int64_t d) {
+  std::vector<int64_t> at(n);
+  for (size_t k = 0; k < n; ++k) at[k] = static_cast<int64_t>(k) * d;
+  return at;
+}
+
+}  // namespace
+
 void CacheReader::read_word_rows(HiddenLayer hidden_layer, const std::vector<int64_t>& rows, float* out) const {
+  read_word_rows(hidden_layer, rows, out, consecutive_rows(rows.size(), hidden_size_));
+}
+
+void CacheReader::read_word_rows(HiddenLayer hidden_layer, const std::vector<int64_t>& rows, float* out,
+                                 const std::vector<int64_t>& at) const {
   const int layer = hidden_layer.index;
   BTL_REQUIRE(word_pooling() != "none", entry_dir_, ": word-level hidden states of layer ", layer,
               " asked for, but this entry stores none (extract.word_pooling: none)");
   require_hidden_layer(layer, "word-level hidden");
-  read_rows(hidden_words_dataset(layer), true, rows, out);
+  read_rows(hidden_words_dataset(layer), true, rows, out, at);
 }
 
 void CacheReader::read_token_rows(HiddenLayer hidden_layer, const std::vector<int64_t>& rows, float* out) const {
+  read_token_rows(hidden_layer, rows, out, consecutive_rows(rows.size(), hidden_size_));
+}
+
+void CacheReader::read_token_rows(HiddenLayer hidden_layer, const std::vector<int64_t>& rows, float* out,
+                                  const std::vector<int64_t>& at) const {
   require_hidden_layer(hidden_layer.index, "hidden");
-  read_rows(hidden_dataset(hidden_layer.index), false, rows, out);
+  read_rows(hidden_dataset(hidden_layer.index), false, rows, out, at);
 }
 
 std::string CacheReader::default_row_scratch_dir() {
@@ -514,13 +552,23 @@ const RowScratch* CacheReader::row_scratch(const std::string& dataset, bool word
               << "); windowed reads go on reading whole chunks\n";
     return nullptr;
   }
+  // A float16 entry's rows are copied as their stored bits; a float32 one's as floats.
   std::vector<float> chunk_rows;
+  std::vector<uint16_t> chunk_bits;
   for (int64_t c = 0; c < num_chunks(); ++c) {
     const Chunk& ch = chunks_[c];
     if (ch.num_sequences == 0) continue;
     const int64_t rows = offsets[ch.first_sequence + ch.num_sequences] - offsets[ch.first_sequence];
+    const auto& off = words ? ch.word_off : ch.tok_off;
+    if (key_.dtype == "float16") {
+      chunk_bits.resize(static_cast<size_t>(rows * hidden_size_));
+      if (read_permuted_half_bits(c, dataset, off, chunk_bits.data())) {
+        copy->append_half_bits(chunk_bits.data(), rows);
+        continue;
+      }
+    }
     chunk_rows.resize(static_cast<size_t>(rows * hidden_size_));
-    read_permuted(c, dataset, words ? ch.word_off : ch.tok_off, chunk_rows.data());
+    read_permuted(c, dataset, off, chunk_rows.data());
     copy->append(chunk_rows.data(), rows);
   }
   BTL_CHECK(copy->complete(), "CacheReader: row scratch of ", dataset, " incomplete");
@@ -532,10 +580,26 @@ const RowScratch* CacheReader::row_scratch(const std::string& dataset, bool word
   return state.copy.get();
 }
 
-void CacheReader::read_rows(const std::string& dataset, bool words, const std::vector<int64_t>& rows, float* out) const {
+void CacheReader::read_rows(const std::string& dataset, bool words, const std::vector<int64_t>& rows_given, float* out,
+                            const std::vector<int64_t>& at_given) const {
   const auto& offsets = words ? word_offsets_ : token_offsets_;
-  BTL_CHECK(std::is_sorted(rows.begin(), rows.end()) && (rows.empty() || (rows.front() >= 0 && rows.back() < offsets.back())),
-            "CacheReader: rows to read must be ascending rows of ", dataset);
+  BTL_CHECK(at_given.size() == rows_given.size(), "CacheReader: ", rows_given.size(), " rows of ", dataset, " but ",
+            at_given.size(), " places");
+  // The rows in ascending order, each with its place (a sorted copy only when they are not sorted).
+  std::vector<int64_t> sorted_rows, sorted_at;
+  const bool in_order = std::is_sorted(rows_given.begin(), rows_given.end());
+  if (!in_order) {
+    std::vector<size_t> by_row(rows_given.size());
+    std::iota(by_row.begin(), by_row.end(), size_t{0});
+    std::stable_sort(by_row.begin(), by_row.end(), [&](size_t a, size_t b) { return rows_given[a] < rows_given[b]; });
+    sorted_rows.reserve(by_row.size());
+    sorted_at.reserve(by_row.size());
+    for (size_t k : by_row) sorted_rows.push_back(rows_given[k]), sorted_at.push_back(at_given[k]);
+  }
+  const std::vector<int64_t>& rows = in_order ? rows_given : sorted_rows;
+  const std::vector<int64_t>& at = in_order ? at_given : sorted_at;
+  BTL_CHECK(rows.empty() || (rows.front() >= 0 && rows.back() < offsets.back()), "CacheReader: rows to read must be rows of ",
+            dataset);
   // Rows that reading `rows` decodes: every chunk that holds one of them, whole.
   int64_t to_decode = 0;
   for (int64_t c = 0, k = 0; c < num_chunks() && k < static_cast<int64_t>(rows.size()); ++c) {
@@ -546,7 +610,7 @@ void CacheReader::read_rows(const std::string& dataset, bool words, const std::v
     k = std::lower_bound(rows.begin() + k, rows.end(), end) - rows.begin();
   }
   if (const RowScratch* copy = row_scratch(dataset, words, static_cast<int64_t>(rows.size()), to_decode))
-    return copy->read(rows, out);
+    return copy->read(rows, at, out);
   int64_t& decoded_rows = row_scratch_[dataset].decoded_rows;
   const int64_t d = hidden_size_;
   std::vector<float> chunk_rows;
@@ -559,7 +623,7 @@ void CacheReader::read_rows(const std::string& dataset, bool words, const std::v
     read_permuted(c, dataset, words ? ch.word_off : ch.tok_off, chunk_rows.data());
     decoded_rows += end - begin;
     for (; k < rows.size() && rows[k] < end; ++k)
-      std::memcpy(out + static_cast<int64_t>(k) * d, chunk_rows.data() + (rows[k] - begin) * d, sizeof(float) * d);
+      std::memcpy(out + at[k], chunk_rows.data() + (rows[k] - begin) * d, sizeof(float) * d);
   }
 }
 

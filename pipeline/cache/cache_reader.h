@@ -162,12 +162,18 @@ class CacheReader {
   /// Word-pooled layer (the entry's word_pooling: mean or first piece) of every word:
   /// [num_words(), d], corpus order. A word without pieces is a zero row. Needs word_pooling != none.
   FloatMatrix load_layer_words(HiddenLayer layer) const;
-  /// Rows `rows` (ascending, rows of load_layer_words()) of a word-pooled layer into `out` =
-  /// [rows.size(), d]: reads only the chunks that hold one of them, one chunk at a time (peak: one
-  /// chunk's words). The values are those of load_layer_words().
+  /// Rows `rows` (rows of load_layer_words(), in any order, repeats allowed) of a word-pooled layer
+  /// into `out` = [rows.size(), d]: reads only the chunks that hold one of them, one chunk at a time
+  /// (peak: one chunk's words). The values are those of load_layer_words().
   void read_word_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out) const;
-  /// The same for rows of load_layer() (token level).
+  /// The same, row k into out + at[k] (d floats; element offsets, e.g. interleaved with other
+  /// layers' rows): a window is read straight into its place, no buffer of its own.
+  void read_word_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out,
+                      const std::vector<int64_t>& at) const;
+  /// The same two for rows of load_layer() (token level).
   void read_token_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out) const;
+  void read_token_rows(HiddenLayer layer, const std::vector<int64_t>& rows, float* out,
+                       const std::vector<int64_t>& at) const;
   /// Row scratch (row_scratch.h). read_word_rows/read_token_rows decode every chunk they touch
   /// whole. When a read is a sparse sample of most of a dataset (it would decode at least
   /// kScratchSparseRatio times the rows it returns, and at least half the dataset: a window of a
@@ -227,10 +233,19 @@ class CacheReader {
   void require_sequence(int64_t i) const;
   void require_hidden_layer(int layer, const char* what) const;
   void require_attention_layer(int layer) const;
-  /// Rows `rows` (ascending; word rows when `words`, else token rows) of `dataset` into `out`.
-  void read_rows(const std::string& dataset, bool words, const std::vector<int64_t>& rows, float* out) const;
+  /// Rows `rows` (any order; word rows when `words`, else token rows) of `dataset`, row k into
+  /// out + at[k]; sorted first when they are not in order.
+  void read_rows(const std::string& dataset, bool words, const std::vector<int64_t>& rows, float* out,
+                 const std::vector<int64_t>& at) const;
   /// Reads a whole row-major dataset of chunk c into corpus order (rows per stored sequence from `off`).
   void read_permuted(int64_t c, const std::string& dataset, const std::vector<int64_t>& off, float* out) const;
+  /// The same as the stored binary16 bits; false, reading nothing, when `dataset` is not float16.
+  bool read_permuted_half_bits(int64_t c, const std::string& dataset, const std::vector<int64_t>& off,
+                               uint16_t* out) const;
+  /// Both: `read(file, rows, buffer)` fills the chunk's rows in stored order (false: not readable so).
+  template <typename Value, typename Read>
+  bool read_permuted_as(int64_t c, const std::string& dataset, const std::vector<int64_t>& off, Value* out,
+                        Read read) const;
   std::string verify_hint() const;
   /// The scratch copy of `dataset` when there is one or it is due now, for a read that returns
   /// `wanted` rows and would decode `to_decode` (see kScratchSparseRatio).

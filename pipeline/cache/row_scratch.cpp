@@ -57,17 +57,22 @@ RowScratch::~RowScratch() {
 }
 
 void RowScratch::append(const float* values, int64_t rows) {
-  BTL_CHECK(rows >= 0 && written_ + rows <= rows_, "RowScratch: ", written_, " + ", rows, " rows of ", rows_);
+  if (!half_) return write_rows(reinterpret_cast<const char*>(values), rows);
   const int64_t n = rows * row_elements_;
-  std::vector<uint16_t> halves;
-  const char* data = reinterpret_cast<const char*>(values);
-  if (half_) {
-    halves.resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i)
-      BTL_CHECK(exact_float16_bits(values[i], halves[static_cast<size_t>(i)]), "RowScratch: value ", values[i],
-                " is not a float16 value");
-    data = reinterpret_cast<const char*>(halves.data());
-  }
+  std::vector<uint16_t> halves(static_cast<size_t>(std::max<int64_t>(0, n)));
+  for (int64_t i = 0; i < n; ++i)
+    BTL_CHECK(exact_float16_bits(values[i], halves[static_cast<size_t>(i)]), "RowScratch: value ", values[i],
+              " is not a float16 value");
+  write_rows(reinterpret_cast<const char*>(halves.data()), rows);
+}
+
+void RowScratch::append_half_bits(const uint16_t* bits, int64_t rows) {
+  BTL_CHECK(half_, "RowScratch: binary16 rows appended to a float32 scratch file");
+  write_rows(reinterpret_cast<const char*>(bits), rows);
+}
+
+void RowScratch::write_rows(const char* data, int64_t rows) {
+  BTL_CHECK(rows >= 0 && written_ + rows <= rows_, "RowScratch: ", written_, " + ", rows, " rows of ", rows_);
   int64_t left = rows * row_bytes_, offset = written_ * row_bytes_;
   while (left > 0) {
     const ssize_t w = ::pwrite(fd_, data, static_cast<size_t>(std::min(left, kReadPieceBytes)), offset);
@@ -89,30 +94,34 @@ void RowScratch::pread_exact(void* buffer, int64_t bytes, int64_t offset) const 
 }
 
 void RowScratch::read(const std::vector<int64_t>& ids, float* out) const {
+  std::vector<int64_t> at(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) at[k] = static_cast<int64_t>(k) * row_elements_;
+  read(ids, at, out);
+}
+
+void RowScratch::read(const std::vector<int64_t>& ids, const std::vector<int64_t>& at, float* out) const {
   BTL_CHECK(complete(), "RowScratch: read before every row was written");
+  BTL_CHECK(at.size() == ids.size(), "RowScratch: ", ids.size(), " rows but ", at.size(), " places");
   // One pread per span of rows whose gaps are at most `max_gap` rows (a syscall costs about as much
   // as copying a page: a window sampling a tenth of the rows would otherwise pay one per row), at
   // most kReadPieceBytes long; the rows in the gaps are read and dropped.
   const int64_t max_span = std::max<int64_t>(1, kReadPieceBytes / row_bytes_);
   const int64_t max_gap = std::max<int64_t>(0, kCoalesceGapBytes / row_bytes_);
-  std::vector<char> span_bytes;
+  // One buffer for every span, not zeroed (pread fills what is used).
+  const std::unique_ptr<char[]> span_bytes(new char[static_cast<size_t>(std::min(max_span, rows_) * row_bytes_)]);
   for (size_t k = 0; k < ids.size();) {
     size_t e = k + 1;  // [k, e): rows ids[k] .. ids[e - 1], within max_span rows
-    while (e < ids.size() && ids[e] > ids[e - 1] && ids[e] - ids[e - 1] - 1 <= max_gap && ids[e] - ids[k] < max_span) ++e;
-    BTL_CHECK(ids[k] >= 0 && ids[e - 1] < rows_ && (k == 0 || ids[k] > ids[k - 1]), "RowScratch: rows must ascend");
+    while (e < ids.size() && ids[e] >= ids[e - 1] && ids[e] - ids[e - 1] - 1 <= max_gap && ids[e] - ids[k] < max_span) ++e;
+    BTL_CHECK(ids[k] >= 0 && ids[e - 1] < rows_ && (k == 0 || ids[k] >= ids[k - 1]), "RowScratch: rows must ascend");
     const int64_t first = ids[k], span = ids[e - 1] - first + 1;
-    span_bytes.resize(static_cast<size_t>(span * row_bytes_));
-    pread_exact(span_bytes.data(), span * row_bytes_, first * row_bytes_);
+    pread_exact(span_bytes.get(), span * row_bytes_, first * row_bytes_);
     for (size_t i = k; i < e; ++i) {
-      float* dest = out + static_cast<int64_t>(i) * row_elements_;
-      const char* src = span_bytes.data() + (ids[i] - first) * row_bytes_;
-      if (half_) {
-        const float* table = float16_widening_table();
-        const auto* h = reinterpret_cast<const uint16_t*>(src);
-        for (int64_t j = 0; j < row_elements_; ++j) dest[j] = table[h[j]];
-      } else {
+      float* dest = out + at[i];
+      const char* src = span_bytes.get() + (ids[i] - first) * row_bytes_;
+      if (half_)
+        widen_float16(reinterpret_cast<const uint16_t*>(src), static_cast<size_t>(row_elements_), dest);
+      else
         std::memcpy(dest, src, static_cast<size_t>(row_bytes_));
-      }
     }
     k = e;
   }

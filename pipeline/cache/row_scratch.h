@@ -35,17 +35,24 @@ class RowScratch {
   /// Appends `rows` rows [rows, row_elements] in order. With `half`, each value must be a float16
   /// value (InternalError otherwise: the caller promised an exact copy).
   void append(const float* values, int64_t rows);
+  /// Appends `rows` rows of binary16 bit patterns [rows, row_elements] as they are (a half file only:
+  /// InternalError otherwise). What a float16 cache stores, copied without widening and narrowing.
+  void append_half_bits(const uint16_t* bits, int64_t rows);
   /// True once every row was appended.
   bool complete() const { return written_ == rows_; }
 
-  /// Rows `ids` (ascending, each < rows) into `out` = [ids.size(), row_elements]: one pread per
-  /// span of rows whose gaps are under 8 KiB (the gap rows are read and dropped), at most 1 MiB each.
+  /// Rows `ids` (ascending, repeats allowed, each < rows) into `out` = [ids.size(), row_elements]:
+  /// one pread per span of rows whose gaps are under 8 KiB (the gap rows are read and dropped), at
+  /// most 1 MiB each.
   void read(const std::vector<int64_t>& ids, float* out) const;
+  /// The same, row ids[k] into out + at[k] (row_elements floats).
+  void read(const std::vector<int64_t>& ids, const std::vector<int64_t>& at, float* out) const;
 
   int64_t bytes() const { return rows_ * row_bytes_; }  ///< size of the file once complete
 
  private:
   RowScratch(int fd, int64_t rows, int64_t row_elements, bool half);
+  void write_rows(const char* data, int64_t rows);  ///< `rows` rows of row_bytes_ each, at the end
   void pread_exact(void* buffer, int64_t bytes, int64_t offset) const;
 
   int fd_ = -1;

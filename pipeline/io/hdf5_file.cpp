@@ -347,10 +347,7 @@ bool H5File::read_rows_half_bits_into(const std::string& name, hsize_t first_row
   return true;
 }
 
-void H5File::half_bits_to_float(const uint16_t* in, size_t n, float* out) {
-  const float* table = float16_widening_table();
-  for (size_t i = 0; i < n; ++i) out[i] = table[in[i]];
-}
+void H5File::half_bits_to_float(const uint16_t* in, size_t n, float* out) { widen_float16(in, n, out); }
 
 void H5File::close() {
   if (!file_) return;

@@ -80,8 +80,9 @@ class H5File {
   /// false, reading nothing, for a dataset of another type. keep_open_cache_bytes as above.
   bool read_rows_half_bits_into(const std::string& name, hsize_t first_row, hsize_t rows, uint16_t* out,
                                 size_t keep_open_cache_bytes = 0) const;
-  /// Widens n binary16 bit patterns to float32 (exact; a 64 Ki-entry table: attention maps are full
-  /// of subnormal halves, which a branchy conversion handles slowly).
+  /// Widens n binary16 bit patterns to float32, exactly (widen_float16: F16C where the CPU has it,
+  /// else a 64 Ki-entry table; attention maps are full of subnormal halves, which a branchy
+  /// conversion handles slowly).
   static void half_bits_to_float(const uint16_t* in, size_t n, float* out);
   /// Writes a dataset of `dims` from `data` (row-major, element type `kind`).
   void write(const std::string& name, H5Kind kind, const std::vector<hsize_t>& dims, const void* data,

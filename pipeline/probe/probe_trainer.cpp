@@ -46,15 +46,16 @@ struct ProbeNet : torch::nn::Module {
   }
 };
 
-constexpr int64_t kEvalChunk = 4096;  // rows per forward in evaluation
+constexpr int64_t kEvalChunk = 4096;                     // rows per forward in evaluation, at most
+constexpr int64_t kEvalChunkBytes = int64_t{16} << 20;  // float32 features per forward, at most
 
 /// [rows, dim], or [rows, layers, dim] for a scalar-mix probe (even over one layer).
 torch::Tensor shaped(const torch::Tensor& t, const ProbeOptions& o) {
   return o.mix_layers > 0 ? t : t.view({t.size(0), t.size(2)});
 }
 
-/// Features of rows `ids` of a split: [ids.size(), layers, dim]. The previous window's memory is
-/// given back first (heap_policy.h: windows of varying sizes would leave holes beyond the budget).
+/// Features of rows `ids` of a split: [ids.size(), layers, dim], in a tensor of their own. The
+/// freed heap is given back first (heap_policy.h: reads of varying sizes would leave holes).
 torch::Tensor load_rows(ProbeSplit& s, const std::vector<int64_t>& ids) {
   release_freed_heap();
   auto t = torch::empty({static_cast<int64_t>(ids.size()), s.layers(), s.dim()}, torch::kFloat32);
@@ -62,8 +63,30 @@ torch::Tensor load_rows(ProbeSplit& s, const std::vector<int64_t>& ids) {
   return t;
 }
 
+/// Where streamed windows are read: one float32 buffer, reused from window to window, so that a
+/// streamed epoch neither allocates its windows nor faults their pages in again; grown when a
+/// window needs more, the old one freed and the freed heap given back first (heap_policy.h: blocks
+/// of growing sizes would otherwise leave holes beyond the budget). A window is valid until the
+/// next read; the caller drops its previous window before reading the next.
+class WindowBuffer {
+ public:
+  /// Rows `ids` of `s`: [ids.size(), layers, dim].
+  torch::Tensor read(ProbeSplit& s, const std::vector<int64_t>& ids) {
+    const int64_t n = static_cast<int64_t>(ids.size()), elements = n * s.layers() * s.dim();
+    if (!buffer_.defined() || buffer_.numel() < elements) buffer_ = torch::Tensor();
+    release_freed_heap();
+    if (!buffer_.defined()) buffer_ = torch::empty({elements}, torch::kFloat32);
+    auto t = buffer_.narrow(0, 0, elements).view({n, s.layers(), s.dim()});
+    s.load(ids, t.data_ptr<float>());
+    return t;
+  }
+
+ private:
+  torch::Tensor buffer_;
+};
+
 /// Every feature of a split: its own memory when it holds them, else read once; as float16 when
-/// `half` (exact_in_half splits), read kEvalChunk rows at a time so that no float copy of the
+/// `half` (exact_in_half splits), read an evaluation chunk at a time so that no float copy of the
 /// whole split exists.
 torch::Tensor all_rows(ProbeSplit& s, bool half) {
   if (const float* f = s.held_features())
@@ -74,8 +97,9 @@ torch::Tensor all_rows(ProbeSplit& s, bool half) {
     return load_rows(s, ids);
   }
   auto all = torch::empty({s.rows(), s.layers(), s.dim()}, torch::kHalf);
-  for (int64_t b = 0; b < s.rows(); b += kEvalChunk) {
-    std::vector<int64_t> ids(static_cast<size_t>(std::min<int64_t>(kEvalChunk, s.rows() - b)));
+  const int64_t chunk = probe_eval_chunk_rows(s.layers() * s.dim() * static_cast<int64_t>(sizeof(float)));
+  for (int64_t b = 0; b < s.rows(); b += chunk) {
+    std::vector<int64_t> ids(static_cast<size_t>(std::min<int64_t>(chunk, s.rows() - b)));
     std::iota(ids.begin(), ids.end(), b);
     all.narrow(0, b, static_cast<int64_t>(ids.size())).copy_(load_rows(s, ids));
   }
@@ -94,11 +118,11 @@ void check(ProbeSplit& d, const ProbeOptions& o, const char* name) {
             "probe ", name, " split: position task without sentence groups");
 }
 
-/// Scores a split in eval mode, kEvalChunk rows per forward; `held` = all its features, or
-/// undefined to read them in windows of `window_rows` (a multiple of kEvalChunk), so that each
+/// Scores a split in eval mode, probe_eval_chunk_rows rows per forward; `held` = all its features,
+/// or undefined to read them in windows of `window_rows` (a multiple of that chunk), so that each
 /// forward sees the same rows either way.
 ProbeScore evaluate(ProbeNet& net, ProbeSplit& d, const torch::Tensor& held, int64_t window_rows,
-                    const ProbeOptions& o, int64_t& windows) {
+                    const ProbeOptions& o, WindowBuffer& buffer, int64_t& windows) {
   ProbeScore s;
   if (d.rows() == 0) return s;
   torch::NoGradGuard no_grad;
@@ -106,6 +130,7 @@ ProbeScore evaluate(ProbeNet& net, ProbeSplit& d, const torch::Tensor& held, int
   const auto labels = labels_of(d);
   std::vector<float> score;  // position tasks: the class-1 logit of every row
   if (o.position_task) score.resize(static_cast<size_t>(d.rows()));
+  const int64_t chunk = probe_eval_chunk_rows(d.layers() * d.dim() * static_cast<int64_t>(sizeof(float)));
   const int64_t step = held.defined() ? d.rows() : window_rows;
   for (int64_t w = 0; w < d.rows(); w += step) {
     const int64_t wn = std::min(step, d.rows() - w);
@@ -113,12 +138,12 @@ ProbeScore evaluate(ProbeNet& net, ProbeSplit& d, const torch::Tensor& held, int
     if (!held.defined()) {
       std::vector<int64_t> ids(static_cast<size_t>(wn));
       std::iota(ids.begin(), ids.end(), w);
-      x = load_rows(d, ids);
+      x = buffer.read(d, ids);
       windows += 1;
     }
     x = shaped(x, o);
-    for (int64_t b = 0; b < wn; b += kEvalChunk) {
-      const int64_t n = std::min<int64_t>(kEvalChunk, wn - b);
+    for (int64_t b = 0; b < wn; b += chunk) {
+      const int64_t n = std::min<int64_t>(chunk, wn - b);
       const auto logits = net.forward(x.narrow(0, b, n).to(torch::kFloat));  // float16 when held so
       if (!o.position_task) {
         s.correct += logits.argmax(1).eq(labels.narrow(0, w + b, n)).sum().item<int64_t>();
@@ -176,8 +201,10 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
   const bool held = all_rows_count * (half ? row_bytes / 2 : row_bytes) <= hold_bytes;
   const int64_t hold_rows = std::max<int64_t>(1, hold_bytes / std::max<int64_t>(1, row_bytes));
   const int64_t train_window = std::max<int64_t>(1, hold_rows / o.batch_size) * o.batch_size;
-  const int64_t eval_window = std::max<int64_t>(1, hold_rows / kEvalChunk) * kEvalChunk;
+  const int64_t eval_chunk = probe_eval_chunk_rows(row_bytes);
+  const int64_t eval_window = std::max<int64_t>(1, hold_rows / eval_chunk) * eval_chunk;
   int64_t windows = 0;
+  WindowBuffer buffer;
   torch::Tensor x_train, x_dev, x_test;
   if (held) {
     x_train = all_rows(train, half), x_dev = all_rows(dev, half), x_test = all_rows(test, half);
@@ -199,7 +226,7 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
       const int64_t wn = std::min(step, train.rows() - w);
       torch::Tensor window;
       if (!held) {
-        window = shaped(load_rows(train, std::vector<int64_t>(order.begin() + w, order.begin() + w + wn)), o);
+        window = shaped(buffer.read(train, std::vector<int64_t>(order.begin() + w, order.begin() + w + wn)), o);
         windows += 1;
       }
       for (int64_t b = w; b < w + wn; b += o.batch_size) {
@@ -215,8 +242,8 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
     }
     result.epochs = epoch;
     // Model selection on dev (on training accuracy when there is no dev split).
-    const ProbeScore d = dev.rows() > 0 ? evaluate(net, dev, x_dev, eval_window, o, windows)
-                                        : evaluate(net, train, x_train, eval_window, o, windows);
+    const ProbeScore d = dev.rows() > 0 ? evaluate(net, dev, x_dev, eval_window, o, buffer, windows)
+                                        : evaluate(net, train, x_train, eval_window, o, buffer, windows);
     if (d.accuracy() > best_dev) {
       best_dev = d.accuracy();
       result.best_epoch = epoch;
@@ -233,8 +260,9 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
     auto current = net.parameters();
     for (size_t i = 0; i < current.size(); ++i) current[i].copy_(best_state[i]);
   }
-  result.test = evaluate(net, test, x_test, eval_window, o, windows);
-  for (auto* e : extras) result.extra.push_back(evaluate(net, *e, held ? all_rows(*e, half) : torch::Tensor(), eval_window, o, windows));
+  result.test = evaluate(net, test, x_test, eval_window, o, buffer, windows);
+  for (auto* e : extras)
+    result.extra.push_back(evaluate(net, *e, held ? all_rows(*e, half) : torch::Tensor(), eval_window, o, buffer, windows));
   if (net.mix_logits.defined()) {
     const auto w = torch::softmax(net.mix_logits.detach(), 0);
     result.mix_weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
@@ -245,6 +273,15 @@ ProbeResult train_splits(ProbeSplit& train, ProbeSplit& dev, ProbeSplit& test, c
 }
 
 }  // namespace
+
+int64_t probe_eval_chunk_rows(int64_t row_bytes) {
+  return std::clamp<int64_t>(kEvalChunkBytes / std::max<int64_t>(1, row_bytes), 1, kEvalChunk);
+}
+
+int64_t probe_working_bytes(int64_t layers, int64_t dim, int64_t batch_size) {
+  const int64_t row_bytes = layers * dim * static_cast<int64_t>(sizeof(float));
+  return 2 * probe_eval_chunk_rows(row_bytes) * row_bytes + 4 * batch_size * row_bytes;
+}
 
 std::string ProbeReads::describe() const {
   if (streamed) return cat("streamed in ", windows, " windows");

@@ -106,11 +106,24 @@ class HeldProbeSplit : public ProbeSplit {
 ProbeResult train_probe(const ProbeData& train, const ProbeData& dev, const ProbeData& test, const ProbeOptions& options,
                         bool (*should_stop)() = nullptr, const std::vector<const ProbeData*>& extra_tests = {});
 
+/// Rows per evaluation forward for rows of `row_bytes` float32 bytes (layers × dim × 4): 4096, fewer
+/// when a row is wider than 4 KiB (a scalar mix over many layers), so that one forward's features
+/// are at most 16 MiB. The same whether the features are held or streamed.
+int64_t probe_eval_chunk_rows(int64_t row_bytes);
+
+/// Bytes train_probe needs besides the features it holds (the budget's reservation), rows of
+/// `layers` × `dim` floats: one evaluation chunk as float32 and its scalar-mix product
+/// (2 × probe_eval_chunk_rows × row bytes, at most 32 MiB) and one training batch's copy, mix,
+/// activations and gradients (4 × batch_size × row bytes).
+int64_t probe_working_bytes(int64_t layers, int64_t dim, int64_t batch_size);
+
 /// The same on splits read on demand. When every split's features fit in `hold_bytes` they are
-/// read once and held (as float16 when every split is exact_in_half, else float32); otherwise each epoch reads the training rows a window of its shuffled order at a time
-/// (a whole number of batches) and each evaluation reads its split in windows of 4096-row
-/// multiples. The batches, their order and the evaluation chunks are those of the held case, so
-/// the result does not depend on hold_bytes. `reads` (optional) says how the features were read.
+/// read once and held (as float16 when every split is exact_in_half, else float32); otherwise each
+/// epoch reads the training rows a window of its shuffled order at a time (a whole number of
+/// batches) and each evaluation reads its split in windows of whole evaluation chunks
+/// (probe_eval_chunk_rows; one chunk when hold_bytes is smaller: probe_working_bytes reserves it).
+/// The batches, their order and the evaluation chunks are those of the held case, so the result
+/// does not depend on hold_bytes. `reads` (optional) says how the features were read.
 struct ProbeReads {
   bool streamed = false;  ///< false: every split read once and held
   int64_t windows = 0;    ///< loads (a held split counts one)

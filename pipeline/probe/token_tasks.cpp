@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 #include <set>
+#include <utility>
 
 #include "pipeline/stage/memory_budget.h"
 #include "pipeline/util/error.h"
@@ -126,30 +127,24 @@ CacheTokenSplit::CacheTokenSplit(const CacheReader& reader, std::vector<int64_t>
 bool CacheTokenSplit::exact_in_half() const { return reader_.dtype() == "float16"; }
 
 void CacheTokenSplit::load(const std::vector<int64_t>& ids, float* out) {
-  // The words of the window, ascending and once each, read per layer; then placed row by row.
-  std::vector<int64_t> words;
-  words.reserve(ids.size() * (head_rows_.empty() ? 1 : 2));
-  for (int64_t i : ids) {
-    words.push_back(word_rows_[static_cast<size_t>(i)]);
-    if (!head_rows_.empty()) words.push_back(head_rows_[static_cast<size_t>(i)]);
-  }
-  std::sort(words.begin(), words.end());
-  words.erase(std::unique(words.begin(), words.end()), words.end());
+  // Window row r is [M, D] at out + r·M·D, layer m at + m·D: the word's vector, or for arcs
+  // [v_head ; v_dependent] (D = 2h). Each layer's rows are read straight into those places,
+  // sorted by row once here so that the reader does not sort them per layer.
+  const bool arcs = !head_rows_.empty();
   const int64_t h = reader_.hidden_size(), M = layers(), D = dim();
-  const auto at = [&words](int64_t row) { return std::lower_bound(words.begin(), words.end(), row) - words.begin(); };
-  std::vector<float> vectors(static_cast<size_t>(static_cast<int64_t>(words.size()) * h));
-  for (int64_t m = 0; m < M; ++m) {
-    reader_.read_word_rows(HiddenLayer{static_cast<int>(which_[static_cast<size_t>(m)])}, words, vectors.data());
-    for (size_t r = 0; r < ids.size(); ++r) {
-      const size_t i = static_cast<size_t>(ids[r]);
-      float* dst = out + (static_cast<int64_t>(r) * M + m) * D;
-      if (!head_rows_.empty()) {
-        std::copy_n(vectors.data() + at(head_rows_[i]) * h, h, dst);
-        dst += h;
-      }
-      std::copy_n(vectors.data() + at(word_rows_[i]) * h, h, dst);
-    }
+  std::vector<std::pair<int64_t, int64_t>> placed;  // (row, element offset of layer 0)
+  placed.reserve(ids.size() * (arcs ? 2 : 1));
+  for (size_t r = 0; r < ids.size(); ++r) {
+    const size_t i = static_cast<size_t>(ids[r]);
+    const int64_t base = static_cast<int64_t>(r) * M * D;
+    if (arcs) placed.emplace_back(head_rows_[i], base);
+    placed.emplace_back(word_rows_[i], base + (arcs ? h : 0));
   }
+  std::sort(placed.begin(), placed.end());
+  std::vector<int64_t> rows(placed.size()), at(placed.size());
+  for (size_t k = 0; k < placed.size(); ++k) rows[k] = placed[k].first, at[k] = placed[k].second;
+  for (int64_t m = 0; m < M; ++m)
+    reader_.read_word_rows(HiddenLayer{static_cast<int>(which_[static_cast<size_t>(m)])}, rows, out + m * D, at);
 }
 
 namespace {
@@ -172,11 +167,17 @@ std::unique_ptr<CacheTokenSplit> token_split(const std::vector<Example>& ex, con
 }  // namespace
 
 int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& train,
-                         const CacheReader& test) {
+                         const CacheReader& test, int64_t mixed_layers) {
+  const ProbeParams& probe = probe_section().of(params);
+  bool arcs = false;
+  for (const auto& t : probe.tasks) arcs = arcs || parse_token_task(t) == TokenTask::Arc;
+  const int64_t dim = (arcs ? 2 : 1) * train.hidden_size();
   MemoryBudget budget(params, stage);
   budget.reserve(train.resident_bytes() + (&test == &train ? 0 : test.resident_bytes()), "the readers' corpora and index");
   budget.reserve(2 * params.extract.chunk_tokens * train.hidden_size() * static_cast<int64_t>(sizeof(float)),
                  "one chunk's word vectors, read and reordered");
+  budget.reserve(probe_working_bytes(mixed_layers, dim, probe.trainer.batch_size),
+                 cat("the probe's evaluation chunk and training batch (", mixed_layers, " layer(s) of ", dim, " floats a row)"));
   return budget.left() / 2;
 }
 

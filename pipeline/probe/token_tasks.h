@@ -72,12 +72,14 @@ class CacheTokenSplit : public ProbeSplit {
 };
 
 /// Bytes a token probe (token_probes, scalar_mix) may hold features in under runtime.memory_gb:
-/// the budget less the readers (their corpora and index, CacheReader::resident_bytes) and one
-/// chunk's word vectors read and reordered (2 × extract.chunk_tokens × d × 4 B), halved because a
-/// window's words are read into a buffer of their own beside the window. InputError naming
-/// runtime.memory_gb for `stage` when the budget is below what it needs.
+/// the budget less the readers (their corpora and index, CacheReader::resident_bytes), one chunk's
+/// word vectors read and reordered (2 × extract.chunk_tokens × d × 4 B) and the trainer's working
+/// memory for rows of up to `mixed_layers` layers (probe_working_bytes; rows of 2d with an arc
+/// task), halved: the other half is the margin for what a window needs besides its features (its
+/// sorted row index, 32 B a row, and the heap between windows of different sizes).
+/// InputError naming runtime.memory_gb for `stage` when the budget is below what it needs.
 int64_t probe_hold_bytes(const Params& params, const std::string& stage, const CacheReader& train,
-                         const CacheReader& test);
+                         const CacheReader& test, int64_t mixed_layers);
 
 /// The three splits of a task read on demand; labels are indices into label_names (the training
 /// labels, sorted); a dev/test label unseen in training is -1 (always wrong).

@@ -100,7 +100,7 @@ ProbeSentence CacheProbeSentences::read(int64_t index) const {
 }
 
 std::vector<const ProbeSentence*> CacheProbeSentences::load(const std::vector<int64_t>& ids) {
-  return store_.load(ids, count(), [this](const std::vector<int64_t>& sorted) {
+  return store_.load(ids, *this, [this](const std::vector<int64_t>& sorted) {
     std::vector<ProbeSentence> window;
     window.reserve(sorted.size());
     for (int64_t i : sorted) window.push_back(read(i));

@@ -64,7 +64,7 @@ int64_t CacheEdgeSentences::largest_batch_bytes(int64_t batch) const {
 }
 
 std::vector<const EdgeSentence*> CacheEdgeSentences::load(const std::vector<int64_t>& ids) {
-  return store_.load(ids, count(), [this](const std::vector<int64_t>& sorted) {
+  return store_.load(ids, *this, [this](const std::vector<int64_t>& sorted) {
     std::vector<int64_t> rows;
     for (int64_t i : sorted) {
       const int64_t seq = sequences_[static_cast<size_t>(i)];

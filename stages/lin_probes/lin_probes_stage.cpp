@@ -202,18 +202,10 @@ class PositionSplit : public ProbeSplit {
   const std::vector<int64_t>& groups() const override { return groups_; }
   bool exact_in_half() const override { return reader_.dtype() == "float16"; }  // stored vectors, as read
   void load(const std::vector<int64_t>& ids, float* out) override {
-    std::vector<int64_t> rows;
+    std::vector<int64_t> rows;  // in the window's order: the reader puts each row in its place
     rows.reserve(ids.size());
     for (int64_t i : ids) rows.push_back(token_rows_[static_cast<size_t>(i)]);
-    std::sort(rows.begin(), rows.end());
-    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-    const int64_t d = dim();
-    std::vector<float> vectors(rows.size() * static_cast<size_t>(d));
-    reader_.read_token_rows(HiddenLayer{static_cast<int>(layer_)}, rows, vectors.data());
-    for (size_t r = 0; r < ids.size(); ++r) {
-      const auto at = std::lower_bound(rows.begin(), rows.end(), token_rows_[static_cast<size_t>(ids[r])]) - rows.begin();
-      std::copy_n(vectors.data() + at * d, d, out + static_cast<int64_t>(r) * d);
-    }
+    reader_.read_token_rows(HiddenLayer{static_cast<int>(layer_)}, rows, out);
   }
 
  private:
@@ -326,13 +318,16 @@ void run_lin_probes(StageContext& ctx) {
 
   const std::vector<int64_t> layers = probe.layers.empty() ? readers.at("data_aux/aux.train").layers() : probe.layers;
   // Memory (docs/scale.md): every reader's corpus and index, one chunk's vectors read and
-  // reordered; the rest, halved for the read buffer beside a window, holds a job's token rows.
+  // reordered, the trainer's working memory; half the rest holds a job's token rows (the other half:
+  // margin for a window's row index and the heap between windows, as probe_hold_bytes).
   MemoryBudget budget(p, "lin_probes");
   int64_t readers_bytes = 0;
   for (const auto& [name, reader] : readers) readers_bytes += reader.resident_bytes();
   budget.reserve(readers_bytes, cat("the ", readers.size(), " readers' corpora and index"));
   budget.reserve(2 * p.extract.chunk_tokens * readers.at("data_aux/aux.train").hidden_size() * 4,
                  "one chunk's vectors, read and reordered");
+  budget.reserve(probe_working_bytes(1, readers.at("data_aux/aux.train").hidden_size(), probe.trainer.batch_size),
+                 "the probe's evaluation chunk and training batch");
   const int64_t hold = budget.left() / 2;
   const int64_t Ly = static_cast<int64_t>(layers.size()), S = probe.seeds, K = static_cast<int64_t>(tasks.size());
   const int64_t width = 2 * 3;  // (correct, count) for up to 3 evaluation splits

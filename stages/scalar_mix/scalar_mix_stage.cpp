@@ -34,7 +34,7 @@ void run_scalar_mix(StageContext& ctx) {
               "scalar_mix: needs every hidden layer 0..L in the cache (leave extract.layers empty)");
   const int64_t L1 = entries.train().num_layers() + 1;
   const TokenSplits& splits = entries.splits();
-  const int64_t hold = probe_hold_bytes(p, "scalar_mix", entries.train(), entries.test());
+  const int64_t hold = probe_hold_bytes(p, "scalar_mix", entries.train(), entries.test(), L1);
   const int64_t T = static_cast<int64_t>(probe.tasks.size());
   // Jobs per task: the mix over layers 0..l for l = 0..L (the last is the full mix).
   // Row: dev accuracy, test accuracy, then the L + 1 mixing weights (zeros past l).

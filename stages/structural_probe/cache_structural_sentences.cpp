@@ -33,7 +33,7 @@ int64_t CacheStructuralSentences::total_bytes() const {
 }
 
 std::vector<const StructuralSentence*> CacheStructuralSentences::load(const std::vector<int64_t>& ids) {
-  return store_.load(ids, count(), [this](const std::vector<int64_t>& sorted) {
+  return store_.load(ids, *this, [this](const std::vector<int64_t>& sorted) {
     // The window's word rows, ascending (sequences ascend with their index), in one read per chunk.
     std::vector<int64_t> rows;
     for (int64_t i : sorted) {

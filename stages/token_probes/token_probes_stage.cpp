@@ -39,7 +39,7 @@ void run_token_probes(StageContext& ctx) {
   const TokenSplits& splits = entries.splits();
 
   const int64_t T = static_cast<int64_t>(probe.tasks.size()), Ly = static_cast<int64_t>(layers.size()), S = probe.seeds;
-  const int64_t hold = probe_hold_bytes(p, "token_probes", entries.train(), entries.test());
+  const int64_t hold = probe_hold_bytes(p, "token_probes", entries.train(), entries.test(), 1);
   // Row of a job: test correct, test count, dev correct, dev count, epochs.
   const auto table = ctx.run_job_grid(T * Ly * S, 5, [&](int64_t j, double* row) {
     // Layer-major job order (consecutive jobs of a rank read the same layer's chunks).

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The formulas of docs/scale.md (scripts/scale_formulas.py) against the real binary on 60 UD EWT
 sentences: the bytes of a cache entry, the features the attention probe holds, what it says it needs
-besides them, and its measured peak memory; and the same for mcrc_finetune on the MC160 fixture. The formulas get only what a user knows before a run (the
+besides them, and its measured peak memory; the same for mcrc_finetune on the MC160 fixture; and the working
+memory token_probes reserves for its trainer. The formulas get only what a user knows before a run (the
 corpus's words, the tokenizer's pieces, the model's sizes); the entry and the stage are measured.
 
     test_scale_formulas.py BINARY SOURCE_DIR
@@ -157,6 +158,21 @@ if model_item and batch_item and mc_need:
         bound = float(mc_need.group(1)) * F.MiB + held_bytes
         check(24 * P < measured <= bound, f"mcrc_finetune peak {measured / F.MiB:.1f} MiB within (24 B·P "
               f"{24 * P / F.MiB:.1f}, need + features {bound / F.MiB:.1f}] MiB")
+
+# 5. token_probes with an arc task ([v_head; v_dep]: rows of 2d): the trainer's working memory that it
+# reserves (probe_trainer.h's probe_working_bytes) against the formula.
+refused = subprocess.run([BINARY, "run", config, "--set", "stages=[token_probes]", "--set", "probe.tasks=[upos, arc]",
+                          "--set", f"study.output_dir={work}/tp_refused", "--set", "runtime.memory_gb=0.0625"],
+                         capture_output=True, text=True)
+item = re.search(r"the probe's evaluation chunk and training batch \(1 layer\(s\) of ([0-9]+) floats a row\) "
+                 r"([0-9.]+) (KiB|MiB)", refused.stderr)
+check(refused.returncode != 0 and item is not None, "token_probes is refused at 64 MiB with its working-memory item")
+if item:
+    formula = F.probe_working_bytes(1, 2 * D, 64)
+    stage = mib(item.group(2), item.group(3)) * F.MiB
+    check(int(item.group(1)) == 2 * D and abs(stage - formula) <= 0.051 * F.MiB,  # printed to 0.1 MiB
+          f"token_probes working memory: formula {formula / F.MiB:.2f} MiB, stage {stage / F.MiB:.2f} MiB "
+          f"({item.group(1)} floats a row)")
 
 if os.environ.get("BERTOLOGY_KEEP_TEST_DIRS", "0") in ("", "0"):
     shutil.rmtree(work)

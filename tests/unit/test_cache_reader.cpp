@@ -19,6 +19,7 @@
 #include "pipeline/cache/row_scratch.h"
 #include "pipeline/io/hdf5_file.h"
 #include "pipeline/util/error.h"
+#include "pipeline/util/float16.h"
 #include "tests/support/process.h"
 
 namespace fs = std::filesystem;
@@ -735,6 +736,45 @@ TEST(CacheReader, RereadDatasetsAreCopiedToAnUnlinkedScratchFileWithTheSameValue
   }
 }
 
+TEST(CacheReader, RowsInAnyOrderWithRepeatsGoStraightToTheirPlaces) {
+  // What a probe window asks: rows of a shuffled order (arcs repeat a head), each into its place in
+  // a [rows, layers, d] window (here every row at r·2d + d, the second of two layer slots).
+  const auto& fx = fixture();
+  RestoreScratchDir restore;
+  const fs::path dir = scratch("cache_reader/row_places");
+  fs::create_directories(dir);
+  for (const bool copy : {false, true}) {
+    CacheReader::set_row_scratch_dir(copy ? dir.string() : std::string());
+    for (const bool words : {true, false}) {
+      const CacheReader r = CacheReader::open(CacheEntry{(words ? fx.full : fx.selected).string()});
+      const HiddenLayer layer{words ? 1 : 2};
+      const FloatMatrix reference = words ? r.load_layer_words(layer) : r.load_layer(layer);
+      const int64_t d = reference.cols;
+      std::vector<int64_t> rows;
+      for (int64_t k = 0; k < reference.rows; k += 3) rows.push_back((k * 7919) % reference.rows);  // shuffled
+      rows.push_back(rows.front());  // a repeat
+      rows.push_back(rows[rows.size() / 2]);
+      std::vector<int64_t> at;
+      for (size_t k = 0; k < rows.size(); ++k) at.push_back(static_cast<int64_t>(k) * 2 * d + d);
+      // With a scratch folder the reads after kScratchAfterPasses come from the copy.
+      for (int pass = 0; pass <= CacheReader::kScratchAfterPasses; ++pass) {
+        std::vector<float> got(rows.size() * 2 * static_cast<size_t>(d), -7.0f);
+        if (words)
+          r.read_word_rows(layer, rows, got.data(), at);
+        else
+          r.read_token_rows(layer, rows, got.data(), at);
+        for (size_t k = 0; k < rows.size(); ++k) {
+          ASSERT_EQ(0, std::memcmp(got.data() + at[k], reference.row(rows[k]), sizeof(float) * d))
+              << "copy " << copy << " words " << words << " pass " << pass << " k " << k;
+          ASSERT_EQ(got[k * 2 * d], -7.0f) << "the other slot is untouched";
+        }
+      }
+      EXPECT_EQ(r.row_scratch_bytes() > 0, copy) << words;
+    }
+  }
+  EXPECT_EQ(files_in(dir), 0u);
+}
+
 TEST(RowScratch, ReadsBackExactlyWhatWasAppendedInAnyAscendingSelection) {
   const fs::path dir = scratch("row_scratch_unit");
   fs::create_directories(dir);
@@ -764,6 +804,22 @@ TEST(RowScratch, ReadsBackExactlyWhatWasAppendedInAnyAscendingSelection) {
     }
   }
   EXPECT_EQ(files_in(dir), 0u);
+  {  // Binary16 bits appended as they are; repeated rows, each into its own place.
+    std::vector<uint16_t> bits(rows * d);
+    for (size_t i = 0; i < bits.size(); ++i) EXPECT_TRUE(exact_float16_bits(values[i], bits[i]));
+    std::string why;
+    auto s = RowScratch::create(dir.string(), rows, d, true, &why);
+    ASSERT_TRUE(s) << why;
+    s->append_half_bits(bits.data(), rows);
+    const std::vector<int64_t> ids = {5, 5, 6, 2999, 2999};
+    const std::vector<int64_t> at = {4 * d, 0, 2 * d, d, 3 * d};
+    std::vector<float> got(ids.size() * d);
+    s->read(ids, at, got.data());
+    for (size_t k = 0; k < ids.size(); ++k)
+      ASSERT_EQ(0, std::memcmp(got.data() + at[k], values.data() + ids[k] * d, sizeof(float) * d)) << k;
+    auto wide = RowScratch::create(dir.string(), 1, 2, false, &why);
+    EXPECT_THROW(wide->append_half_bits(bits.data(), 1), InternalError);
+  }
   // A binary16 copy takes only float16 values: anything else is a broken promise, not rounded.
   std::string why;
   auto s = RowScratch::create(dir.string(), 1, 2, true, &why);
