@@ -679,6 +679,11 @@ std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_la
   const Chunk& ch = chunks_[c];
   const int64_t p = ch.stored[i - ch.first_sequence];
   std::vector<float> a(static_cast<size_t>(ch.att_off[p + 1] - ch.att_off[p]));
+  if (const RowScratch* copy = attention_scratch(layer)) {
+    copy->read_range(attention_offsets_[i], static_cast<int64_t>(a.size()), a.data());
+    return a;
+  }
+  int64_t& decoded = row_scratch_[attention_dataset(layer)].decoded_rows;
   // float16 entries: whole layers are kept as raw binary16 (half the memory of float32) and a
   // sequence's slice is widened on the way out.
   const size_t layer_bytes = static_cast<size_t>(ch.att_off.back()) * sizeof(uint16_t);
@@ -696,14 +701,13 @@ std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_la
   }
   try {
     const H5File& f = file(c);
-    const auto dims = f.dims(attention_dataset(layer));
-    if (dims.size() != 1 || static_cast<int64_t>(dims[0]) != ch.att_off.back())
-      chunk_failure(c, cat(attention_dataset(layer), " has the wrong shape (expected [", ch.att_off.back(), "])"));
+    require_attention_shape(c, f, attention_dataset(layer));
     if (whole_layer) {
       // Reuse the storage of the last layer dropped from the cache (no new pages to fault in).
       std::vector<uint16_t> bits = std::move(spare_attention_layer_);
       bits.resize(static_cast<size_t>(ch.att_off.back()));
       if (f.read_rows_half_bits_into(attention_dataset(layer), 0, bits.size(), bits.data(), kChunkCacheBytes)) {
+        decoded += ch.att_off.back();
         H5File::half_bits_to_float(bits.data() + ch.att_off[p], a.size(), a.data());
         attention_cache_bytes_ += layer_bytes;
         attention_layers_cache_.emplace_front(std::make_pair(c, layer), std::move(bits));
@@ -716,10 +720,80 @@ std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_la
       }
     }
     f.read_rows_f32_into(attention_dataset(layer), ch.att_off[p], a.size(), a.data(), kChunkCacheBytes);
+    decoded += static_cast<int64_t>(a.size());
   } catch (const std::runtime_error&) {
     rethrow_in_chunk(c);
   }
   return a;
+}
+
+void CacheReader::require_attention_shape(int64_t c, const H5File& f, const std::string& dataset) const {
+  const auto dims = f.dims(dataset);
+  if (dims.size() != 1 || static_cast<int64_t>(dims[0]) != chunks_[c].att_off.back())
+    chunk_failure(c, cat(dataset, " has the wrong shape (expected [", chunks_[c].att_off.back(), "])"));
+}
+
+const RowScratch* CacheReader::attention_scratch(int layer) const {
+  const std::string dataset = attention_dataset(layer);
+  RowScratchState& state = row_scratch_[dataset];
+  if (state.copy || state.refused || row_scratch_dir().empty()) return state.copy.get();
+  if (attention_offsets_.empty()) {
+    attention_offsets_.reserve(static_cast<size_t>(num_sequences() + 1));
+    attention_offsets_.push_back(0);
+    for (int64_t i = 0; i < num_sequences(); ++i) {
+      const Chunk& ch = chunks_[seq_chunk_[i]];
+      const int64_t p = ch.stored[i - ch.first_sequence];
+      attention_offsets_.push_back(attention_offsets_.back() + ch.att_off[p + 1] - ch.att_off[p]);
+    }
+  }
+  const int64_t total = attention_offsets_.back();
+  if (total == 0 || state.decoded_rows <= kScratchAfterPasses * total) return nullptr;
+  // Due: every chunk's maps of this layer in corpus order, one chunk at a time, as stored.
+  const bool half = key_.dtype == "float16";
+  std::string why;
+  auto copy = RowScratch::create(row_scratch_dir(), total, 1, half, &why);
+  if (!copy) {
+    state.refused = true;
+    std::cerr << "bertology: note: " << entry_dir_ << ": no row scratch for " << dataset << " (" << why
+              << "); windows go on decoding whole chunks\n";
+    return nullptr;
+  }
+  std::vector<uint16_t> bits;
+  std::vector<float> values;
+  for (int64_t c = 0; c < num_chunks(); ++c) {
+    const Chunk& ch = chunks_[c];
+    if (ch.num_sequences == 0) continue;
+    bool as_bits = false;
+    try {
+      const H5File& f = file(c);
+      require_attention_shape(c, f, dataset);
+      const auto n = static_cast<size_t>(ch.att_off.back());
+      if (half) {
+        bits.resize(n);
+        as_bits = f.read_rows_half_bits_into(dataset, 0, n, bits.data(), kChunkCacheBytes);
+      }
+      if (!as_bits) {
+        values.resize(n);
+        f.read_rows_f32_into(dataset, 0, n, values.data(), kChunkCacheBytes);
+      }
+    } catch (const std::runtime_error&) {
+      rethrow_in_chunk(c);
+    }
+    for (int64_t k = 0; k < ch.num_sequences; ++k) {
+      const int64_t p = ch.stored[k], first = ch.att_off[p], n = ch.att_off[p + 1] - first;
+      if (as_bits)
+        copy->append_half_bits(bits.data() + first, n);
+      else
+        copy->append(values.data() + first, n);
+    }
+  }
+  BTL_CHECK(copy->complete(), "CacheReader: row scratch of ", dataset, " incomplete");
+  if (row_scratch_bytes() == 0)
+    std::cerr << "bertology: note: " << entry_dir_ << ": re-read attention maps are copied to unlinked files in "
+              << row_scratch_dir() << " (runtime.scratch_dir; first: " << dataset << ", " << (copy->bytes() >> 20)
+              << " MiB)\n";
+  state.copy = std::move(copy);
+  return state.copy.get();
 }
 
 std::vector<float> CacheReader::word_attention(int64_t i, AttentionLayer layer, WordFrom from,

@@ -181,9 +181,12 @@ class CacheReader {
   /// kScratchAfterPasses times over (evaluation windows, epoch after epoch), the reader copies the
   /// dataset once, in corpus order and its stored precision, into an unlinked file of the
   /// row-scratch folder and reads those rows and every later one from there: same values, a window
-  /// then reads only its rows. A split read whole, once, never copies. Disk: rows × d × 2 bytes
-  /// (float16 entry) per dataset copied, freed when the reader goes; none when the folder lacks the
-  /// space (the reader goes on the slow way). Process-wide; default $TMPDIR, else /tmp; "" = off.
+  /// then reads only its rows. A split read whole, once, never copies. attention() does the same for
+  /// an attention layer whose chunks it has decoded more than kScratchAfterPasses times over (the
+  /// attention probe's windows): each sequence's maps are then one pread. Disk: rows × d × 2 bytes
+  /// (float16 entry) per dataset copied, an attention layer H·Σt²·2 bytes, freed when the reader
+  /// goes; none when the folder lacks the space (the reader goes on the slow way). Process-wide;
+  /// default $TMPDIR, else /tmp; "" = off.
   static constexpr int kScratchSparseRatio = 4;
   static constexpr int kScratchAfterPasses = 2;
   static void set_row_scratch_dir(std::string dir);
@@ -250,6 +253,12 @@ class CacheReader {
   /// The scratch copy of `dataset` when there is one or it is due now, for a read that returns
   /// `wanted` rows and would decode `to_decode` (see kScratchSparseRatio).
   const RowScratch* row_scratch(const std::string& dataset, bool words, int64_t wanted, int64_t to_decode) const;
+  /// The scratch copy of attention layer `layer` (every visible sequence's maps, corpus order, at
+  /// attention_offsets_) when there is one or its chunks were decoded more than
+  /// kScratchAfterPasses times over (then made now); else null.
+  const RowScratch* attention_scratch(int layer) const;
+  /// InputError (chunk_failure) unless chunk c's `dataset` is the flat [att_off.back()] of its maps.
+  void require_attention_shape(int64_t c, const H5File& f, const std::string& dataset) const;
 
   std::string entry_dir_;
   CacheKeyParts key_;
@@ -274,13 +283,17 @@ class CacheReader {
   size_t attention_cache_limit_ = kAttentionCacheBytes;
   int64_t resident_bytes_ = 0;
   mutable std::vector<uint16_t> spare_attention_layer_;  ///< storage of the last layer dropped
-  /// Per dataset read by read_rows: rows decoded so far, and the scratch copy (null once refused).
+  /// Per dataset read by read_rows (rows decoded so far) or attention() (values decoded so far), and
+  /// its scratch copy (null once refused).
   struct RowScratchState {
     int64_t decoded_rows = 0;
     std::unique_ptr<RowScratch> copy;
     bool refused = false;
   };
   mutable std::map<std::string, RowScratchState> row_scratch_;
+  /// Sequence i's maps are values [attention_offsets_[i], attention_offsets_[i + 1]) of an attention
+  /// copy (S + 1; made with the first copy).
+  mutable std::vector<int64_t> attention_offsets_;
 };
 
 }  // namespace bertology

@@ -127,4 +127,15 @@ void RowScratch::read(const std::vector<int64_t>& ids, const std::vector<int64_t
   }
 }
 
+void RowScratch::read_range(int64_t first, int64_t rows, float* out) const {
+  BTL_CHECK(complete(), "RowScratch: read before every row was written");
+  BTL_CHECK(first >= 0 && rows >= 0 && first + rows <= rows_, "RowScratch: rows [", first, ", ", first + rows,
+            ") of ", rows_);
+  if (!half_) return pread_exact(out, rows * row_bytes_, first * row_bytes_);
+  const int64_t n = rows * row_elements_;
+  const std::unique_ptr<uint16_t[]> bits(new uint16_t[static_cast<size_t>(n)]);
+  pread_exact(bits.get(), rows * row_bytes_, first * row_bytes_);
+  widen_float16(bits.get(), static_cast<size_t>(n), out);
+}
+
 }  // namespace bertology

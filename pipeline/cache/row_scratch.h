@@ -1,5 +1,6 @@
 // A flat copy of one cached dataset's rows in corpus order, in a scratch file, for readers that
-// read a few scattered rows many times over (the windows of a shuffled epoch under a memory budget).
+// read a few scattered rows many times over (the windows of a shuffled epoch under a memory budget):
+// hidden-state rows, or an attention layer's maps (one value a row, read a sequence's range at a time).
 //
 // Why: a cache chunk stores its rows in batch order inside ~1 MiB HDF5 chunks, so reading any row
 // of a chunk file decodes the whole dataset of that file. A window of a shuffled epoch touches
@@ -47,6 +48,9 @@ class RowScratch {
   void read(const std::vector<int64_t>& ids, float* out) const;
   /// The same, row ids[k] into out + at[k] (row_elements floats).
   void read(const std::vector<int64_t>& ids, const std::vector<int64_t>& at, float* out) const;
+  /// Rows [first, first + rows) into `out` = [rows, row_elements], in one pread (a sequence's
+  /// attention maps in a file of one value a row).
+  void read_range(int64_t first, int64_t rows, float* out) const;
 
   int64_t bytes() const { return rows_ * row_bytes_; }  ///< size of the file once complete
 

@@ -775,6 +775,38 @@ TEST(CacheReader, RowsInAnyOrderWithRepeatsGoStraightToTheirPlaces) {
   EXPECT_EQ(files_in(dir), 0u);
 }
 
+TEST(CacheReader, AttentionDecodedMoreThanTwiceOverIsCopiedAndReadsTheSameMaps) {
+  // The attention probe's windows read every chunk's maps once a window: after kScratchAfterPasses
+  // passes a layer is copied, and later reads (of any sequence, in any order) give the same bits.
+  const auto& fx = fixture();
+  RestoreScratchDir restore;
+  const fs::path dir = scratch("cache_reader/attention_copy");
+  fs::create_directories(dir);
+  for (const bool copy : {true, false}) {
+    CacheReader::set_row_scratch_dir(copy ? dir.string() : std::string());
+    for (const fs::path& entry : {fx.full, fx.selected}) {  // float32 (slices), float16 (whole layers)
+      const CacheReader r = CacheReader::open(CacheEntry{entry.string()});
+      const AttentionLayer layer{static_cast<int>(r.attention_layers().back())};
+      std::vector<std::vector<float>> first;
+      for (int64_t i = 0; i < r.num_sequences(); ++i) first.push_back(r.attention(i, layer));
+      for (int pass = 1; pass <= CacheReader::kScratchAfterPasses + 1; ++pass) {
+        // Read number pass + 1: the copy is made during the third (it decodes a chunk more than twice over).
+        if (pass <= CacheReader::kScratchAfterPasses) EXPECT_EQ(r.row_scratch_bytes(), 0) << "pass " << pass;
+        for (int64_t i = r.num_sequences() - 1; i >= 0; --i) {  // backwards: chunk after chunk again
+          const auto a = r.attention(i, layer);
+          ASSERT_EQ(a.size(), first[i].size());
+          ASSERT_EQ(0, std::memcmp(a.data(), first[i].data(), a.size() * sizeof(float)))
+              << entry << " pass " << pass << " sequence " << i;
+        }
+      }
+      int64_t values = 0;
+      for (const auto& a : first) values += static_cast<int64_t>(a.size());
+      EXPECT_EQ(r.row_scratch_bytes(), copy ? values * (r.dtype() == "float16" ? 2 : 4) : 0) << entry;
+    }
+  }
+  EXPECT_EQ(files_in(dir), 0u);
+}
+
 TEST(RowScratch, ReadsBackExactlyWhatWasAppendedInAnyAscendingSelection) {
   const fs::path dir = scratch("row_scratch_unit");
   fs::create_directories(dir);
