@@ -1,6 +1,7 @@
 #include "pipeline/util/float16.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -26,8 +27,18 @@ __attribute__((target("avx,f16c"))) size_t widen_f16c(const uint16_t* in, size_t
   return i;
 }
 
+/// CPUID leaf 1: F16C (ECX bit 29) and AVX (bit 28), with the OS saving the YMM registers (OSXSAVE,
+/// bit 27, and XCR0 bits 1-2). By hand: clang's __builtin_cpu_supports knows no "f16c".
 bool cpu_has_f16c() {
-  static const bool has = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return false;
+    const unsigned needed = (1u << 27) | (1u << 28) | (1u << 29);
+    if ((ecx & needed) != needed) return false;
+    unsigned xcr0_low = 0, xcr0_high = 0;
+    __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    return (xcr0_low & 6u) == 6u;
+  }();
   return has;
 }
 #endif

@@ -70,7 +70,8 @@ inline const float* float16_widening_table() {
 
 /// Widens n binary16 bit patterns to float32, exactly (every bit of widen_float16_bits, NaN payloads
 /// included): eight at a time with the CPU's F16C instructions where it has them (x86-64 since
-/// 2012; several times the table's rate), else through float16_widening_table().
+/// 2012; 5.6x the table's rate on 8 Ki values in cache, 1.2x on 16 Mi values, where memory bounds
+/// both: Intel Xeon, 2026-12-06), else through float16_widening_table().
 void widen_float16(const uint16_t* in, size_t n, float* out);
 
 }  // namespace bertology
