@@ -17,7 +17,9 @@
 // The manifest is updated to the new file sizes (else every edit would stop at the size check).
 // Property: open() and every read (sequences, hidden rows, word rows, attention at both levels)
 // either succeed with the shapes the reader promises and finite values, or throw an InputError of
-// one line; sizes read from a file are checked before they are allocated (libFuzzer -malloc_limit_mb).
+// one line; sizes read from a file are checked before they are allocated (libFuzzer -malloc_limit_mb);
+// an attention layer read three times over (copied to row scratch on the third) gives the same bits,
+// and word rows read in any order into given places equal the rows read in order.
 #include <hdf5.h>
 
 #include <cmath>
@@ -285,6 +287,20 @@ void read_everything(const CacheReader& r) {
       }
     }
   }
+  // Re-reads of an attention layer: past two passes the reader copies the layer to a scratch file
+  // (row_scratch.h) and reads each sequence's maps from there; they must be the same bits.
+  if (!r.attention_layers().empty()) {
+    const AttentionLayer layer{static_cast<int>(r.attention_layers().front())};
+    std::vector<std::vector<float>> first;
+    for (int64_t i = 0; i < r.num_sequences(); ++i) first.push_back(r.attention(i, layer));
+    for (int pass = 0; pass < CacheReader::kScratchAfterPasses + 1; ++pass)
+      for (int64_t i = r.num_sequences() - 1; i >= 0; --i) {
+        const auto a = r.attention(i, layer);
+        FUZZ_REQUIRE(a.size() == first[static_cast<size_t>(i)].size() &&
+                         std::memcmp(a.data(), first[static_cast<size_t>(i)].data(), a.size() * sizeof(float)) == 0,
+                     "attention re-reads (from the scratch copy after two passes) equal the first read");
+      }
+  }
   for (int64_t layer : r.layers()) {
     const FloatMatrix all = r.load_layer(HiddenLayer{static_cast<int>(layer)});
     FUZZ_REQUIRE(all.rows == r.num_tokens() && all.cols == d, "load_layer shape");
@@ -299,6 +315,13 @@ void read_everything(const CacheReader& r) {
       for (size_t k = 0; k < rows.size(); ++k)
         FUZZ_REQUIRE(std::memcmp(out.data() + k * d, words.row(rows[k]), sizeof(float) * d) == 0,
                      "read_word_rows equals load_layer_words");
+      // The same rows backwards, each into its place counted from the end.
+      std::vector<int64_t> backwards(rows.rbegin(), rows.rend()), at;
+      for (size_t k = 0; k < backwards.size(); ++k) at.push_back(static_cast<int64_t>(backwards.size() - 1 - k) * d);
+      std::vector<float> placed(out.size());
+      r.read_word_rows(HiddenLayer{static_cast<int>(layer)}, backwards, placed.data(), at);
+      FUZZ_REQUIRE(std::memcmp(placed.data(), out.data(), out.size() * sizeof(float)) == 0,
+                   "rows read in any order land in their places");
     }
   }
 }

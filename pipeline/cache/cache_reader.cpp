@@ -544,14 +544,8 @@ const RowScratch* CacheReader::row_scratch(const std::string& dataset, bool word
   const bool reread = state.decoded_rows + to_decode > kScratchAfterPasses * total;
   if (row_scratch_dir().empty() || total == 0 || !(sparse || reread)) return nullptr;
   // Due: copy every chunk's rows in corpus order, one chunk at a time (the memory read_rows uses).
-  std::string why;
-  auto copy = RowScratch::create(row_scratch_dir(), total, hidden_size_, key_.dtype == "float16", &why);
-  if (!copy) {
-    state.refused = true;
-    std::cerr << "bertology: note: " << entry_dir_ << ": no row scratch for " << dataset << " (" << why
-              << "); windowed reads go on reading whole chunks\n";
-    return nullptr;
-  }
+  auto copy = new_row_scratch(state, dataset, total, hidden_size_);
+  if (!copy) return nullptr;
   // A float16 entry's rows are copied as their stored bits; a float32 one's as floats.
   std::vector<float> chunk_rows;
   std::vector<uint16_t> chunk_bits;
@@ -571,9 +565,26 @@ const RowScratch* CacheReader::row_scratch(const std::string& dataset, bool word
     read_permuted(c, dataset, off, chunk_rows.data());
     copy->append(chunk_rows.data(), rows);
   }
+  return keep_row_scratch(state, dataset, std::move(copy));
+}
+
+std::unique_ptr<RowScratch> CacheReader::new_row_scratch(RowScratchState& state, const std::string& dataset,
+                                                         int64_t rows, int64_t row_elements) const {
+  std::string why;
+  auto copy = RowScratch::create(row_scratch_dir(), rows, row_elements, key_.dtype == "float16", &why);
+  if (!copy) {
+    state.refused = true;
+    std::cerr << "bertology: note: " << entry_dir_ << ": no row scratch for " << dataset << " (" << why
+              << "); its reads go on decoding whole chunks\n";
+  }
+  return copy;
+}
+
+const RowScratch* CacheReader::keep_row_scratch(RowScratchState& state, const std::string& dataset,
+                                                std::unique_ptr<RowScratch> copy) const {
   BTL_CHECK(copy->complete(), "CacheReader: row scratch of ", dataset, " incomplete");
   if (row_scratch_bytes() == 0)  // the first copy of this reader: say where the disk space goes
-    std::cerr << "bertology: note: " << entry_dir_ << ": re-read rows are copied to unlinked files in "
+    std::cerr << "bertology: note: " << entry_dir_ << ": re-read rows and maps are copied to unlinked files in "
               << row_scratch_dir() << " (runtime.scratch_dir; first: " << dataset << ", " << (copy->bytes() >> 20)
               << " MiB)\n";
   state.copy = std::move(copy);
@@ -750,14 +761,8 @@ const RowScratch* CacheReader::attention_scratch(int layer) const {
   if (total == 0 || state.decoded_rows <= kScratchAfterPasses * total) return nullptr;
   // Due: every chunk's maps of this layer in corpus order, one chunk at a time, as stored.
   const bool half = key_.dtype == "float16";
-  std::string why;
-  auto copy = RowScratch::create(row_scratch_dir(), total, 1, half, &why);
-  if (!copy) {
-    state.refused = true;
-    std::cerr << "bertology: note: " << entry_dir_ << ": no row scratch for " << dataset << " (" << why
-              << "); windows go on decoding whole chunks\n";
-    return nullptr;
-  }
+  auto copy = new_row_scratch(state, dataset, total, 1);
+  if (!copy) return nullptr;
   std::vector<uint16_t> bits;
   std::vector<float> values;
   for (int64_t c = 0; c < num_chunks(); ++c) {
@@ -787,13 +792,7 @@ const RowScratch* CacheReader::attention_scratch(int layer) const {
         copy->append(values.data() + first, n);
     }
   }
-  BTL_CHECK(copy->complete(), "CacheReader: row scratch of ", dataset, " incomplete");
-  if (row_scratch_bytes() == 0)
-    std::cerr << "bertology: note: " << entry_dir_ << ": re-read attention maps are copied to unlinked files in "
-              << row_scratch_dir() << " (runtime.scratch_dir; first: " << dataset << ", " << (copy->bytes() >> 20)
-              << " MiB)\n";
-  state.copy = std::move(copy);
-  return state.copy.get();
+  return keep_row_scratch(state, dataset, std::move(copy));
 }
 
 std::vector<float> CacheReader::word_attention(int64_t i, AttentionLayer layer, WordFrom from,

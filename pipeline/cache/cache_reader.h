@@ -291,6 +291,13 @@ class CacheReader {
     bool refused = false;
   };
   mutable std::map<std::string, RowScratchState> row_scratch_;
+  /// An empty scratch file for `dataset` (rows × row_elements, the entry's precision), or null with a
+  /// note on stderr and `state` marked refused.
+  std::unique_ptr<RowScratch> new_row_scratch(RowScratchState& state, const std::string& dataset, int64_t rows,
+                                              int64_t row_elements) const;
+  /// Keeps the complete `copy` as `state`'s, saying on the reader's first copy where the disk goes.
+  const RowScratch* keep_row_scratch(RowScratchState& state, const std::string& dataset,
+                                     std::unique_ptr<RowScratch> copy) const;
   /// Sequence i's maps are values [attention_offsets_[i], attention_offsets_[i + 1]) of an attention
   /// copy (S + 1; made with the first copy).
   mutable std::vector<int64_t> attention_offsets_;
