@@ -690,11 +690,12 @@ std::vector<float> CacheReader::attention(int64_t i, AttentionLayer attention_la
   const Chunk& ch = chunks_[c];
   const int64_t p = ch.stored[i - ch.first_sequence];
   std::vector<float> a(static_cast<size_t>(ch.att_off[p + 1] - ch.att_off[p]));
-  if (const RowScratch* copy = attention_scratch(layer)) {
+  RowScratchState& scratch = row_scratch_[attention_dataset(layer)];  // one lookup per read
+  if (const RowScratch* copy = attention_scratch(layer, scratch)) {
     copy->read_range(attention_offsets_[i], static_cast<int64_t>(a.size()), a.data());
     return a;
   }
-  int64_t& decoded = row_scratch_[attention_dataset(layer)].decoded_rows;
+  int64_t& decoded = scratch.decoded_rows;
   // float16 entries: whole layers are kept as raw binary16 (half the memory of float32) and a
   // sequence's slice is widened on the way out.
   const size_t layer_bytes = static_cast<size_t>(ch.att_off.back()) * sizeof(uint16_t);
@@ -744,10 +745,9 @@ void CacheReader::require_attention_shape(int64_t c, const H5File& f, const std:
     chunk_failure(c, cat(dataset, " has the wrong shape (expected [", chunks_[c].att_off.back(), "])"));
 }
 
-const RowScratch* CacheReader::attention_scratch(int layer) const {
-  const std::string dataset = attention_dataset(layer);
-  RowScratchState& state = row_scratch_[dataset];
+const RowScratch* CacheReader::attention_scratch(int layer, RowScratchState& state) const {
   if (state.copy || state.refused || row_scratch_dir().empty()) return state.copy.get();
+  const std::string dataset = attention_dataset(layer);
   if (attention_offsets_.empty()) {
     attention_offsets_.reserve(static_cast<size_t>(num_sequences() + 1));
     attention_offsets_.push_back(0);

@@ -253,10 +253,6 @@ class CacheReader {
   /// The scratch copy of `dataset` when there is one or it is due now, for a read that returns
   /// `wanted` rows and would decode `to_decode` (see kScratchSparseRatio).
   const RowScratch* row_scratch(const std::string& dataset, bool words, int64_t wanted, int64_t to_decode) const;
-  /// The scratch copy of attention layer `layer` (every visible sequence's maps, corpus order, at
-  /// attention_offsets_) when there is one or its chunks were decoded more than
-  /// kScratchAfterPasses times over (then made now); else null.
-  const RowScratch* attention_scratch(int layer) const;
   /// InputError (chunk_failure) unless chunk c's `dataset` is the flat [att_off.back()] of its maps.
   void require_attention_shape(int64_t c, const H5File& f, const std::string& dataset) const;
 
@@ -295,6 +291,10 @@ class CacheReader {
   /// note on stderr and `state` marked refused.
   std::unique_ptr<RowScratch> new_row_scratch(RowScratchState& state, const std::string& dataset, int64_t rows,
                                               int64_t row_elements) const;
+  /// The scratch copy of attention layer `layer` (`state`: its entry of row_scratch_; every visible
+  /// sequence's maps, corpus order, at attention_offsets_) when there is one or its chunks were
+  /// decoded more than kScratchAfterPasses times over (then made now); else null.
+  const RowScratch* attention_scratch(int layer, RowScratchState& state) const;
   /// Keeps the complete `copy` as `state`'s, saying on the reader's first copy where the disk goes.
   const RowScratch* keep_row_scratch(RowScratchState& state, const std::string& dataset,
                                      std::unique_ptr<RowScratch> copy) const;
